@@ -1,0 +1,17 @@
+# Fails when a tool's committed man page or completions differ from what the tool
+# generates from its own option table (regenerate with `make docs`).
+foreach(pair "man;man/${NAME}.1" "bash;completions/bash/${NAME}" "zsh;completions/zsh/_${NAME}" "fish;completions/fish/${NAME}.fish")
+  list(GET pair 0 kind)
+  list(GET pair 1 file)
+  execute_process(COMMAND ${TOOL} --generate-doc=${kind} OUTPUT_VARIABLE generated RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${TOOL} --generate-doc=${kind} failed")
+  endif()
+  if(NOT EXISTS ${SRC}/${file})
+    message(FATAL_ERROR "${file} is missing; run `make docs`")
+  endif()
+  file(READ ${SRC}/${file} committed)
+  if(NOT generated STREQUAL committed)
+    message(FATAL_ERROR "${file} is out of step with ${NAME}'s options; run `make docs`")
+  endif()
+endforeach()
