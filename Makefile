@@ -1,0 +1,59 @@
+# Entry points. `make test` and `make demo` install what is missing (as root or via sudo),
+# build, then run. Variables: BUILD (build dir), PREFIX, DESTDIR, JOBS.
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+JOBS    ?= $(shell nproc)
+
+# Exactly the Debian 12 packages the project needs: toolchain, libraries, OpenBLAS as the
+# BLAS libtorch calls, ffmpeg/ffprobe for the stream tests.
+PACKAGES = cmake g++ make pkg-config libtorch-dev libvips-dev libavcodec-dev libavformat-dev \
+           libswscale-dev libavutil-dev libboost-program-options-dev libtomlplusplus-dev \
+           libgtest-dev libdlib-dev libdlib-data libopenblas0-openmp ffmpeg
+BLAS_ALT   = /usr/lib/x86_64-linux-gnu/openblas-openmp
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build test demo install bench docs clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing" $$missing; \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@# libtorch calls whatever libblas.so.3 / liblapack.so.3 point to: make that OpenBLAS.
+	@for lib in libblas.so.3 liblapack.so.3; do \
+	  cur=$$(readlink -f /usr/lib/x86_64-linux-gnu/$$lib); \
+	  case "$$cur" in $(BLAS_ALT)/*) ;; *) \
+	    $(SUDO) update-alternatives --set $$lib-x86_64-linux-gnu $(BLAS_ALT)/$$lib ;; esac; \
+	done
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+# Regenerates man pages and shell completions from each tool's own option table.
+docs: build
+	@for t in $(BUILD)/id-*; do n=$$(basename $$t); \
+	  $$t --generate-doc=man > man/$$n.1 && \
+	  $$t --generate-doc=bash > completions/bash/$$n && \
+	  $$t --generate-doc=zsh > completions/zsh/_$$n && \
+	  $$t --generate-doc=fish > completions/fish/$$n.fish; done
+
+bench: build
+	bench/blas.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,170 @@
+#include "model/model_file.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+using idef::ModelFile;
+using idef::test::ScratchDir;
+
+namespace {
+
+struct TinyNetImpl : torch::nn::Module {
+  explicit TinyNetImpl(int width) {
+    conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, width, 3)));
+    norm = register_module("norm", torch::nn::BatchNorm2d(width));
+  }
+  torch::Tensor forward(torch::Tensor x) { return norm(conv(x)); }
+  torch::nn::Conv2d conv{nullptr};
+  torch::nn::BatchNorm2d norm{nullptr};
+};
+TORCH_MODULE(TinyNet);
+
+ModelFile make_model(TinyNet& net) {
+  ModelFile f;
+  f.meta.set("task", std::string("attr"));
+  f.meta.set("network.arch", std::string("unet64"));
+  f.meta.set("network.width", std::int64_t{8});
+  f.meta.set("defence.epsilon", 0.05);
+  f.meta.set("defence.domains", std::vector<std::string>{"Black_Hair", "Blond_Hair"});
+  f.set_module("weights", *net);
+  return f;
+}
+
+std::string error_of(const std::string& path) {
+  try {
+    ModelFile::load(path);
+  } catch (const idef::InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(ModelFile, RoundTripKeepsWeightsAndMetadata) {
+  torch::manual_seed(1);
+  ScratchDir dir;
+  TinyNet a(4);
+  a->forward(torch::randn({2, 3, 8, 8}));  // changes the norm's running stats (buffers)
+  make_model(a).save(dir / "m.idm");
+
+  ModelFile loaded = ModelFile::load(dir / "m.idm");
+  EXPECT_EQ(loaded.meta.get_string("task"), "attr");
+  EXPECT_EQ(loaded.meta.get_string("network.arch"), "unet64");
+  EXPECT_EQ(loaded.meta.get_int("network.width"), 8);
+  EXPECT_DOUBLE_EQ(loaded.meta.get_double("defence.epsilon"), 0.05);
+  EXPECT_EQ(loaded.meta.get_strings("defence.domains"), (std::vector<std::string>{"Black_Hair", "Blond_Hair"}));
+  EXPECT_FALSE(loaded.meta.get_string("toolkit_version").empty());
+
+  TinyNet b(4);
+  loaded.load_module("weights", *b);
+  EXPECT_TRUE(torch::equal(a->conv->weight, b->conv->weight));
+  EXPECT_TRUE(torch::equal(a->norm->running_mean, b->norm->running_mean));
+  EXPECT_NO_THROW(loaded.require("task", "attr"));
+}
+
+TEST(ModelFile, RefusesAnotherTask) {
+  ScratchDir dir;
+  TinyNet a(4);
+  make_model(a).save(dir / "m.idm");
+  ModelFile loaded = ModelFile::load(dir / "m.idm");
+  try {
+    loaded.require("task", "reenact");
+    FAIL();
+  } catch (const idef::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("'attr'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("m.idm"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ModelFile, RefusesOtherWidths) {
+  ScratchDir dir;
+  TinyNet a(4);
+  make_model(a).save(dir / "m.idm");
+  TinyNet wide(8);
+  try {
+    ModelFile::load(dir / "m.idm").load_module("weights", *wide);
+    FAIL();
+  } catch (const idef::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("shape"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ModelFile, RefusesFlippedByte) {
+  ScratchDir dir;
+  TinyNet a(4);
+  make_model(a).save(dir / "m.idm");
+  std::string bytes = idef::read_all(dir / "m.idm");
+  bytes[bytes.size() - 10] ^= 0x01;  // inside the weights
+  idef::write_all(dir / "bad.idm", bytes);
+  EXPECT_NE(error_of(dir / "bad.idm").find("checksum mismatch"), std::string::npos);
+}
+
+TEST(ModelFile, RefusesTruncatedFile) {
+  ScratchDir dir;
+  TinyNet a(4);
+  make_model(a).save(dir / "m.idm");
+  std::string bytes = idef::read_all(dir / "m.idm");
+  idef::write_all(dir / "cut.idm", bytes.substr(0, bytes.size() - 100));
+  EXPECT_NE(error_of(dir / "cut.idm").find("truncated"), std::string::npos);
+  idef::write_all(dir / "cut2.idm", bytes.substr(0, 30));
+  EXPECT_NE(error_of(dir / "cut2.idm").find("truncated"), std::string::npos) << error_of(dir / "cut2.idm");
+}
+
+TEST(ModelFile, RefusesEmptyAndForeignFiles) {
+  ScratchDir dir;
+  idef::write_all(dir / "empty.idm", "");
+  idef::write_all(dir / "text.idm", "hello world\n");
+  EXPECT_NE(error_of(dir / "empty.idm").find("empty file"), std::string::npos);
+  EXPECT_NE(error_of(dir / "text.idm").find("not an initiative-defense model"), std::string::npos);
+  EXPECT_NE(error_of(dir / "missing.idm").find("missing.idm"), std::string::npos);
+}
+
+TEST(ModelFile, RefusesNewerFormat) {
+  ScratchDir dir;
+  TinyNet a(4);
+  make_model(a).save(dir / "m.idm");
+  std::string bytes = idef::read_all(dir / "m.idm");
+  auto at = bytes.find("format_version = 1");
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 17] = '9';
+  idef::write_all(dir / "new.idm", bytes);
+  EXPECT_NE(error_of(dir / "new.idm").find("newer"), std::string::npos) << error_of(dir / "new.idm");
+}
+
+TEST(ModelFile, CheckpointKeepsOptimizerState) {
+  torch::manual_seed(2);
+  ScratchDir dir;
+  TinyNet net(4);
+  torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(1e-3));
+  for (int i = 0; i < 3; ++i) {
+    adam.zero_grad();
+    net->forward(torch::randn({2, 3, 8, 8})).pow(2).mean().backward();
+    adam.step();
+  }
+  ModelFile ckpt = make_model(net);
+  ckpt.set_optimizer("optimizer", adam);
+  ckpt.meta.set("training.iteration", std::int64_t{3});
+  ckpt.save(dir / "ckpt.idm");
+
+  ModelFile loaded = ModelFile::load(dir / "ckpt.idm");
+  TinyNet net2(4);
+  loaded.load_module("weights", *net2);
+  torch::optim::Adam adam2(net2->parameters(), torch::optim::AdamOptions(1e-3));
+  loaded.load_optimizer("optimizer", adam2);
+  // One more identical step on both must give identical weights: same moments, same step count.
+  torch::Tensor x = torch::randn({2, 3, 8, 8});
+  for (auto* pair : {&adam, &adam2}) pair->zero_grad();
+  net->forward(x).pow(2).mean().backward();
+  net2->forward(x).pow(2).mean().backward();
+  adam.step();
+  adam2.step();
+  EXPECT_TRUE(torch::allclose(net->conv->weight, net2->conv->weight, 0, 0));
+  EXPECT_EQ(loaded.meta.get_int("training.iteration"), 3);
+}
