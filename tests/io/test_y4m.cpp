@@ -354,3 +354,30 @@ TEST(Y4mWrite, PipeClosedEarlyStopsWithBrokenPipe) {
   ::pclose(pipe);
   EXPECT_TRUE(broken) << "wrote " << written << " frames without noticing";
 }
+
+// The same reader and writer over C++ streams and file descriptors (not only paths).
+TEST(Y4mStreams, IstreamOstreamAndFdGiveTheSameBytes) {
+  ScratchDir dir;
+  std::string path = ffmpeg_y4m(dir, "yuv422p");
+  const std::string original = idef::read_all(path);
+  std::istringstream in(original);
+  std::ostringstream out;
+  {
+    Y4mReader r(idef::ByteSource::from_stream(in, "memory"));
+    Y4mWriter w(idef::ByteSink::from_stream(out, "memory"), r.header());
+    VideoFrame f;
+    std::string params;
+    while (r.read(f, &params)) w.write(f, params);
+    w.finish();
+  }
+  EXPECT_TRUE(out.str() == original);
+
+  int fd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  Y4mReader by_fd(idef::ByteSource::from_fd(fd, "fd"));
+  ::close(fd);  // the reader keeps its own duplicate
+  VideoFrame f;
+  int n = 0;
+  while (by_fd.read(f)) ++n;
+  EXPECT_EQ(n, kFrames);
+}
