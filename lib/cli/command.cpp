@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/version.h"
+#include "io/byte_stream.h"
 
 namespace po = boost::program_options;
 
@@ -458,6 +459,8 @@ int run_tool(const std::string& program, const std::function<int()>& body) {
   std::signal(SIGPIPE, SIG_IGN);
   try {
     return body();
+  } catch (const BrokenPipe&) {
+    return 0;  // the reader (head, a closed player) wanted no more: a clean stop
   } catch (const UsageError& e) {
     std::cerr << program << ": " << e.what() << "\nTry '" << program << " --help' for more information.\n";
     return 2;

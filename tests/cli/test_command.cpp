@@ -4,6 +4,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "io/byte_stream.h"
 #include "test_util.h"
 
 using idef::cli::Command;
@@ -168,4 +169,7 @@ TEST(RunTool, MapsErrorsToExitCodes) {
   EXPECT_EQ(failure, 1);
   EXPECT_EQ(testing::internal::GetCapturedStderr(), "id-demo: cannot read 'x.jpg': not a JPEG file\n");
   EXPECT_EQ(idef::cli::run_tool("id-demo", [] { return 0; }), 0);
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(idef::cli::run_tool("id-demo", [] () -> int { throw idef::BrokenPipe("<stdout>"); }), 0);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
 }
