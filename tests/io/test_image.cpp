@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 #include "core/error.h"
 #include "test_util.h"
@@ -130,6 +131,20 @@ TEST_F(ImageTest, BuffersRoundTripAndStdoutDefaultsToInputFormat) {
   EXPECT_EQ(Image::load_buffer(out, "-").rgb(), image.rgb());
 }
 
+TEST_F(ImageTest, LoadsFromStandardInput) {
+  VImage src = portrait();
+  std::string path = write(src, "stdin.jpg");
+  ASSERT_NE(std::freopen(path.c_str(), "rb", stdin), nullptr);
+  Image image = Image::load("-");
+  std::cin.clear();
+  ASSERT_NE(std::freopen("/dev/null", "rb", stdin), nullptr);
+  EXPECT_EQ(image.name(), "-");
+  EXPECT_EQ(image.loader().rfind("jpegload", 0), 0u);
+  EXPECT_EQ(image.width(), 160);
+  // For stdout without a format name the input's own format is used.
+  EXPECT_EQ(image.save_buffer(image.rgb()).substr(0, 3), "\xFF\xD8\xFF");
+}
+
 TEST_F(ImageTest, JpegIsLossyButCloseAtDefaultQuality) {
   VImage src = portrait();
   Image image = Image::load(write(src, "in.jpg", VImage::option()->set("Q", 95)));
@@ -229,6 +244,29 @@ TEST_F(ImageTest, SixteenBitStaysSixteenBitAndUnmodifiedPixelsBitExact) {
     for (int c = 0; c < 3; ++c) ASSERT_EQ(webp.pixels[p * 3 + c], image.rgb().pixels[p * 3 + c]) << p;
   }
   EXPECT_GT(compared, size_t(160 * 100));
+}
+
+TEST_F(ImageTest, SixteenBitGreyBecomesSixteenBitRgb) {
+  VImage grey16 = (portrait().colourspace(VIPS_INTERPRETATION_B_W).cast(VIPS_FORMAT_USHORT) * 256 + 17)
+                      .cast(VIPS_FORMAT_USHORT)
+                      .copy(VImage::option()->set("interpretation", int(VIPS_INTERPRETATION_GREY16)));
+  Image image = Image::load(write(grey16, "grey16.png"));
+  EXPECT_TRUE(image.is_16bit());
+  image.save(dir / "out.png", image.rgb());
+  VImage out = VImage::new_from_file((dir / "out.png").c_str());
+  ASSERT_EQ(out.bands(), 3);
+  ASSERT_EQ(out.format(), VIPS_FORMAT_USHORT);
+  auto g = samples<std::uint16_t>(grey16), o = samples<std::uint16_t>(out);
+  for (size_t i = 0; i < g.size(); ++i)
+    for (int c = 0; c < 3; ++c) ASSERT_EQ(o[i * 3 + c], g[i]) << i;
+}
+
+TEST_F(ImageTest, FloatInputIsTakenOnTheZeroTo255Scale) {
+  VImage src = portrait();
+  Image image = Image::load(write(src.cast(VIPS_FORMAT_FLOAT), "float.v"));
+  EXPECT_EQ(image.rgb().pixels, samples<std::uint8_t>(src));
+  image.save(dir / "out.png", image.rgb());
+  EXPECT_EQ(VImage::new_from_file((dir / "out.png").c_str()).format(), VIPS_FORMAT_UCHAR);
 }
 
 TEST_F(ImageTest, CmykJpegIsConvertedToSrgbWithItsProfile) {
