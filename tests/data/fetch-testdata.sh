@@ -4,6 +4,7 @@
 set -eu
 out=${1:?usage: fetch-testdata.sh OUTDIR}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)  # the work below happens in another directory
 [ -s "$out/astronaut.png" ] && exit 0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -1,0 +1,190 @@
+#include "face/align.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace idef {
+
+Affine2x3 Affine2x3::inverse() const {
+  double det = a * e - b * d;
+  if (std::abs(det) < 1e-12) throw std::invalid_argument("Affine2x3::inverse: singular matrix");
+  Affine2x3 inv;
+  inv.a = e / det;
+  inv.b = -b / det;
+  inv.d = -d / det;
+  inv.e = a / det;
+  inv.c = -(inv.a * c + inv.b * f);
+  inv.f = -(inv.d * c + inv.e * f);
+  return inv;
+}
+
+Affine2x3 Affine2x3::after(const Affine2x3& first) const {
+  Affine2x3 r;
+  r.a = a * first.a + b * first.d;
+  r.b = a * first.b + b * first.e;
+  r.c = a * first.c + b * first.f + c;
+  r.d = d * first.a + e * first.d;
+  r.e = d * first.b + e * first.e;
+  r.f = d * first.c + e * first.f + f;
+  return r;
+}
+
+// Unit crop coordinates → pixels of a size×size crop: pixel j covers [j, j+1)/size.
+static Affine2x3 pixels_from_unit(int size) {
+  Affine2x3 m;
+  m.a = m.e = size;
+  m.c = m.f = -0.5;
+  return m;
+}
+
+Affine2x3 FaceAlignment::crop_from_image(int size) const { return pixels_from_unit(size).after(unit_from_image); }
+Affine2x3 FaceAlignment::image_from_crop(int size) const { return crop_from_image(size).inverse(); }
+double FaceAlignment::crop_side_in_image() const {
+  return 1.0 / std::sqrt(std::abs(unit_from_image.a * unit_from_image.e - unit_from_image.b * unit_from_image.d));
+}
+
+const std::array<Point2, 5>& canonical_face_points() {
+  // Mean CelebA aligned landmarks (178×218 images) in the 178×178 centre crop, as fractions.
+  static const std::array<Point2, 5> points = {{
+      {69.0 / 178, 91.0 / 178},   // image-left eye centre
+      {108.0 / 178, 91.0 / 178},  // image-right eye centre
+      {88.0 / 178, 115.0 / 178},  // nose tip
+      {73.0 / 178, 132.0 / 178},  // left mouth corner
+      {105.0 / 178, 132.0 / 178}, // right mouth corner
+  }};
+  return points;
+}
+
+static Point2 mean_of(const Landmarks& l, const int range[2]) {
+  Point2 m;
+  for (int i = range[0]; i <= range[1]; ++i) {
+    m.x += l[i].x;
+    m.y += l[i].y;
+  }
+  int n = range[1] - range[0] + 1;
+  return {m.x / n, m.y / n};
+}
+
+std::array<Point2, 5> face_points(const Landmarks& l) {
+  return {mean_of(l, landmark::kLeftEye), mean_of(l, landmark::kRightEye), l[landmark::kNoseTip],
+          l[landmark::kMouthLeft], l[landmark::kMouthRight]};
+}
+
+Affine2x3 fit_similarity(const std::vector<Point2>& from, const std::vector<Point2>& to) {
+  if (from.size() != to.size() || from.size() < 2)
+    throw std::invalid_argument("fit_similarity: needs two or more point pairs");
+  const double n = double(from.size());
+  Point2 mf, mt;
+  for (size_t i = 0; i < from.size(); ++i) {
+    mf.x += from[i].x / n, mf.y += from[i].y / n;
+    mt.x += to[i].x / n, mt.y += to[i].y / n;
+  }
+  // Closed form for x' = s·R·x + t in the least-squares sense: with centred points,
+  // [p −q; q p] minimises Σ|M·f − t|², p = Σ f·t / Σ|f|², q = Σ f×t / Σ|f|².
+  double dot = 0, cross = 0, norm = 0;
+  for (size_t i = 0; i < from.size(); ++i) {
+    double fx = from[i].x - mf.x, fy = from[i].y - mf.y;
+    double tx = to[i].x - mt.x, ty = to[i].y - mt.y;
+    dot += fx * tx + fy * ty;
+    cross += fx * ty - fy * tx;
+    norm += fx * fx + fy * fy;
+  }
+  if (norm < 1e-12) throw std::invalid_argument("fit_similarity: source points coincide");
+  double p = dot / norm, q = cross / norm;
+  Affine2x3 m;
+  m.a = p, m.b = -q, m.d = q, m.e = p;
+  m.c = mt.x - (p * mf.x - q * mf.y);
+  m.f = mt.y - (q * mf.x + p * mf.y);
+  return m;
+}
+
+FaceAlignment align_face(const Landmarks& landmarks) {
+  auto src = face_points(landmarks);
+  const auto& dst = canonical_face_points();
+  FaceAlignment alignment;
+  alignment.unit_from_image = fit_similarity({src.begin(), src.end()}, {dst.begin(), dst.end()});
+  return alignment;
+}
+
+namespace {
+
+// Bilinear sample of channel-last float or byte data, edges repeated.
+template <typename T>
+void sample_bilinear(const T* data, int width, int height, double x, double y, float out[3]) {
+  x = std::clamp(x, 0.0, double(width - 1));
+  y = std::clamp(y, 0.0, double(height - 1));
+  int x0 = int(std::floor(x)), y0 = int(std::floor(y));
+  int x1 = std::min(x0 + 1, width - 1), y1 = std::min(y0 + 1, height - 1);
+  double fx = x - x0, fy = y - y0;
+  auto at = [&](int xx, int yy, int c) { return double(data[(size_t(yy) * width + xx) * 3 + c]); };
+  for (int c = 0; c < 3; ++c) {
+    double top = at(x0, y0, c) * (1 - fx) + at(x1, y0, c) * fx;
+    double bottom = at(x0, y1, c) * (1 - fx) + at(x1, y1, c) * fx;
+    out[c] = float(top * (1 - fy) + bottom * fy);
+  }
+}
+
+}  // namespace
+
+Rgb8 extract_crop(const Rgb8& image, const FaceAlignment& alignment, int size) {
+  if (size <= 0) throw std::invalid_argument("extract_crop: size must be positive");
+  if (image.width <= 0 || image.height <= 0) throw std::invalid_argument("extract_crop: empty image");
+  const Affine2x3 to_image = alignment.image_from_crop(size);
+  Rgb8 crop(size, size);
+  float v[3];
+  for (int j = 0; j < size; ++j) {
+    for (int i = 0; i < size; ++i) {
+      Point2 p = to_image({double(i), double(j)});
+      sample_bilinear(image.data(), image.width, image.height, p.x, p.y, v);
+      for (int c = 0; c < 3; ++c) crop.at(i, j, c) = std::uint8_t(std::clamp(std::lround(v[c]), 0L, 255L));
+    }
+  }
+  return crop;
+}
+
+std::vector<float> paste_back(const std::vector<float>& delta_crop, const FaceAlignment& alignment,
+                              int width, int height, double feather) {
+  const int size = int(std::lround(std::sqrt(delta_crop.size() / 3.0)));
+  if (size <= 0 || size_t(size) * size * 3 != delta_crop.size())
+    throw std::invalid_argument("paste_back: delta is not size×size×3 (" + std::to_string(delta_crop.size()) +
+                                " values)");
+  if (width <= 0 || height <= 0) throw std::invalid_argument("paste_back: empty image");
+  std::vector<float> out(size_t(width) * height * 3, 0.0f);
+
+  // Only the crop's footprint can receive anything: visit its bounding box.
+  const Affine2x3 to_image = alignment.image_from_crop(size);
+  double x_lo = 1e300, x_hi = -1e300, y_lo = 1e300, y_hi = -1e300;
+  for (Point2 corner : {Point2{-0.5, -0.5}, Point2{size - 0.5, -0.5}, Point2{-0.5, size - 0.5},
+                        Point2{size - 0.5, size - 0.5}}) {
+    Point2 p = to_image(corner);
+    x_lo = std::min(x_lo, p.x), x_hi = std::max(x_hi, p.x);
+    y_lo = std::min(y_lo, p.y), y_hi = std::max(y_hi, p.y);
+  }
+  const int x0 = std::max(0, int(std::floor(x_lo))), x1 = std::min(width - 1, int(std::ceil(x_hi)));
+  const int y0 = std::max(0, int(std::floor(y_lo))), y1 = std::min(height - 1, int(std::ceil(y_hi)));
+
+  const Affine2x3 to_unit = alignment.unit_from_image;
+  const Affine2x3 to_crop = alignment.crop_from_image(size);
+  float v[3];
+  for (int y = y0; y <= y1; ++y) {
+    for (int x = x0; x <= x1; ++x) {
+      Point2 u = to_unit({double(x), double(y)});
+      double edge = std::min({u.x, 1.0 - u.x, u.y, 1.0 - u.y});  // distance to the crop border
+      if (edge <= 0) continue;
+      double w = 1.0;
+      if (feather > 0 && edge < feather) {
+        double t = edge / feather;
+        w = t * t * (3 - 2 * t);  // smoothstep: no visible seam at the border
+      }
+      Point2 q = to_crop({double(x), double(y)});
+      sample_bilinear(delta_crop.data(), size, size, q.x, q.y, v);
+      float* o = &out[(size_t(y) * width + x) * 3];
+      for (int c = 0; c < 3; ++c) o[c] = float(w * v[c]);
+    }
+  }
+  return out;
+}
+
+}  // namespace idef

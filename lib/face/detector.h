@@ -1,0 +1,45 @@
+// Frontal faces and their 68 landmarks with dlib: the HOG face detector and the iBUG 300-W
+// shape predictor. The predictor file is ~100 MB and slow to read, so a FaceDetector loads
+// it once and is meant to be kept and reused for every image or frame; detectors alive at
+// the same time share one copy of each model file.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "face/face.h"
+#include "io/rgb8.h"
+
+namespace idef {
+
+// Debian's libdlib-data path.
+std::string default_landmark_model();
+
+struct FaceDetectorOptions {
+  std::string landmark_model = default_landmark_model();
+  // Each level doubles the image before detection: finds faces down to ~40 px instead of
+  // ~80 px, at about 4× the time.
+  int upsample = 0;
+  // Added to the detector's threshold: negative finds more (and worse) faces.
+  double threshold = 0.0;
+};
+
+class FaceDetector {
+ public:
+  // Throws InputError naming the model file when it is missing or not a 68-point predictor.
+  explicit FaceDetector(const FaceDetectorOptions& options = {});
+  ~FaceDetector();
+  FaceDetector(FaceDetector&&) noexcept;
+  FaceDetector& operator=(FaceDetector&&) noexcept;
+
+  // Every frontal face, highest score first. Not thread-safe: one detector per thread.
+  std::vector<Face> detect(const Rgb8& image);
+  // Landmarks for a known box (e.g. one tracked from the previous video frame).
+  Face locate_landmarks(const Rgb8& image, const FaceBox& box);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace idef
