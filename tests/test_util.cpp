@@ -7,6 +7,8 @@
 #include <random>
 #include <sstream>
 
+#include "io/image.h"
+
 namespace fs = std::filesystem;
 
 namespace idef::test {
@@ -38,6 +40,32 @@ CommandResult run_command(const std::string& command) {
   int status = std::system(full.c_str());
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return {code, slurp(out), slurp(err)};
+}
+
+void write_tiny_celeba(const fs::path& root, int count, int size, int attributes) {
+  fs::create_directories(root / "img_align_celeba");
+  std::ostringstream attrs, parts;
+  attrs << count << "\n";
+  for (int a = 0; a < attributes; ++a) attrs << (a ? " " : "") << "A" << a;
+  attrs << "\n";
+  for (int i = 0; i < count; ++i) {
+    idef::Rgb8 img(size, size);
+    for (int y = 0; y < size; ++y)
+      for (int x = 0; x < size; ++x) {
+        img.at(x, y, 0) = static_cast<std::uint8_t>((37 * i) % 256);
+        img.at(x, y, 1) = static_cast<std::uint8_t>(x * 255 / size);
+        img.at(x, y, 2) = static_cast<std::uint8_t>((i % 2) * 200 + y);
+      }
+    char name[32];
+    std::snprintf(name, sizeof name, "%06d.png", i + 1);
+    idef::save_rgb8((root / "img_align_celeba" / name).string(), img);
+    attrs << name;
+    for (int a = 0; a < attributes; ++a) attrs << (((i >> a) & 1) ? " 1" : " -1");
+    attrs << "\n";
+    parts << name << " " << (i % 10 == 9 ? 2 : i % 10 == 8 ? 1 : 0) << "\n";
+  }
+  std::ofstream(root / "list_attr_celeba.txt") << attrs.str();
+  std::ofstream(root / "list_eval_partition.txt") << parts.str();
 }
 
 std::string testdata(const std::string& name) {

@@ -26,6 +26,10 @@ struct CommandResult {
 // Runs `command` through /bin/sh, capturing stdout and stderr.
 CommandResult run_command(const std::string& command);
 
+// A tiny CelebA-layout folder: `count` size×size PNGs of flat colours with a left-right
+// ramp, attributes A0..A{attributes-1} alternating per image, a 0/1/2 partition cycling.
+void write_tiny_celeba(const std::filesystem::path& root, int count, int size, int attributes);
+
 // Real photos fetched from Debian packages (tests/data/fetch-testdata.sh).
 std::string testdata(const std::string& name);
 

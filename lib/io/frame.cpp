@@ -117,9 +117,9 @@ std::uint8_t to_code(float v) {
   return static_cast<std::uint8_t>(std::clamp(r, 0.f, 255.f));
 }
 
-RgbImage mono_to_rgb24(const VideoFrame& frame, const ColourSpec& spec) {
+Rgb8 mono_to_rgb24(const VideoFrame& frame, const ColourSpec& spec) {
   RgbFloatImage f = to_rgb_float(frame, spec);
-  RgbImage rgb(frame.width(), frame.height());
+  Rgb8 rgb(frame.width(), frame.height());
   const std::size_t n = static_cast<std::size_t>(frame.width()) * frame.height();
   for (std::size_t i = 0; i < n; ++i)
     for (int c = 0; c < 3; ++c) rgb.pixels[i * 3 + c] = to_code(255.f * f.channel(c)[i]);
@@ -136,11 +136,11 @@ VideoFrame mono_from_rgb24(const std::uint8_t* rgb, int width, int height, const
 
 }  // namespace
 
-RgbImage to_rgb24(const VideoFrame& frame, const ColourSpec& spec) {
+Rgb8 to_rgb24(const VideoFrame& frame, const ColourSpec& spec) {
   // libswscale treats GRAY8 as full range whatever range it is told, so mono goes
   // through our own matrix code.
   if (frame.layout() == ChromaLayout::Mono) return mono_to_rgb24(frame, spec);
-  RgbImage rgb(frame.width(), frame.height());
+  Rgb8 rgb(frame.width(), frame.height());
   SwsContext* ctx = yuv_to_rgb_scaler.get(frame.width(), frame.height(),
                                           pixel_format_of(frame.layout()), AV_PIX_FMT_RGB24,
                                           spec, true);
@@ -174,7 +174,7 @@ VideoFrame from_rgb24(const std::uint8_t* rgb, int width, int height, ChromaLayo
   return frame;
 }
 
-VideoFrame from_rgb24(const RgbImage& rgb, ChromaLayout layout, const ColourSpec& spec) {
+VideoFrame from_rgb24(const Rgb8& rgb, ChromaLayout layout, const ColourSpec& spec) {
   if (rgb.pixels.size() != static_cast<std::size_t>(rgb.width) * rgb.height * 3)
     throw std::invalid_argument("from_rgb24: buffer size does not match width x height x 3");
   return from_rgb24(rgb.pixels.data(), rgb.width, rgb.height, layout, spec);

@@ -9,6 +9,7 @@
 //    chroma layout: only the pixels the caller changed change. Use this path for
 //    perturbing video.
 #pragma once
+#include "io/rgb8.h"
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -66,13 +67,6 @@ class VideoFrame {
   std::array<std::vector<std::uint8_t>, 3> planes_;
 };
 
-// Packed 8-bit RGB, row-major H x W x 3.
-struct RgbImage {
-  int width = 0, height = 0;
-  std::vector<std::uint8_t> pixels;
-  RgbImage() = default;
-  RgbImage(int w, int h) : width(w), height(h), pixels(static_cast<std::size_t>(w) * h * 3) {}
-};
 
 // Planar float RGB (R plane, then G, then B), nominally in [0, 1]. Not clamped: a YUV
 // triplet outside the RGB gamut maps slightly outside [0, 1], which keeps the round
@@ -89,8 +83,8 @@ struct RgbFloatImage {
 // Through libswscale (accurate rounding, bit-exact C code, full-resolution chroma).
 // The SwsContexts are cached per thread and geometry, so a stream does not rebuild them
 // per frame.
-RgbImage to_rgb24(const VideoFrame& frame, const ColourSpec& spec);
-VideoFrame from_rgb24(const RgbImage& rgb, ChromaLayout layout, const ColourSpec& spec);
+Rgb8 to_rgb24(const VideoFrame& frame, const ColourSpec& spec);
+VideoFrame from_rgb24(const Rgb8& rgb, ChromaLayout layout, const ColourSpec& spec);
 VideoFrame from_rgb24(const std::uint8_t* rgb, int width, int height, ChromaLayout layout,
                       const ColourSpec& spec);
 

@@ -448,6 +448,65 @@ void Image::save(const std::string& path, const Rgb8& modified, const ImageSaveO
   file.commit();
 }
 
+void save_rgb8(const std::string& path, const Rgb8& rgb, const ImageSaveOptions& options) {
+  ensure_vips();
+  std::string suffix = options.format.empty() ? fs::path(path).extension().string() : suffix_of_format(options.format);
+  std::string saver = image_saver_for(path == "-" ? "x" + suffix : path, options.format);
+  try {
+    VImage image = rgb8_image(rgb).copy();
+    image.set("interpretation", VIPS_INTERPRETATION_sRGB);
+    if (path == "-") {
+      void* buf = nullptr;
+      size_t size = 0;
+      image.write_to_buffer(suffix.c_str(), &buf, &size, save_options(saver, options));
+      std::string bytes(static_cast<const char*>(buf), size);
+      g_free(buf);
+      write_all(path, bytes);
+      return;
+    }
+    AtomicFile file(path);
+    image.write_to_file(file.temp_path().c_str(), save_options(saver, options));
+    file.commit();
+  } catch (const VError& e) {
+    throw OutputError(path, vips_reason(e.what()));
+  }
+}
+
+static Rgb8 rgb8_of(const VImage& image) {
+  Rgb8 out(image.width(), image.height());
+  std::size_t size = 0;
+  void* mem = image.write_to_memory(&size);
+  std::memcpy(out.data(), mem, std::min(size, out.pixels.size()));
+  g_free(mem);
+  return out;
+}
+
+Rgb8 crop_rgb8(const Rgb8& rgb, int left, int top, int width, int height) {
+  if (left < 0 || top < 0 || width <= 0 || height <= 0 || left + width > rgb.width || top + height > rgb.height)
+    throw std::invalid_argument("crop_rgb8: box outside the image");
+  Rgb8 out(width, height);
+  for (int y = 0; y < height; ++y)
+    std::memcpy(out.data() + std::size_t(y) * width * 3, rgb.data() + (std::size_t(top + y) * rgb.width + left) * 3,
+                std::size_t(width) * 3);
+  return out;
+}
+
+Rgb8 resize_rgb8(const Rgb8& rgb, int width, int height) {
+  ensure_vips();
+  if (width == rgb.width && height == rgb.height) return rgb;
+  try {
+    VImage in = rgb8_image(rgb);
+    double hscale = double(width) / rgb.width, vscale = double(height) / rgb.height;
+    VImage out = in.resize(hscale, VImage::option()->set("vscale", vscale));
+    // resize may round the size by a pixel; cut or pad to exactly width × height.
+    if (out.width() != width || out.height() != height)
+      out = out.embed(0, 0, width, height, VImage::option()->set("extend", VIPS_EXTEND_COPY));
+    return rgb8_of(out.cast(VIPS_FORMAT_UCHAR));
+  } catch (const VError& e) {
+    throw Error("cannot resize an image: " + vips_reason(e.what()));
+  }
+}
+
 std::string libvips_version() {
   ensure_vips();
   return vips_version_string();

@@ -85,6 +85,15 @@ class Image {
 // options, before reading any input.
 std::string image_saver_for(const std::string& path, const std::string& format = "");
 
+// Writes a picture made by the toolkit (contact sheets, synthetic faces) as 8-bit sRGB,
+// atomically; the format follows options.format or the extension of `path` ("-" = stdout).
+void save_rgb8(const std::string& path, const Rgb8& rgb, const ImageSaveOptions& options = {});
+
+// Resampling for dataset preparation: a box cut out of `rgb`, and a resize to w×h
+// (libvips' reduce with a Lanczos kernel when shrinking, bilinear when enlarging).
+Rgb8 crop_rgb8(const Rgb8& rgb, int left, int top, int width, int height);
+Rgb8 resize_rgb8(const Rgb8& rgb, int width, int height);
+
 // Versions for --version.
 std::string libvips_version();
 

@@ -65,8 +65,8 @@ RawVideoReader::RawVideoReader(const std::string& path, RawVideoFormat format)
 RawVideoReader::RawVideoReader(std::unique_ptr<ByteSource> source, RawVideoFormat format)
     : source_(std::move(source)), format_(checked(format)) {}
 
-bool RawVideoReader::read(RgbImage& rgb) {
-  if (rgb.width != format_.width || rgb.height != format_.height) rgb = RgbImage(format_.width, format_.height);
+bool RawVideoReader::read(Rgb8& rgb) {
+  if (rgb.width != format_.width || rgb.height != format_.height) rgb = Rgb8(format_.width, format_.height);
   std::size_t got = source_->read(rgb.pixels.data(), format_.frame_bytes());
   if (got == 0) return false;
   if (got < format_.frame_bytes())
@@ -87,7 +87,7 @@ RawVideoWriter::RawVideoWriter(const std::string& path, RawVideoFormat format)
 RawVideoWriter::RawVideoWriter(std::unique_ptr<ByteSink> sink, RawVideoFormat format)
     : sink_(std::move(sink)), format_(checked(format)) {}
 
-void RawVideoWriter::write(const RgbImage& rgb) {
+void RawVideoWriter::write(const Rgb8& rgb) {
   if (rgb.width != format_.width || rgb.height != format_.height || rgb.pixels.size() != format_.frame_bytes())
     throw std::invalid_argument("RawVideoWriter: frame size does not match the stream's");
   sink_->write(rgb.pixels.data(), rgb.pixels.size());

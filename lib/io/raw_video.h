@@ -31,7 +31,7 @@ class RawVideoReader {
   const std::string& name() const { return source_->name(); }
   // Next frame into `rgb` (memory reused); false at the end of the stream. A partial last
   // frame throws InputError: "stream ends in a partial frame: N bytes after frame K".
-  bool read(RgbImage& rgb);
+  bool read(Rgb8& rgb);
   int frames_read() const { return frames_read_; }
 
  private:
@@ -46,7 +46,7 @@ class RawVideoWriter {
   RawVideoWriter(std::unique_ptr<ByteSink> sink, RawVideoFormat format);
 
   // Throws OutputError, or BrokenPipe when the pipe's reader went away (byte_stream.h).
-  void write(const RgbImage& rgb);
+  void write(const Rgb8& rgb);
   void finish();
 
  private:

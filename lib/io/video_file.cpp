@@ -294,7 +294,7 @@ bool VideoReader::read(VideoFrame& frame, std::int64_t* pts) {
   return true;
 }
 
-bool VideoReader::read_rgb(RgbImage& rgb, std::int64_t* pts) {
+bool VideoReader::read_rgb(Rgb8& rgb, std::int64_t* pts) {
   VideoFrame frame;
   if (!read(frame, pts)) return false;
   rgb = to_rgb24(frame, impl_->info.colour);

@@ -52,7 +52,7 @@ class VideoReader {
   // timestamp in info().time_base. False at the end. Corrupt data throws InputError.
   bool read(VideoFrame& frame, std::int64_t* pts = nullptr);
   // The same, converted to packed 8-bit RGB with info().colour.
-  bool read_rgb(RgbImage& rgb, std::int64_t* pts = nullptr);
+  bool read_rgb(Rgb8& rgb, std::int64_t* pts = nullptr);
   int frames_read() const;
 
  private:

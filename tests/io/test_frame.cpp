@@ -95,7 +95,7 @@ TEST(FrameRgb, KnownColoursUseTheRightMatrixAndRange) {
       {{ColourSpec::Matrix::Bt709, ColourSpec::Range::Full}, 54, 99, 255},
   };
   for (const auto& c : cases) {
-    idef::RgbImage red(4, 4);
+    idef::Rgb8 red(4, 4);
     for (std::size_t i = 0; i < red.pixels.size(); i += 3) red.pixels[i] = 255;
     VideoFrame via_sws = idef::from_rgb24(red, ChromaLayout::C444, c.spec);
     idef::RgbFloatImage red_f(4, 4);
@@ -127,7 +127,7 @@ TEST(FrameRgb, KnownColoursUseTheRightMatrixAndRange) {
 // YUV that came from 8-bit RGB goes through unchanged for 4:4:4.
 TEST(FrameRgb, Rgb24RoundTripOf444FromRgbIsExact) {
   std::mt19937 rng(11);
-  idef::RgbImage rgb(16, 16);
+  idef::Rgb8 rgb(16, 16);
   for (auto& b : rgb.pixels) b = static_cast<std::uint8_t>(rng() & 255);
   for (const auto& spec : kSpecs) {
     VideoFrame yuv = idef::from_rgb24(rgb, ChromaLayout::C444, spec);

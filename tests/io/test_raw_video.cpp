@@ -13,7 +13,7 @@
 namespace fs = std::filesystem;
 using idef::RawVideoFormat;
 using idef::RawVideoReader;
-using idef::RgbImage;
+using idef::Rgb8;
 using idef::test::run_command;
 using idef::test::ScratchDir;
 
@@ -36,7 +36,7 @@ TEST(RawVideo, ReadsFfmpegFramesAndWritesThemBack) {
   std::string in = ffmpeg_rgb24(dir, 4), out = dir / "out.rgb";
   RawVideoReader r(in, kFormat);
   idef::RawVideoWriter w(out, kFormat);
-  RgbImage frame;
+  Rgb8 frame;
   while (r.read(frame)) w.write(frame);
   w.finish();
   EXPECT_EQ(r.frames_read(), 4);
@@ -53,7 +53,7 @@ TEST(RawVideo, PartialLastFrameIsAnError) {
   std::string in = ffmpeg_rgb24(dir, 3);
   std::ofstream(in, std::ios::binary | std::ios::app) << std::string(100, 'x');
   RawVideoReader r(in, kFormat);
-  RgbImage frame;
+  Rgb8 frame;
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(r.read(frame));
   try {
     r.read(frame);
@@ -69,7 +69,7 @@ TEST(RawVideo, WrongSizeShowsAsPartialFrame) {
   ScratchDir dir;
   std::string in = ffmpeg_rgb24(dir, 1);  // 9216 bytes: not a whole number of 50x50 frames
   RawVideoReader r(in, {50, 50, {25, 1}});
-  RgbImage frame;
+  Rgb8 frame;
   ASSERT_TRUE(r.read(frame));
   EXPECT_THROW(r.read(frame), idef::InputError);
 }
@@ -98,7 +98,7 @@ TEST(RawVideo, PipeClosedEarlyStopsWithBrokenPipe) {
   bool broken = false;
   try {
     idef::RawVideoWriter w(idef::ByteSink::from_file(pipe, "<stdout>"), kFormat);
-    RgbImage frame(64, 48);
+    Rgb8 frame(64, 48);
     for (int i = 0; i < 2000; ++i) w.write(frame);
     w.finish();
   } catch (const idef::BrokenPipe&) {

@@ -1,0 +1,66 @@
+#!/bin/sh
+# The forger's editors (issue: the forger's side): trains res6, res9, cnet and unet64
+# editors with id-forge on 64 px synthetic faces from a range of identities disjoint from
+# the defender's, then scores each on the forger's held-out test faces against the true
+# counterfactuals. Models are cached under bench/work/ by a hash of their config and the
+# tools, so a rerun only redoes what changed.
+#   bench/forge.sh [BUILD_DIR]        results: bench/results/forge.md, forge.csv
+set -eu
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+work="$here/work"
+results="$here/results"
+mkdir -p "$work/editors" "$results"
+synth="$build/id-synth"
+forge="$build/id-forge"
+for t in "$synth" "$forge"; do [ -x "$t" ] || { echo "forge.sh: build first ($t)" >&2; exit 1; }; done
+threads=${THREADS:-$(nproc)}
+
+# The forger's faces: identities from index 1,000,000 on (the defender's start at 0).
+faces="$work/forger-faces-64"
+if [ ! -f "$faces/.complete" ]; then
+  rm -rf "$faces"
+  start=$(date +%s)
+  "$synth" faces --count "${FORGE_FACES:-12000}" --size 64 --seed 7 --start-index 1000000 --counterfactuals \
+    --quiet "$faces"
+  touch "$faces/.complete"
+  echo "synthetic faces: $(( $(date +%s) - start )) s"
+fi
+
+csv="$results/forge.csv"
+echo "arch,config,train_seconds,attribute,count,l1_edit,l1_nothing,reduction" > "$csv.part"
+for config in "$here"/forge/*.toml; do
+  arch=$(basename "$config" .toml)
+  key=$(cat "$config" "$forge" | sha256sum | cut -c1-16)
+  model="$work/editors/$arch-$key.idm"
+  seconds_file="$model.seconds"
+  if [ ! -f "$model" ]; then
+    echo "training $arch ($config)"
+    start=$(date +%s)
+    "$forge" train-attr --config "$config" --data "$faces" --split train --threads "$threads" \
+      --samples "$work/editors/$arch-$key.samples" --output "$model" --resume
+    echo $(( $(date +%s) - start )) > "$seconds_file"
+  fi
+  seconds=$(cat "$seconds_file" 2>/dev/null || echo "?")
+  "$forge" eval --model "$model" --data "$faces" --split test --threads "$threads" --json > "$work/$arch.eval.json"
+  python3 - "$work/$arch.eval.json" "$arch" "$(basename "$config")" "$seconds" >> "$csv.part" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for a in r["attributes"]:
+    print(f'{sys.argv[2]},{sys.argv[3]},{sys.argv[4]},{a["attribute"]},{a["count"]},{a["l1_edit"]:.4f},{a["l1_nothing"]:.4f},{a["reduction"]:.3f}')
+print(f'{sys.argv[2]},{sys.argv[3]},{sys.argv[4]},mean,,{r["mean_l1_edit"]:.4f},{r["mean_l1_nothing"]:.4f},{r["mean_reduction"]:.3f}')
+PY
+done
+mv "$csv.part" "$csv"
+python3 - "$csv" > "$results/forge.md" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+print("# Forger's editors on 64 px synthetic faces (bench/forge.sh)\n")
+print("L1 on the [-1,1] scale between the edit and the true counterfactual, next to the do-nothing")
+print("L1 between the input and the counterfactual, on the forger's held-out test faces.\n")
+print("| editor | train time (s) | attribute | faces | L1 edit | L1 nothing | reduction |")
+print("|---|---|---|---|---|---|---|")
+for r in rows:
+    print(f'| {r["arch"]} | {r["train_seconds"]} | {r["attribute"]} | {r["count"]} | {r["l1_edit"]} | {r["l1_nothing"]} | {float(r["reduction"])*100:.1f}% |')
+PY
+cat "$results/forge.md"

@@ -1,0 +1,63 @@
+#include "metrics/editor_eval.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "data/attributes.h"
+#include "io/image.h"
+#include "io/tensor_image.h"
+
+namespace fs = std::filesystem;
+
+namespace idef {
+
+std::vector<AttributeEditScore> evaluate_editor(const EditorModel& model, const std::string& root,
+                                                const DatasetOptions& options, int batch,
+                                                const torch::Device& device) {
+  DatasetOptions opt = options;
+  opt.attributes = model.attributes;
+  opt.image_size = model.editor->config().image_size;
+  FaceDataset data = FaceDataset::celeba(root, opt, nullptr);
+  torch::NoGradGuard no_grad;
+  model.editor->eval();
+  std::vector<AttributeEditScore> scores;
+  for (std::size_t j = 0; j < model.attributes.size(); ++j) {
+    AttributeEditScore score;
+    score.attribute = model.attributes[j];
+    fs::path cf_dir = fs::path(root) / "counterfactuals" / score.attribute;
+    if (!fs::is_directory(cf_dir)) throw InputError(cf_dir.string(), "no counterfactuals for this attribute");
+    double sum_edit = 0, sum_nothing = 0;
+    for (std::int64_t first = 0; first < data.size(); first += batch) {
+      std::vector<std::int64_t> idx;
+      for (std::int64_t i = first; i < std::min<std::int64_t>(data.size(), first + batch); ++i) idx.push_back(i);
+      auto [x, labels] = data.batch(idx);
+      std::vector<std::vector<float>> rows;
+      for (std::size_t i = 0; i < idx.size(); ++i) {
+        auto r = labels[static_cast<std::int64_t>(i)].contiguous();
+        rows.emplace_back(r.data_ptr<float>(), r.data_ptr<float>() + r.numel());
+      }
+      auto domain = target_domains(rows, model.attributes)[j];
+      std::vector<float> flat;
+      for (const auto& r : domain) flat.insert(flat.end(), r.begin(), r.end());
+      torch::Tensor c = torch::tensor(flat).reshape({static_cast<std::int64_t>(idx.size()), -1});
+      torch::Tensor edit = model.editor->forward(x.to(device), c.to(device)).to(torch::kCPU);
+      for (std::size_t i = 0; i < idx.size(); ++i) {
+        const std::string& name = data.names()[static_cast<std::size_t>(idx[i])];
+        if (rows[i] == domain[i]) continue;  // the counterfactual is the input itself
+        Rgb8 cf = prepare_face(Image::load((cf_dir / name).string()).rgb(), opt.crop, opt.image_size);
+        torch::Tensor target = rgb8_to_tensor(cf)[0];
+        sum_edit += (edit[static_cast<std::int64_t>(i)] - target).abs().mean().item<double>();
+        sum_nothing += (x[static_cast<std::int64_t>(i)] - target).abs().mean().item<double>();
+        ++score.count;
+      }
+    }
+    if (score.count > 0) {
+      score.l1_edit = sum_edit / score.count;
+      score.l1_nothing = sum_nothing / score.count;
+    }
+    scores.push_back(score);
+  }
+  return scores;
+}
+
+}  // namespace idef

@@ -1,0 +1,29 @@
+// How well a forger's editor edits, judged on synthetic faces whose true counterfactuals
+// are known: per attribute, the mean L1 between the edit and the counterfactual, next to
+// the do-nothing L1 between the input and the counterfactual.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/face_dataset.h"
+#include "model/editor_model.h"
+
+namespace idef {
+
+struct AttributeEditScore {
+  std::string attribute;
+  std::int64_t count = 0;
+  double l1_edit = 0;     // mean |M(x, c_j) − x_cf|, [-1,1] scale
+  double l1_nothing = 0;  // mean |x − x_cf|
+  double reduction() const { return l1_nothing > 0 ? 1.0 - l1_edit / l1_nothing : 0.0; }
+};
+
+// `root` is a CelebA-layout folder with counterfactuals/<Attribute>/<file> beside
+// img_align_celeba/ (as id-synth writes it). Images whose counterfactual equals the input
+// (the hair colour they already have) are left out of that attribute's figures.
+std::vector<AttributeEditScore> evaluate_editor(const EditorModel& model, const std::string& root,
+                                                const DatasetOptions& options, int batch = 16,
+                                                const torch::Device& device = torch::kCPU);
+
+}  // namespace idef

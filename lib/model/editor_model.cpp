@@ -1,0 +1,57 @@
+#include "model/editor_model.h"
+
+#include "core/error.h"
+
+namespace idef {
+
+void describe_editor(ModelFile& file, const nets::EditorConfig& config, const std::vector<std::string>& attributes) {
+  file.meta.set("task", std::string("editor"));
+  file.meta.set("network.arch", config.arch);
+  file.meta.set("network.width", std::int64_t{config.width});
+  file.meta.set("network.c_dim", std::int64_t{config.c_dim});
+  file.meta.set("network.image_size", std::int64_t{config.image_size});
+  file.meta.set("domains", attributes);
+}
+
+nets::EditorConfig editor_config_of(const ModelFile& file) {
+  nets::EditorConfig config;
+  try {
+    config.arch = file.meta.get_string("network.arch");
+    config.width = static_cast<int>(file.meta.get_int("network.width"));
+    config.c_dim = static_cast<int>(file.meta.get_int("network.c_dim"));
+    config.image_size = static_cast<int>(file.meta.get_int("network.image_size"));
+  } catch (const Error& e) {
+    throw InputError(file.source(), e.what());
+  }
+  return config;
+}
+
+void save_editor_model(const std::string& path, const EditorModel& model, const Metadata& extra) {
+  ModelFile file;
+  for (const auto& [key, value] : extra.values()) file.meta.set(key, value);
+  describe_editor(file, model.editor->config(), model.attributes);
+  file.set_module("weights", *model.editor);
+  file.save(path);
+}
+
+EditorModel load_editor_model(const std::string& path, const torch::Device& device) {
+  ModelFile file = ModelFile::load(path);
+  file.require("task", "editor");
+  nets::EditorConfig config = editor_config_of(file);
+  EditorModel model;
+  try {
+    model.editor = nets::make_editor(config);
+    model.attributes = file.meta.get_strings("domains");
+  } catch (const std::exception& e) {
+    throw InputError(path, e.what());
+  }
+  if (static_cast<int>(model.attributes.size()) != config.c_dim)
+    throw InputError(path, "lists " + std::to_string(model.attributes.size()) + " domains for c_dim " +
+                               std::to_string(config.c_dim));
+  file.load_module("weights", *model.editor);
+  model.editor->to(device);
+  model.editor->eval();
+  return model;
+}
+
+}  // namespace idef

@@ -1,0 +1,25 @@
+// Attribute-editor model files (the forger's trained StarGAN-like models): the network's
+// weights plus what is needed to rebuild it and to know its domains.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "model/model_file.h"
+#include "nets/editor.h"
+
+namespace idef {
+
+struct EditorModel {
+  nets::Editor editor;
+  std::vector<std::string> attributes;  // the domain labels, in order (c_dim of them)
+};
+
+// Metadata that rebuilds the editor: task = "editor", network.*, domains.
+void describe_editor(ModelFile& file, const nets::EditorConfig& config, const std::vector<std::string>& attributes);
+nets::EditorConfig editor_config_of(const ModelFile& file);
+
+void save_editor_model(const std::string& path, const EditorModel& model, const Metadata& extra = {});
+// Refuses files of another task; the network comes back in eval mode on `device`.
+EditorModel load_editor_model(const std::string& path, const torch::Device& device = torch::kCPU);
+
+}  // namespace idef

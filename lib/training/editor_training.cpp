@@ -1,0 +1,138 @@
+#include "training/editor_training.h"
+
+#include <filesystem>
+#include <random>
+
+#include "core/error.h"
+#include "core/interrupt.h"
+#include "data/attributes.h"
+#include "data/face_dataset.h"
+#include "io/image.h"
+#include "model/editor_model.h"
+#include "model/model_file.h"
+#include "report/contact_sheet.h"
+
+namespace fs = std::filesystem;
+
+namespace idef {
+
+std::uint64_t iteration_seed(std::uint64_t seed, std::int64_t iteration) {
+  // splitmix64 of the pair: well-spread seeds for neighbouring iterations.
+  std::uint64_t z = seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(iteration) + 0x632BE59BD9B4E019ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+namespace {
+
+void write_checkpoint(const EditorTrainingOptions& o, StarGanTrainer& trainer, std::int64_t done,
+                      const std::string& path) {
+  ModelFile file;
+  describe_editor(file, trainer.generator()->config(), o.attributes);
+  file.meta.set("kind", std::string("checkpoint"));
+  file.meta.set("training.iteration", done);
+  file.meta.set("training.seed", static_cast<std::int64_t>(o.seed));
+  file.meta.set("training.batch", std::int64_t{o.batch});
+  file.meta.set("training.iterations", o.stargan.iterations);
+  file.meta.set("training.d_width", std::int64_t{o.d_width});
+  trainer.save_state(file);
+  file.save(path);
+}
+
+void write_samples(const EditorTrainingOptions& o, StarGanTrainer& trainer, const FaceDataset& data,
+                   std::int64_t done) {
+  torch::NoGradGuard no_grad;
+  nets::Editor g = trainer.generator();
+  g->eval();
+  std::int64_t n = std::min<std::int64_t>(8, data.size());
+  std::vector<std::int64_t> idx(n);
+  for (std::int64_t i = 0; i < n; ++i) idx[i] = i;
+  auto [x, labels] = data.batch(idx);
+  torch::Device device(o.device);
+  x = x.to(device);
+  std::vector<std::vector<float>> rows;
+  for (std::int64_t i = 0; i < n; ++i) {
+    auto acc = labels[i].contiguous();
+    rows.emplace_back(acc.data_ptr<float>(), acc.data_ptr<float>() + acc.numel());
+  }
+  std::vector<torch::Tensor> columns{x};
+  for (const auto& domain : target_domains(rows, o.attributes)) {
+    std::vector<float> flat;
+    for (const auto& r : domain) flat.insert(flat.end(), r.begin(), r.end());
+    torch::Tensor c = torch::tensor(flat).reshape({n, static_cast<std::int64_t>(o.attributes.size())}).to(device);
+    columns.push_back(g->forward(x, c));
+  }
+  fs::create_directories(o.samples_dir);
+  char name[64];
+  std::snprintf(name, sizeof name, "iter-%08lld.png", static_cast<long long>(done));
+  save_rgb8((fs::path(o.samples_dir) / name).string(), tile_columns(columns));
+  g->train();
+}
+
+}  // namespace
+
+TrainingResult train_editor(const EditorTrainingOptions& options, const FaceDataset& data,
+                            const TrainingEvents& events) {
+  EditorTrainingOptions o = options;
+  o.net.c_dim = static_cast<int>(o.attributes.size());
+  if (o.checkpoint.empty()) o.checkpoint = o.output + ".ckpt";
+  if (data.c_dim() != o.net.c_dim) throw Error("dataset labels do not match the attributes");
+  torch::Device device(o.device);
+
+  torch::manual_seed(o.seed);  // initial weights
+  nets::Editor g = nets::make_editor(o.net);
+  nets::StarGanDiscriminator d(o.net.image_size, o.d_width, o.net.c_dim);
+  g->to(device);
+  d->to(device);
+  StarGanTrainer trainer(g, d, o.stargan);
+
+  std::int64_t start = 0;
+  if (o.resume && fs::exists(o.checkpoint)) {
+    ModelFile ckpt = ModelFile::load(o.checkpoint);
+    ckpt.require("task", "editor");
+    ckpt.require("kind", "checkpoint");
+    nets::EditorConfig saved = editor_config_of(ckpt);
+    if (saved.arch != o.net.arch || saved.width != o.net.width || saved.image_size != o.net.image_size ||
+        ckpt.meta.get_strings("domains") != o.attributes || ckpt.meta.get_int("training.batch") != o.batch ||
+        ckpt.meta.get_int("training.d_width") != o.d_width)
+      throw InputError(o.checkpoint, "was made with other settings (architecture, widths, size, attributes or "
+                                     "batch); resume with the same ones or start afresh");
+    trainer.load_state(ckpt);
+    start = ckpt.meta.get_int("training.iteration");
+    if (events.message) events.message("resuming from " + o.checkpoint + " at iteration " + std::to_string(start));
+  } else if (o.resume && events.message) {
+    events.message("no checkpoint at " + o.checkpoint + ": starting from the beginning");
+  }
+
+  install_interrupt_handler();
+  for (std::int64_t i = start; i < o.stargan.iterations; ++i) {
+    std::uint64_t s = iteration_seed(o.seed, i);
+    std::mt19937_64 rng(s);
+    torch::manual_seed(s);
+    std::uniform_int_distribution<std::int64_t> pick(0, data.size() - 1);
+    std::vector<std::int64_t> idx(o.batch);
+    for (auto& v : idx) v = pick(rng);
+    auto [x, c] = data.batch(idx, &rng);
+    auto losses = trainer.step(i, x.to(device), c.to(device));
+    const std::int64_t done = i + 1;
+    if (events.iteration) events.iteration(done, losses);
+    const bool last = done == o.stargan.iterations;
+    if (!o.samples_dir.empty() && (done % o.sample_every == 0 || last)) write_samples(o, trainer, data, done);
+    if (interrupted() || (o.checkpoint_every > 0 && done % o.checkpoint_every == 0) || last)
+      write_checkpoint(o, trainer, done, o.checkpoint);
+    if (interrupted() && !last) {
+      if (events.message)
+        events.message("interrupted at iteration " + std::to_string(done) + "; checkpoint written to " +
+                       o.checkpoint + " (continue with --resume)");
+      return TrainingResult::Interrupted;
+    }
+  }
+  Metadata extra;
+  extra.set("training.iterations", o.stargan.iterations);
+  extra.set("training.seed", static_cast<std::int64_t>(o.seed));
+  save_editor_model(o.output, EditorModel{g, o.attributes}, extra);
+  return TrainingResult::Finished;
+}
+
+}  // namespace idef

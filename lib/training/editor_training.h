@@ -1,0 +1,51 @@
+// Trains an attribute editor with StarGAN's recipe on a CelebA-layout dataset: the
+// forger's side (id-forge train-attr). Checkpoints every N iterations and on SIGINT /
+// SIGTERM (atomic, so a SIGKILL loses at most one interval), resumes from them exactly
+// (per-iteration seeding makes a resumed run repeat the losses of an uninterrupted one at
+// a fixed thread count), and writes sample sheets.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "nets/editor.h"
+#include "training/stargan_trainer.h"
+
+namespace idef {
+
+class FaceDataset;
+
+struct EditorTrainingOptions {
+  nets::EditorConfig net;          // c_dim is set from the attributes
+  int d_width = 64;                // StarGAN discriminator conv_dim
+  std::vector<std::string> attributes;
+  StarGanSettings stargan;
+  int batch = 16;
+  std::uint64_t seed = 1;
+  std::string output;              // final editor model
+  std::string checkpoint;          // checkpoint file (empty: OUTPUT.ckpt)
+  std::int64_t checkpoint_every = 1000;
+  bool resume = false;
+  std::string samples_dir;         // sample sheets (empty: none)
+  std::int64_t sample_every = 1000;
+  std::string device = "cpu";
+};
+
+struct TrainingEvents {
+  // After every iteration: its number (1-based count done) and the losses of its steps.
+  std::function<void(std::int64_t, const std::map<std::string, double>&)> iteration;
+  std::function<void(const std::string&)> message;
+};
+
+enum class TrainingResult { Finished, Interrupted };
+
+TrainingResult train_editor(const EditorTrainingOptions& options, const FaceDataset& data,
+                            const TrainingEvents& events);
+
+// The seeds of iteration i: everything random in it (batch choice, flips, label shuffle,
+// GP mixing) derives from (seed, i), so a resumed run repeats an uninterrupted one.
+std::uint64_t iteration_seed(std::uint64_t seed, std::int64_t iteration);
+
+}  // namespace idef

@@ -1,0 +1,55 @@
+// StarGAN's training recipe for any editor architecture (the forger's model M, and the
+// surrogate SM in stage A of the defence): WGAN-GP with n_critic critic steps per
+// generator step, domain classification, cycle reconstruction, Adam, and a linear
+// learning-rate decay to zero over the last `decay_iterations`.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "nets/discriminators.h"
+#include "nets/editor.h"
+
+namespace idef {
+
+class ModelFile;
+
+struct StarGanSettings {
+  double lr_g = 1e-4, lr_d = 1e-4, beta1 = 0.5, beta2 = 0.999;
+  int n_critic = 5;
+  double lambda_cls = 1, lambda_rec = 10, lambda_gp = 10;
+  std::int64_t iterations = 200000, decay_iterations = 100000;
+};
+
+class StarGanTrainer {
+ public:
+  StarGanTrainer(nets::Editor generator, nets::StarGanDiscriminator discriminator, StarGanSettings settings);
+
+  // One iteration (0-based): a critic step on (x_real, label_org) and, every n_critic
+  // iterations, a generator step. Target labels are label_org shuffled across the batch,
+  // as in StarGAN. Returns the losses of the steps taken ("D/loss_real", "G/loss_rec", ...).
+  std::map<std::string, double> step(std::int64_t iteration, const torch::Tensor& x_real,
+                                     const torch::Tensor& label_org);
+
+  // The learning-rate factor at an iteration: 1, then linear to 0 over the last decay_iterations.
+  double lr_factor(std::int64_t iteration) const;
+
+  nets::Editor generator() const { return g_; }
+  nets::StarGanDiscriminator discriminator() const { return d_; }
+  const StarGanSettings& settings() const { return settings_; }
+
+  // Networks and optimizer states into / out of a checkpoint (sections "G", "D",
+  // "optimizer.G", "optimizer.D", under `prefix`).
+  void save_state(ModelFile& file, const std::string& prefix = "") ;
+  void load_state(const ModelFile& file, const std::string& prefix = "");
+
+ private:
+  nets::Editor g_;
+  nets::StarGanDiscriminator d_;
+  StarGanSettings settings_;
+  torch::optim::Adam g_opt_, d_opt_;
+};
+
+}  // namespace idef

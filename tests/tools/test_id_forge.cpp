@@ -1,0 +1,77 @@
+// id-forge on real files: training, editing, and its errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/atomic_file.h"
+#include "model/editor_model.h"
+#include "tool_test.h"
+
+namespace fs = std::filesystem;
+using idef::test::run_tool;
+using idef::test::ScratchDir;
+
+namespace {
+const char* kTiny = "--arch cnet --width 4 --d-width 4 --image-size 16 --batch 4 --n-critic 2 --threads 1 --quiet ";
+}
+
+TEST(IdForge, TrainsThenEditsImagesAndFolders) {
+  ScratchDir dir;
+  idef::test::write_tiny_celeba(dir.path() / "faces", 10, 16, 2);
+  auto r = run_tool("id-forge", std::string("train-attr ") + kTiny + "--data '" + dir / "faces" +
+                                    "' --attributes A0,A1 --iterations 4 --decay-iterations 2 --output '" +
+                                    dir / "m.idm" + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  auto model = idef::load_editor_model(dir / "m.idm");
+  EXPECT_EQ(model.attributes, (std::vector<std::string>{"A0", "A1"}));
+
+  auto e = run_tool("id-forge", "edit --model '" + dir / "m.idm" + "' --output '" + dir / "edits" + "' '" +
+                                    dir / "faces/img_align_celeba" + "' --attributes A1 --quiet");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_TRUE(fs::exists(dir / "edits/000001.A1.png"));
+  EXPECT_FALSE(fs::exists(dir / "edits/000001.A0.png"));
+
+  // stdin to stdout: a PNG comes out.
+  auto s = idef::test::run_command("'" + idef::test::tool("id-forge") + "' edit --model '" + dir / "m.idm" +
+                                   "' --attributes A0 - < '" + dir / "faces/img_align_celeba/000002.png" + "'");
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_EQ(s.out.substr(1, 3), "PNG");
+}
+
+TEST(IdForge, MalformedAttributeFileNamesFileAndLineAndWritesNothing) {
+  ScratchDir dir;
+  idef::test::write_tiny_celeba(dir.path() / "faces", 4, 16, 2);
+  idef::write_all(dir / "faces/list_attr_celeba.txt", "4\nA0 A1\n000001.png 1 -1\n000002.png 1\n");
+  auto r = run_tool("id-forge", std::string("train-attr ") + kTiny + "--data '" + dir / "faces" +
+                                    "' --attributes A0 --iterations 2 --output '" + dir / "m.idm" + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("list_attr_celeba.txt': line 4"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "m.idm"));
+}
+
+TEST(IdForge, UnreadableImagesAreSkippedWithAWarning) {
+  ScratchDir dir;
+  idef::test::write_tiny_celeba(dir.path() / "faces", 6, 16, 1);
+  idef::write_all(dir / "faces/img_align_celeba/000003.png", "garbage");
+  auto r = run_tool("id-forge", "train-attr --arch cnet --width 4 --d-width 4 --image-size 16 --batch 2 --threads 1 "
+                                "--data '" + dir / "faces" + "' --attributes A0 --iterations 2 --output '" +
+                                    dir / "m.idm" + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("000003.png"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("skipped"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "m.idm"));
+}
+
+TEST(IdForge, UsageErrorsExitTwoBeforeReadingData) {
+  ScratchDir dir;
+  auto verb = run_tool("id-forge", "frobnicate");
+  EXPECT_EQ(verb.exit_code, 2);
+  EXPECT_NE(verb.err.find("unknown verb 'frobnicate'"), std::string::npos);
+  auto size = run_tool("id-forge", "train-attr --arch unet64 --image-size 48 --data /nonexistent --output x.idm");
+  EXPECT_EQ(size.exit_code, 2) << size.err;
+  EXPECT_NE(size.err.find("48"), std::string::npos) << size.err;
+  auto model = run_tool("id-forge", "eval --model '" + dir / "missing.idm" + "' --data /nonexistent");
+  EXPECT_EQ(model.exit_code, 1);
+  EXPECT_NE(model.err.find("missing.idm"), std::string::npos);
+}

@@ -1,0 +1,17 @@
+// Running the real id-* binaries from CLI tests.
+#pragma once
+#include <string>
+
+#include "test_util.h"
+
+namespace idef::test {
+
+// Path of a built tool, e.g. tool("id-forge").
+inline std::string tool(const std::string& name) { return std::string(ID_BINARY_DIR) + "/" + name; }
+
+// Runs a tool with shell-quoted arguments already in `args`.
+inline CommandResult run_tool(const std::string& name, const std::string& args) {
+  return run_command("'" + tool(name) + "' " + args);
+}
+
+}  // namespace idef::test

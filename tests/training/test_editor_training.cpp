@@ -1,0 +1,135 @@
+#include "training/editor_training.h"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <filesystem>
+
+#include "core/interrupt.h"
+#include "data/face_dataset.h"
+#include "model/editor_model.h"
+#include "model/model_file.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+using idef::test::ScratchDir;
+
+namespace {
+
+idef::EditorTrainingOptions tiny_options(const ScratchDir& dir) {
+  idef::EditorTrainingOptions o;
+  o.net.arch = "res6";
+  o.net.width = 4;
+  o.net.image_size = 16;
+  o.d_width = 4;
+  o.attributes = {"A0", "A1"};
+  o.stargan.iterations = 6;
+  o.stargan.decay_iterations = 3;
+  o.stargan.n_critic = 2;
+  o.batch = 4;
+  o.seed = 5;
+  o.output = dir / "editor.idm";
+  o.checkpoint_every = 3;
+  return o;
+}
+
+idef::FaceDataset tiny_data(const ScratchDir& dir) {
+  idef::test::write_tiny_celeba(dir.path() / "faces", 12, 16, 2);
+  idef::DatasetOptions d;
+  d.attributes = {"A0", "A1"};
+  d.image_size = 16;
+  return idef::FaceDataset::celeba((dir.path() / "faces").string(), d, nullptr);
+}
+
+using LossLog = std::vector<std::map<std::string, double>>;
+
+}  // namespace
+
+TEST(EditorTraining, WritesALoadableEditorAndSampleSheets) {
+  torch::set_num_threads(1);
+  ScratchDir dir;
+  auto data = tiny_data(dir);
+  auto o = tiny_options(dir);
+  o.samples_dir = dir / "samples";
+  o.sample_every = 3;
+  EXPECT_EQ(idef::train_editor(o, data, {}), idef::TrainingResult::Finished);
+  auto model = idef::load_editor_model(o.output);
+  EXPECT_EQ(model.attributes, o.attributes);
+  EXPECT_EQ(model.editor->config().arch, "res6");
+  EXPECT_TRUE(fs::exists(dir / "samples/iter-00000003.png"));
+  EXPECT_TRUE(fs::exists(dir / "samples/iter-00000006.png"));
+  EXPECT_TRUE(fs::exists(o.output + ".ckpt"));
+}
+
+// A run stopped by a signal and resumed repeats the losses of an uninterrupted run: the
+// checkpoint restores weights and optimizer moments, and every iteration is seeded.
+TEST(EditorTraining, InterruptedAndResumedRunRepeatsTheLosses) {
+  torch::set_num_threads(1);
+  ScratchDir dir;
+  auto data = tiny_data(dir);
+
+  auto whole = tiny_options(dir);
+  whole.output = dir / "whole.idm";
+  LossLog expected;
+  idef::TrainingEvents record;
+  record.iteration = [&](std::int64_t, const std::map<std::string, double>& l) { expected.push_back(l); };
+  ASSERT_EQ(idef::train_editor(whole, data, record), idef::TrainingResult::Finished);
+
+  auto split = tiny_options(dir);
+  split.output = dir / "split.idm";
+  split.checkpoint_every = 100;  // only the interrupt writes one
+  LossLog first;
+  idef::TrainingEvents stop_at_2;
+  stop_at_2.iteration = [&](std::int64_t done, const std::map<std::string, double>& l) {
+    first.push_back(l);
+    if (done == 2) std::raise(SIGTERM);
+  };
+  ASSERT_EQ(idef::train_editor(split, data, stop_at_2), idef::TrainingResult::Interrupted);
+  idef::clear_interrupt();
+  EXPECT_FALSE(fs::exists(split.output));
+  auto ckpt = idef::ModelFile::load(split.output + ".ckpt");
+  EXPECT_EQ(ckpt.meta.get_int("training.iteration"), 2);
+
+  split.resume = true;
+  LossLog second;
+  idef::TrainingEvents rest;
+  rest.iteration = [&](std::int64_t, const std::map<std::string, double>& l) { second.push_back(l); };
+  ASSERT_EQ(idef::train_editor(split, data, rest), idef::TrainingResult::Finished);
+
+  ASSERT_EQ(first.size() + second.size(), expected.size());
+  first.insert(first.end(), second.begin(), second.end());
+  for (std::size_t i = 0; i < expected.size(); ++i)
+    for (const auto& [k, v] : expected[i]) EXPECT_DOUBLE_EQ(first[i].at(k), v) << "iteration " << i + 1 << " " << k;
+
+  auto a = idef::load_editor_model(whole.output), b = idef::load_editor_model(split.output);
+  auto pa = a.editor->parameters(), pb = b.editor->parameters();
+  for (std::size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i]));
+}
+
+TEST(EditorTraining, ResumeRefusesACheckpointOfOtherSettings) {
+  ScratchDir dir;
+  auto data = tiny_data(dir);
+  auto o = tiny_options(dir);
+  o.stargan.iterations = 3;
+  ASSERT_EQ(idef::train_editor(o, data, {}), idef::TrainingResult::Finished);
+  o.resume = true;
+  o.net.width = 8;
+  EXPECT_THROW(idef::train_editor(o, data, {}), idef::InputError);
+}
+
+TEST(StarGanTrainer, LearningRateDecaysLinearlyToZero) {
+  idef::nets::EditorConfig c;
+  c.arch = "cnet";
+  c.width = 4;
+  c.image_size = 16;
+  c.c_dim = 2;
+  idef::StarGanSettings s;
+  s.iterations = 10;
+  s.decay_iterations = 4;
+  idef::StarGanTrainer t(idef::nets::make_editor(c), idef::nets::StarGanDiscriminator(16, 4, 2), s);
+  EXPECT_DOUBLE_EQ(t.lr_factor(0), 1.0);
+  EXPECT_DOUBLE_EQ(t.lr_factor(5), 1.0);
+  EXPECT_DOUBLE_EQ(t.lr_factor(6), 1.0);
+  EXPECT_DOUBLE_EQ(t.lr_factor(8), 0.5);
+  EXPECT_DOUBLE_EQ(t.lr_factor(10), 0.0);
+}

@@ -1,0 +1,267 @@
+// id-forge: the forger simulator. Trains StarGAN-like attribute editors (the models the
+// defence is measured against), applies them, and scores them against the true
+// counterfactuals of synthetic faces.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/progress.h"
+#include "core/error.h"
+#include "core/interrupt.h"
+#include "data/attributes.h"
+#include "data/face_dataset.h"
+#include "io/image.h"
+#include "io/tensor_image.h"
+#include "metrics/editor_eval.h"
+#include "model/editor_model.h"
+#include "training/editor_training.h"
+
+namespace fs = std::filesystem;
+using namespace idef;
+
+namespace {
+
+struct Options {
+  std::vector<std::string> args;  // VERB, then inputs for edit
+  std::string data, output, model, split = "train", checkpoint, samples;
+  std::vector<std::string> attributes{"Black_Hair", "Blond_Hair", "Brown_Hair", "Eyeglasses", "Male"};
+  std::string arch = "res6";
+  int width = 64, d_width = 64, image_size = 128, batch = 16, crop = 0;
+  std::int64_t iterations = 200000, decay_iterations = 100000, checkpoint_every = 1000, sample_every = 1000,
+               limit = -1, seed = 1;
+  int n_critic = 5;
+  double lr_g = 1e-4, lr_d = 1e-4, lambda_cls = 1, lambda_rec = 10, lambda_gp = 10;
+  bool resume = false, json = false;
+};
+
+void define(cli::Command& cmd, Options& o) {
+  cmd.synopsis("train-attr --data DIR --output MODEL [OPTION]...")
+      .synopsis("edit --model MODEL --output DIR [OPTION]... IMAGE|DIR|-...")
+      .synopsis("eval --model MODEL --data DIR [OPTION]...")
+      .description(
+          "train-attr trains an attribute editor (res6, res9, cnet, unet64, unet128, unet256) with StarGAN's "
+          "recipe (WGAN-GP, n_critic critic steps per generator step, domain classification, cycle "
+          "reconstruction, Adam, linear learning-rate decay) on a CelebA-layout folder. It writes a checkpoint "
+          "every --checkpoint-every iterations and on SIGINT/SIGTERM; --resume continues from it. edit applies "
+          "an editor to face crops, one output per domain: NAME.ATTRIBUTE.png. eval scores an editor on "
+          "synthetic faces (id-synth) against their true counterfactuals: per attribute, the mean L1 of the "
+          "edit to the counterfactual next to the do-nothing L1 of the input to it.")
+      .example("id-forge train-attr --data faces --arch res6 --width 16 --image-size 64 --iterations 20000 "
+               "--output res6.idm",
+               "train a small editor on 64 px synthetic faces")
+      .example("id-forge eval --model res6.idm --data faces-test", "score it on held-out synthetic faces")
+      .positional("VERB", &o.args, "train-attr, edit or eval, then (edit) the inputs")
+      .option("data", &o.data, "DIR", "CelebA-layout folder (img_align_celeba/, list_attr_celeba.txt)",
+              cli::ValueKind::Directory)
+      .option("output", &o.output, "PATH", "train-attr: the model file; edit: the output folder",
+              cli::ValueKind::File, 'o')
+      .option("model", &o.model, "FILE", "editor model file (edit, eval)", cli::ValueKind::File, 'm')
+      .list("attributes", &o.attributes, "LIST", "domain attributes, comma-separated (train-attr); the "
+                                                 "domains to apply (edit)")
+      .choice("arch", &o.arch, nets::editor_architectures(), "editor architecture")
+      .option("width", &o.width, "N", "editor width (conv_dim / ngf)")
+      .option("d-width", &o.d_width, "N", "discriminator width (conv_dim)")
+      .option("image-size", &o.image_size, "PX", "training image size")
+      .option("crop", &o.crop, "PX", "centre square cut before resizing (0: the shorter side; 178 for CelebA)")
+      .option("batch", &o.batch, "N", "batch size")
+      .option("iterations", &o.iterations, "N", "training iterations")
+      .option("decay-iterations", &o.decay_iterations, "N", "decay the learning rates linearly to 0 over the "
+                                                            "last N iterations")
+      .option("n-critic", &o.n_critic, "N", "critic steps per generator step")
+      .option("lr-g", &o.lr_g, "LR", "generator learning rate")
+      .option("lr-d", &o.lr_d, "LR", "discriminator learning rate")
+      .option("lambda-cls", &o.lambda_cls, "W", "weight of the domain classification loss")
+      .option("lambda-rec", &o.lambda_rec, "W", "weight of the cycle reconstruction loss")
+      .option("lambda-gp", &o.lambda_gp, "W", "weight of the gradient penalty")
+      .choice("split", &o.split, {"train", "val", "test", "all"}, "which part of the dataset to use")
+      .option("limit", &o.limit, "N", "use at most the first N images of the split (-1: all)")
+      .option("seed", &o.seed, "N", "random seed (weights, batches, flips)")
+      .option("checkpoint", &o.checkpoint, "FILE", "checkpoint file [default: OUTPUT.ckpt]", cli::ValueKind::File)
+      .option("checkpoint-every", &o.checkpoint_every, "N", "write a checkpoint every N iterations")
+      .flag("resume", &o.resume, "continue from the checkpoint if there is one")
+      .option("samples", &o.samples, "DIR", "write sample sheets (inputs and each domain's edit) here",
+              cli::ValueKind::Directory)
+      .option("sample-every", &o.sample_every, "N", "write a sample sheet every N iterations")
+      .flag("json", &o.json, "eval: print the table as JSON");
+}
+
+int train(const cli::Command& cmd, const Options& o) {
+  if (o.data.empty() || o.output.empty()) throw UsageError("train-attr needs --data and --output");
+  if (o.args.size() > 1) throw UsageError("train-attr takes no inputs besides --data");
+  if (o.attributes.empty()) throw UsageError("--attributes: at least one attribute");
+  if (o.batch < 1 || o.iterations < 1 || o.n_critic < 1) throw UsageError("--batch, --iterations and --n-critic must be positive");
+  cli::Log log(cmd.program(), cmd.common().quiet);
+  EditorTrainingOptions t;
+  t.net.arch = o.arch;
+  t.net.width = o.width;
+  t.net.image_size = o.image_size;
+  t.net.c_dim = static_cast<int>(o.attributes.size());
+  nets::make_editor(t.net);  // refuses an unsupported size before the data is read
+  t.d_width = o.d_width;
+  t.attributes = o.attributes;
+  t.stargan = {o.lr_g, o.lr_d, 0.5, 0.999, o.n_critic, o.lambda_cls, o.lambda_rec, o.lambda_gp, o.iterations,
+               std::min(o.decay_iterations, o.iterations)};
+  t.batch = o.batch;
+  t.seed = static_cast<std::uint64_t>(o.seed);
+  t.output = o.output;
+  t.checkpoint = o.checkpoint;
+  t.checkpoint_every = o.checkpoint_every;
+  t.resume = o.resume;
+  t.samples_dir = o.samples;
+  t.sample_every = o.sample_every;
+  t.device = cmd.common().device;
+
+  DatasetOptions d;
+  d.attributes = o.attributes;
+  d.split = o.split;
+  d.image_size = o.image_size;
+  d.crop = o.crop;
+  d.limit = o.limit;
+  int skipped = 0;
+  FaceDataset data = FaceDataset::celeba(o.data, d, [&](const std::string& w) {
+    ++skipped;
+    log.warn(w);
+  });
+  log.info("training " + o.arch + " on " + std::to_string(data.size()) + " images of '" + o.data + "'" +
+           (skipped ? " (" + std::to_string(skipped) + " skipped)" : ""));
+
+  cli::Progress progress(cmd.common(), "train-attr", o.iterations);
+  TrainingEvents events;
+  std::map<std::string, double> last;
+  events.iteration = [&](std::int64_t done, const std::map<std::string, double>& losses) {
+    for (const auto& [k, v] : losses) last[k] = v;
+    cli::KeyValues extra;
+    for (const char* key : {"D/loss_real", "D/loss_fake", "D/loss_gp", "G/loss_rec", "G/loss_cls"})
+      if (last.count(key)) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.4g", last[key]);
+        extra.emplace_back(key, buf);
+      }
+    progress.update(done, extra);
+  };
+  events.message = [&](const std::string& m) { log.info(m); };
+  TrainingResult result = train_editor(t, data, events);
+  if (result == TrainingResult::Interrupted) return 128 + interrupt_signal();
+  progress.finish();
+  log.info("wrote " + o.output);
+  return 0;
+}
+
+int edit(const cli::Command& cmd, const Options& o) {
+  if (o.model.empty()) throw UsageError("edit needs --model");
+  std::vector<std::string> inputs(o.args.begin() + 1, o.args.end());
+  if (inputs.empty()) throw UsageError("edit needs at least one input (an image, a folder or -)");
+  bool to_stdout = inputs.size() == 1 && inputs[0] == "-" && o.output.empty();
+  if (!to_stdout && o.output.empty()) throw UsageError("edit needs --output DIR (or a single - input for stdout)");
+  cli::Log log(cmd.program(), cmd.common().quiet);
+  torch::Device device(cmd.common().device);
+  EditorModel model = load_editor_model(o.model, device);
+  // Domains: all of the model's unless --attributes names some of them.
+  std::vector<int> domains;
+  bool explicit_attrs = cmd.given("attributes");
+  for (std::size_t j = 0; j < model.attributes.size(); ++j)
+    if (!explicit_attrs ||
+        std::find(o.attributes.begin(), o.attributes.end(), model.attributes[j]) != o.attributes.end())
+      domains.push_back(static_cast<int>(j));
+  for (const auto& a : o.attributes)
+    if (explicit_attrs && std::find(model.attributes.begin(), model.attributes.end(), a) == model.attributes.end())
+      throw UsageError("--attributes: the model has no domain '" + a + "'");
+  if (to_stdout && domains.size() != 1) throw UsageError("editing stdin to stdout needs exactly one --attributes domain");
+
+  std::vector<std::pair<std::string, std::string>> files;  // (path, name relative to its input)
+  for (const auto& in : inputs) {
+    if (in != "-" && fs::is_directory(in)) {
+      for (const auto& e : fs::recursive_directory_iterator(in))
+        if (e.is_regular_file()) files.emplace_back(e.path().string(), fs::relative(e.path(), in).string());
+    } else {
+      files.emplace_back(in, in == "-" ? "stdin" : fs::path(in).filename().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  const int size = model.editor->config().image_size;
+  int failed = 0;
+  torch::NoGradGuard no_grad;
+  cli::Progress progress(cmd.common(), "edit", static_cast<std::int64_t>(files.size()));
+  std::int64_t done = 0;
+  for (const auto& [path, name] : files) {
+    try {
+      Rgb8 face = prepare_face(Image::load(path).rgb(), o.crop, size);
+      torch::Tensor x = rgb8_to_tensor(face).to(device);
+      // The source labels are unknown for arbitrary photos: each domain is that one attribute on.
+      for (int j : domains) {
+        torch::Tensor c = torch::zeros({1, static_cast<std::int64_t>(model.attributes.size())});
+        c[0][j] = 1;
+        Rgb8 out = tensor_to_rgb8(model.editor->forward(x, c.to(device)).to(torch::kCPU));
+        if (to_stdout) {
+          save_rgb8("-", out, ImageSaveOptions{95, false, "png"});
+        } else {
+          fs::path dest = fs::path(o.output) / name;
+          dest.replace_filename(dest.stem().string() + "." + model.attributes[j] + ".png");
+          fs::create_directories(dest.parent_path());
+          save_rgb8(dest.string(), out);
+        }
+      }
+    } catch (const InputError& e) {
+      log.error(e.what());
+      ++failed;
+    }
+    progress.update(++done);
+  }
+  progress.finish();
+  if (failed) {
+    log.error(std::to_string(failed) + " of " + std::to_string(files.size()) + " inputs failed");
+    return 1;
+  }
+  return 0;
+}
+
+int eval(const cli::Command& cmd, const Options& o) {
+  if (o.model.empty() || o.data.empty()) throw UsageError("eval needs --model and --data");
+  torch::Device device(cmd.common().device);
+  EditorModel model = load_editor_model(o.model, device);
+  DatasetOptions d;
+  d.split = o.split;
+  d.limit = o.limit;
+  d.crop = o.crop;
+  auto scores = evaluate_editor(model, o.data, d, o.batch, device);
+  double mean_edit = 0, mean_nothing = 0;
+  for (const auto& s : scores) {
+    mean_edit += s.l1_edit / scores.size();
+    mean_nothing += s.l1_nothing / scores.size();
+  }
+  double reduction = mean_nothing > 0 ? 1 - mean_edit / mean_nothing : 0;
+  if (o.json) {
+    std::printf("{\"model\": \"%s\", \"attributes\": [", o.model.c_str());
+    for (std::size_t i = 0; i < scores.size(); ++i)
+      std::printf("%s{\"attribute\": \"%s\", \"count\": %lld, \"l1_edit\": %.6f, \"l1_nothing\": %.6f, "
+                  "\"reduction\": %.6f}",
+                  i ? ", " : "", scores[i].attribute.c_str(), static_cast<long long>(scores[i].count),
+                  scores[i].l1_edit, scores[i].l1_nothing, scores[i].reduction());
+    std::printf("], \"mean_l1_edit\": %.6f, \"mean_l1_nothing\": %.6f, \"mean_reduction\": %.6f}\n", mean_edit,
+                mean_nothing, reduction);
+  } else {
+    std::printf("%-14s %7s %10s %12s %10s\n", "attribute", "count", "L1 edit", "L1 nothing", "reduction");
+    for (const auto& s : scores)
+      std::printf("%-14s %7lld %10.4f %12.4f %9.1f%%\n", s.attribute.c_str(), static_cast<long long>(s.count),
+                  s.l1_edit, s.l1_nothing, 100 * s.reduction());
+    std::printf("%-14s %7s %10.4f %12.4f %9.1f%%\n", "mean", "", mean_edit, mean_nothing, 100 * reduction);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return cli::run_tool("id-forge", [&] {
+    cli::Command cmd("id-forge", "train, apply and score the face-manipulation models a forger would use");
+    Options o;
+    define(cmd, o);
+    if (!cmd.parse(argc, argv)) return 0;
+    const std::string& verb = o.args.front();
+    if (verb == "train-attr") return train(cmd, o);
+    if (verb == "edit") return edit(cmd, o);
+    if (verb == "eval") return eval(cmd, o);
+    throw UsageError("unknown verb '" + verb + "' (train-attr, edit, eval)");
+  });
+}
