@@ -1,0 +1,42 @@
+// Image-to-image generators: the pix2pix reenactment generator z → x (SPEC §4) and the
+// perturbation generator PG x → δ (SPEC §3, §4).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace idef::nets {
+
+struct TranslatorConfig {
+  std::string arch = "unet128";  // one of translator_architectures()
+  int in_channels = 3;
+  int out_channels = 3;
+  int width = 64;  // ngf (unet*) or conv_dim (res*, cnet)
+  int image_size = 128;
+};
+
+// x: [N, in_channels, H, W] → [N, out_channels, H, W] in [-1, 1] (tanh). H and W must be
+// multiples of 2^downs (unet*) or 4 (res*, cnet), otherwise forward throws idef::Error.
+// InstanceNorm without running statistics, no dropout: train() and eval() agree.
+class TranslatorImpl : public torch::nn::Module {
+ public:
+  explicit TranslatorImpl(TranslatorConfig config) : config_(std::move(config)) {}
+  virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+  const TranslatorConfig& config() const { return config_; }
+
+ private:
+  TranslatorConfig config_;
+};
+using Translator = std::shared_ptr<TranslatorImpl>;
+
+// Architectures: unet64/unet128/unet256 (pix2pix U-Net, pix2pix init), res6/res9 (StarGAN
+// generator without labels) and cnet (its residual-free variant). Throws idef::UsageError
+// naming the architecture or the size when unsupported.
+Translator make_translator(const TranslatorConfig& config);
+
+// {"unet64", "unet128", "unet256", "res6", "res9", "cnet"}
+const std::vector<std::string>& translator_architectures();
+
+}  // namespace idef::nets
