@@ -5,6 +5,7 @@
 #include <csignal>
 #include <filesystem>
 
+#include "core/error.h"
 #include "core/interrupt.h"
 #include "data/face_dataset.h"
 #include "model/editor_model.h"
