@@ -85,6 +85,12 @@ class Image {
 // options, before reading any input.
 std::string image_saver_for(const std::string& path, const std::string& format = "");
 
+// Writes a new picture (no original to keep metadata from) to `path` ("-" = stdout),
+// atomically; the format follows options.format or the extension, as for Image::save.
+void save_rgb8(const std::string& path, const Rgb8& rgb, const ImageSaveOptions& options = {});
+// The same into memory; options.format is required ("png", ".jpg", ...).
+std::string encode_rgb8(const Rgb8& rgb, const ImageSaveOptions& options);
+
 // Versions for --version.
 std::string libvips_version();
 
