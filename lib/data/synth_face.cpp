@@ -149,6 +149,11 @@ inline double segment_sd(double x, double y, double ax, double ay, double bx, do
   return std::sqrt(dx * dx + dy * dy) - r;
 }
 
+// An egg: different vertical radii above and below the centre (continuous at the centre).
+inline double egg_sd(double x, double y, double cx, double cy, double rx, double ry_top, double ry_bottom) {
+  return ellipse_sd(x, y, cx, cy, rx, y < cy ? ry_top : ry_bottom);
+}
+
 inline double box_sd(double x, double y, double cx, double cy, double hx, double hy, double radius) {
   double qx = std::fabs(x - cx) - hx + radius, qy = std::fabs(y - cy) - hy + radius;
   double ox = std::max(qx, 0.0), oy = std::max(qy, 0.0);
@@ -165,7 +170,7 @@ constexpr double kPoseCentreX = 0.5, kPoseCentreY = 0.55;
 // Derived geometry shared by the renderer and the landmarks.
 struct Geometry {
   const FaceParams& f;
-  double cranium_cy, cranium_ry, jaw_cy, jaw_ry;
+  double cranium_cy, cranium_ry, cranium_ry_low, jaw_cy, jaw_ry;
   // eyes
   double eye_cx[2], ew, eh_up, eh_low;
   // brows
@@ -178,6 +183,8 @@ struct Geometry {
   explicit Geometry(const FaceParams& face) : f(face) {
     cranium_cy = 0.53;
     cranium_ry = cranium_cy - f.crown_y;
+    // The skull's lower half ends above the chin; the jaw makes the chin.
+    cranium_ry_low = f.chin_y - 0.035 - cranium_cy;
     jaw_cy = 0.70;
     jaw_ry = f.chin_y - jaw_cy;
     eye_cx[0] = 0.5 - f.eye_half_sep;
@@ -202,7 +209,7 @@ struct Geometry {
   }
 
   double face_sd(double x, double y) const {
-    double a = ellipse_sd(x, y, 0.5, cranium_cy, f.face_half_width, cranium_ry);
+    double a = egg_sd(x, y, 0.5, cranium_cy, f.face_half_width, cranium_ry, cranium_ry_low);
     double b = ellipse_sd(x, y, 0.5, jaw_cy, f.jaw_half_width, jaw_ry);
     return smin(a, b, 0.03);
   }
@@ -653,7 +660,7 @@ FaceParams sample_face(std::uint64_t seed, std::int64_t index) {
   // Identity.
   f.face_half_width = r.normal_clamped(0.245, 0.012, 0.215, 0.275);
   f.jaw_half_width = r.normal_clamped(f.male ? 0.195 : 0.182, 0.01, 0.16, 0.215);
-  f.chin_y = r.normal_clamped(0.915, 0.01, 0.885, 0.94);
+  f.chin_y = r.normal_clamped(0.875, 0.01, 0.85, 0.90);
   f.crown_y = r.normal_clamped(0.10, 0.012, 0.07, 0.13);
   f.eye_y = r.normal_clamped(0.512, 0.006, 0.495, 0.53);
   f.eye_half_sep = r.normal_clamped(0.11, 0.005, 0.098, 0.122);
@@ -851,7 +858,7 @@ Landmarks landmarks(const FaceParams& face, int size) {
   {
     constexpr int kRays = 97;
     std::array<Point2, kRays> contour;
-    const double start = M_PI - 0.06, end = 0.06;
+    const double start = M_PI + 0.03, end = -0.03;  // from just above the eye line
     for (int k = 0; k < kRays; ++k) {
       double th = start + (end - start) * k / (kRays - 1);
       double dx = std::cos(th), dy = std::sin(th);

@@ -199,7 +199,8 @@ TEST(SynthFace, HairColourLeavesTheFaceCentreAlone) {
     FaceParams g = with_attribute(f, f.hair == HairColour::Blond ? "Black_Hair" : "Blond_Hair");
     const int size = 64;
     auto lf = landmarks(f, size);
-    Box centre = landmark_box(lf, lf, {36, 37, 38, 43, 44, 45, 57}, 0.0);
+    // Eyes to mouth; the jaw narrows below the cheeks, so not out to the eye corners.
+    Box centre = landmark_box(lf, lf, {37, 38, 43, 44, 57}, 0.0);
     auto diff = count_differences(render(f, size), render(g, size), centre);
     EXPECT_EQ(diff.inside, 0) << "face " << i;
     EXPECT_GT(diff.outside, size * size / 20) << "face " << i;  // the hair did change
@@ -334,7 +335,7 @@ TEST(SynthFace, DlibFindsTheFacesAndItsLandmarksAgreeWithOurs) {
   std::printf("dlib found %d of %d synthetic faces at %d px; mean landmark distance %.3f inter-ocular distances\n",
               found, n, size, mean);
   EXPECT_GE(found, n * 3 / 4);
-  EXPECT_LT(mean, 0.2);
+  EXPECT_LT(mean, 0.15);
 }
 
 }  // namespace
