@@ -201,7 +201,7 @@ struct Geometry {
     brow_thick = f.brow_thickness * (f.male ? 1.35 : 1.0);
     mw = f.mouth_half_width * (f.smiling ? 1.12 : 1.0);
     smile = f.smiling ? 0.02 : 0.0;
-    gap = (f.mouth_open ? 0.011 : 0.0) + (f.smiling ? 0.013 : 0.0) + 0.022 * std::clamp(f.speech_open, 0.0, 1.0);
+    gap = (f.mouth_open ? 0.011 : 0.0) + (f.smiling ? 0.013 : 0.0) + 0.028 * std::clamp(f.speech_open, 0.0, 1.0);
     ut = f.upper_lip * (f.smiling ? 0.8 : 1.0);
     lt = f.lower_lip * (f.smiling ? 0.85 : 1.0);
     has_hair = !f.bald;
