@@ -448,28 +448,45 @@ void Image::save(const std::string& path, const Rgb8& modified, const ImageSaveO
   file.commit();
 }
 
+std::string encode_rgb8(const Rgb8& rgb, const ImageSaveOptions& options) {
+  if (options.format.empty()) throw UsageError("encode_rgb8: no output format given");
+  ensure_vips();
+  std::string suffix = options.format[0] == '.' ? options.format : "." + options.format;
+  std::string saver = image_saver_for("x" + suffix);
+  try {
+    void* buf = nullptr;
+    size_t size = 0;
+    rgb8_image(rgb).write_to_buffer(suffix.c_str(), &buf, &size, save_options(saver, options));
+    std::string bytes(static_cast<const char*>(buf), size);
+    g_free(buf);
+    return bytes;
+  } catch (const VError& e) {
+    throw OutputError("-", vips_reason(e.what()));
+  }
+}
+
 void save_rgb8(const std::string& path, const Rgb8& rgb, const ImageSaveOptions& options) {
   ensure_vips();
-  std::string suffix = options.format.empty() ? fs::path(path).extension().string() : suffix_of_format(options.format);
-  std::string saver = image_saver_for(path == "-" ? "x" + suffix : path, options.format);
-  try {
-    VImage image = rgb8_image(rgb).copy();
-    image.set("interpretation", VIPS_INTERPRETATION_sRGB);
-    if (path == "-") {
-      void* buf = nullptr;
-      size_t size = 0;
-      image.write_to_buffer(suffix.c_str(), &buf, &size, save_options(saver, options));
-      std::string bytes(static_cast<const char*>(buf), size);
-      g_free(buf);
-      write_all(path, bytes);
-      return;
+  if (path == "-" || !options.format.empty()) {
+    ImageSaveOptions o = options;
+    if (o.format.empty()) o.format = "png";
+    std::string bytes;
+    try {
+      bytes = encode_rgb8(rgb, o);
+    } catch (const OutputError& e) {
+      throw OutputError(path, std::string(e.what()).substr(std::string("cannot write '-': ").size()));
     }
-    AtomicFile file(path);
-    image.write_to_file(file.temp_path().c_str(), save_options(saver, options));
-    file.commit();
+    write_all(path, bytes);
+    return;
+  }
+  std::string saver = image_saver_for(path);
+  AtomicFile file(path);
+  try {
+    rgb8_image(rgb).write_to_file(file.temp_path().c_str(), save_options(saver, options));
   } catch (const VError& e) {
     throw OutputError(path, vips_reason(e.what()));
   }
+  file.commit();
 }
 
 static Rgb8 rgb8_of(const VImage& image) {

@@ -85,9 +85,11 @@ class Image {
 // options, before reading any input.
 std::string image_saver_for(const std::string& path, const std::string& format = "");
 
-// Writes a picture made by the toolkit (contact sheets, synthetic faces) as 8-bit sRGB,
-// atomically; the format follows options.format or the extension of `path` ("-" = stdout).
+// Writes a new picture (no original to keep metadata from) to `path` ("-" = stdout),
+// atomically; the format follows options.format or the extension, as for Image::save.
 void save_rgb8(const std::string& path, const Rgb8& rgb, const ImageSaveOptions& options = {});
+// The same into memory; options.format is required ("png", ".jpg", ...).
+std::string encode_rgb8(const Rgb8& rgb, const ImageSaveOptions& options);
 
 // Resampling for dataset preparation: a box cut out of `rgb`, and a resize to w×h
 // (libvips' reduce with a Lanczos kernel when shrinking, bilinear when enlarging).
