@@ -3,7 +3,7 @@
 # editors with id-forge on 64 px synthetic faces from a range of identities disjoint from
 # the defender's, then scores each on the forger's held-out test faces against the true
 # counterfactuals. Models are cached under bench/work/ by a hash of their config and the
-# tools, so a rerun only redoes what changed.
+# toolkit version, so a rerun only redoes what changed; training resumes from checkpoints.
 #   bench/forge.sh [BUILD_DIR]        results: bench/results/forge.md, forge.csv
 set -eu
 build=${1:-build}
@@ -21,7 +21,7 @@ faces="$work/forger-faces-64"
 if [ ! -f "$faces/.complete" ]; then
   rm -rf "$faces"
   start=$(date +%s)
-  "$synth" faces --count "${FORGE_FACES:-12000}" --size 64 --seed 7 --start-index 1000000 --counterfactuals \
+  "$synth" faces --count "${FORGE_FACES:-10000}" --size 64 --seed 7 --start-index 1000000 --counterfactuals --attributes Black_Hair,Blond_Hair,Brown_Hair,Male,Young \
     --quiet "$faces"
   touch "$faces/.complete"
   echo "synthetic faces: $(( $(date +%s) - start )) s"
@@ -31,7 +31,8 @@ csv="$results/forge.csv"
 echo "arch,config,train_seconds,attribute,count,l1_edit,l1_nothing,reduction" > "$csv.part"
 for config in "$here"/forge/*.toml; do
   arch=$(basename "$config" .toml)
-  key=$(cat "$config" "$forge" | sha256sum | cut -c1-16)
+  # Cached by config and toolkit version (not the binary: a rebuild must not retrain).
+  key=$( (cat "$config"; "$forge" --version | head -n 1) | sha256sum | cut -c1-16)
   model="$work/editors/$arch-$key.idm"
   seconds_file="$model.seconds"
   if [ ! -f "$model" ]; then

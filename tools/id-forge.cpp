@@ -25,7 +25,7 @@ namespace {
 struct Options {
   std::vector<std::string> args;  // VERB, then inputs for edit
   std::string data, output, model, split = "train", checkpoint, samples;
-  std::vector<std::string> attributes{"Black_Hair", "Blond_Hair", "Brown_Hair", "Eyeglasses", "Male"};
+  std::vector<std::string> attributes{"Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"};  // StarGAN's five
   std::string arch = "res6";
   int width = 64, d_width = 64, image_size = 128, batch = 16, crop = 0;
   std::int64_t iterations = 200000, decay_iterations = 100000, checkpoint_every = 1000, sample_every = 1000,

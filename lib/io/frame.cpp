@@ -11,6 +11,7 @@ extern "C" {
 }
 
 #include "core/error.h"
+#include "io/av_pixel_format.h"
 
 namespace idef {
 
@@ -59,16 +60,6 @@ std::size_t VideoFrame::byte_size() const {
 // libswscale path
 
 namespace {
-
-AVPixelFormat pixel_format_of(ChromaLayout layout) {
-  switch (layout) {
-    case ChromaLayout::Mono: return AV_PIX_FMT_GRAY8;
-    case ChromaLayout::C420: return AV_PIX_FMT_YUV420P;
-    case ChromaLayout::C422: return AV_PIX_FMT_YUV422P;
-    case ChromaLayout::C444: return AV_PIX_FMT_YUV444P;
-  }
-  return AV_PIX_FMT_NONE;
-}
 
 // SWS_POINT: nearest chroma gave the smallest YUV -> RGB -> YUV error in our measurements
 // (bilinear/bicubic chroma resampling do not invert each other). ACCURATE_RND and

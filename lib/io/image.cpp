@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -406,6 +407,32 @@ static void check_size(const Image::State& s, const Rgb8& modified) {
   }
 }
 
+// The one way pictures reach files: to "-" or with an explicit format through `encode`
+// (bytes in memory), otherwise `compose(saver)` written by libvips under a temporary name
+// and renamed into place.
+static void write_image(const std::string& path, const ImageSaveOptions& options,
+                        const std::function<std::string()>& encode,
+                        const std::function<VImage(const std::string&)>& compose) {
+  if (path == "-" || !options.format.empty()) {
+    std::string bytes;
+    try {
+      bytes = encode();
+    } catch (const OutputError& e) {
+      throw OutputError(path, std::string(e.what()).substr(std::string("cannot write '-': ").size()));
+    }
+    write_all(path, bytes);
+    return;
+  }
+  std::string saver = image_saver_for(path);
+  AtomicFile file(path);
+  try {
+    compose(saver).write_to_file(file.temp_path().c_str(), save_options(saver, options));
+  } catch (const VError& e) {
+    throw OutputError(path, vips_reason(e.what()));
+  }
+  file.commit();
+}
+
 std::string Image::save_buffer(const Rgb8& modified, const ImageSaveOptions& options) const {
   check_size(*state_, modified);
   std::string suffix = output_suffix(*this, "-", options.format);
@@ -426,26 +453,10 @@ std::string Image::save_buffer(const Rgb8& modified, const ImageSaveOptions& opt
 
 void Image::save(const std::string& path, const Rgb8& modified, const ImageSaveOptions& options) const {
   check_size(*state_, modified);
-  if (path == "-" || !options.format.empty()) {
-    std::string bytes;
-    try {
-      bytes = save_buffer(modified, options);
-    } catch (const OutputError& e) {
-      throw OutputError(path, std::string(e.what()).substr(std::string("cannot write '-': ").size()));
-    }
-    write_all(path, bytes);
-    return;
-  }
-  std::string saver = image_saver_for(path);
-  AtomicFile file(path);
-  try {
-    std::vector<std::uint16_t> keep16;
-    VImage out = compose_output(*state_, modified, saver, options, keep16);
-    out.write_to_file(file.temp_path().c_str(), save_options(saver, options));
-  } catch (const VError& e) {
-    throw OutputError(path, vips_reason(e.what()));
-  }
-  file.commit();
+  std::vector<std::uint16_t> keep16;  // pixels compose_output points libvips at
+  write_image(
+      path, options, [&] { return save_buffer(modified, options); },
+      [&](const std::string& saver) { return compose_output(*state_, modified, saver, options, keep16); });
 }
 
 std::string encode_rgb8(const Rgb8& rgb, const ImageSaveOptions& options) {
@@ -467,26 +478,10 @@ std::string encode_rgb8(const Rgb8& rgb, const ImageSaveOptions& options) {
 
 void save_rgb8(const std::string& path, const Rgb8& rgb, const ImageSaveOptions& options) {
   ensure_vips();
-  if (path == "-" || !options.format.empty()) {
-    ImageSaveOptions o = options;
-    if (o.format.empty()) o.format = "png";
-    std::string bytes;
-    try {
-      bytes = encode_rgb8(rgb, o);
-    } catch (const OutputError& e) {
-      throw OutputError(path, std::string(e.what()).substr(std::string("cannot write '-': ").size()));
-    }
-    write_all(path, bytes);
-    return;
-  }
-  std::string saver = image_saver_for(path);
-  AtomicFile file(path);
-  try {
-    rgb8_image(rgb).write_to_file(file.temp_path().c_str(), save_options(saver, options));
-  } catch (const VError& e) {
-    throw OutputError(path, vips_reason(e.what()));
-  }
-  file.commit();
+  ImageSaveOptions o = options;
+  if (path == "-" && o.format.empty()) o.format = "png";
+  write_image(
+      path, o, [&] { return encode_rgb8(rgb, o); }, [&](const std::string&) { return rgb8_image(rgb); });
 }
 
 static Rgb8 rgb8_of(const VImage& image) {

@@ -16,6 +16,7 @@ extern "C" {
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "io/av_pixel_format.h"
 
 namespace idef {
 
@@ -81,16 +82,6 @@ Packet make_packet() {
 
 Rational to_rational(AVRational r) { return r.num > 0 && r.den > 0 ? Rational{r.num, r.den} : Rational{}; }
 AVRational to_av(Rational r) { return AVRational{r.num, r.den}; }
-
-AVPixelFormat pixel_format_of(ChromaLayout layout) {
-  switch (layout) {
-    case ChromaLayout::Mono: return AV_PIX_FMT_GRAY8;
-    case ChromaLayout::C420: return AV_PIX_FMT_YUV420P;
-    case ChromaLayout::C422: return AV_PIX_FMT_YUV422P;
-    case ChromaLayout::C444: return AV_PIX_FMT_YUV444P;
-  }
-  return AV_PIX_FMT_NONE;
-}
 
 // The 8-bit layout we deliver for a decoder's pixel format; `direct` when the decoded
 // planes can be copied as they are.
