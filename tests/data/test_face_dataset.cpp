@@ -102,3 +102,23 @@ TEST(FaceDataset, FolderReadsEveryImageSorted) {
   EXPECT_EQ(data.names().front(), "000001.png");
   EXPECT_EQ(data.c_dim(), 0);
 }
+
+TEST(FaceDataset, VideoFramesFromAFileAndAY4mStream) {
+  ScratchDir dir;
+  auto made = idef::test::run_command(
+      "ffmpeg -v error -f lavfi -i testsrc2=size=48x32:rate=10 -frames:v 7 -pix_fmt yuv420p '" + dir / "v.y4m" +
+      "' && ffmpeg -v error -i '" + dir / "v.y4m" + "' -c:v libx264 -crf 10 '" + dir / "v.mp4" + "'");
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  idef::DatasetOptions opt;
+  opt.image_size = 16;
+  auto y4m = idef::FaceDataset::video(dir / "v.y4m", opt);
+  auto mp4 = idef::FaceDataset::video(dir / "v.mp4", opt);
+  EXPECT_EQ(y4m.size(), 7);
+  EXPECT_EQ(mp4.size(), 7);
+  EXPECT_EQ(y4m.images().sizes(), (std::vector<std::int64_t>{7, 3, 16, 16}));
+  // The same frames through two decoders: close, not equal (x264 is lossy).
+  double diff = (y4m.images().to(torch::kFloat) - mp4.images().to(torch::kFloat)).abs().mean().item<double>();
+  EXPECT_LT(diff, 6.0);
+  opt.limit = 3;
+  EXPECT_EQ(idef::FaceDataset::video(dir / "v.y4m", opt).size(), 3);
+}

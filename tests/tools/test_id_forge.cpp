@@ -75,3 +75,30 @@ TEST(IdForge, UsageErrorsExitTwoBeforeReadingData) {
   EXPECT_EQ(model.exit_code, 1);
   EXPECT_NE(model.err.find("missing.idm"), std::string::npos);
 }
+
+// eval on synthetic faces: per-attribute figures against the true counterfactuals.
+TEST(IdForge, EvalScoresAgainstCounterfactuals) {
+  ScratchDir dir;
+  auto s = run_tool("id-synth", "faces --count 30 --size 32 --seed 3 --counterfactuals --attributes "
+                                "Black_Hair,Blond_Hair,Male --quiet '" + dir / "faces" + "'");
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  auto t = run_tool("id-forge", "train-attr --arch cnet --width 4 --d-width 4 --image-size 32 --batch 4 --n-critic 2 "
+                                "--threads 1 --quiet --data '" + dir / "faces" +
+                                    "' --attributes Black_Hair,Blond_Hair,Male --iterations 2 --output '" +
+                                    dir / "m.idm" + "'");
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  auto e = run_tool("id-forge", "eval --json --split all --model '" + dir / "m.idm" + "' --data '" + dir / "faces" + "'");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  for (const char* key : {"\"attribute\": \"Black_Hair\"", "\"attribute\": \"Male\"", "\"l1_edit\"", "\"l1_nothing\"",
+                          "\"mean_reduction\""})
+    EXPECT_NE(e.out.find(key), std::string::npos) << key << " in " << e.out;
+  // Every face gets a Male counterfactual; hair colours skip faces that already have it.
+  EXPECT_NE(e.out.find("\"attribute\": \"Male\", \"count\": 30"), std::string::npos) << e.out;
+  auto table = run_tool("id-forge", "eval --split all --model '" + dir / "m.idm" + "' --data '" + dir / "faces" + "'");
+  EXPECT_NE(table.out.find("reduction"), std::string::npos);
+  // A dataset without the counterfactuals of a domain is a clear error.
+  std::filesystem::remove_all(dir.path() / "faces/counterfactuals/Male");
+  auto missing = run_tool("id-forge", "eval --model '" + dir / "m.idm" + "' --data '" + dir / "faces" + "'");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("counterfactuals/Male"), std::string::npos) << missing.err;
+}
