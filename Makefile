@@ -6,14 +6,14 @@ DESTDIR ?=
 JOBS    ?= $(shell nproc)
 
 # Exactly the Debian 12 packages the project needs: toolchain, libraries, OpenBLAS as the
-# BLAS libtorch calls, ffmpeg/ffprobe for the stream tests.
+# BLAS libtorch calls, ffmpeg/ffprobe for the stream tests, python3 for benchmark tables.
 PACKAGES = cmake g++ make pkg-config libtorch-dev libvips-dev libavcodec-dev libavformat-dev \
            libswscale-dev libavutil-dev libboost-program-options-dev libtomlplusplus-dev \
-           libgtest-dev libdlib-dev libdlib-data libopenblas0-openmp ffmpeg
+           libgtest-dev libdlib-dev libdlib-data libopenblas0-openmp ffmpeg python3
 BLAS_ALT   = /usr/lib/x86_64-linux-gnu/openblas-openmp
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo install bench docs clean
+.PHONY: all deps build test install bench bench-forge docs clean
 
 all: build
 
@@ -54,6 +54,10 @@ docs: build
 
 bench: build
 	bench/blas.sh $(BUILD)
+
+# About an hour on 2 cores; cached, so a rerun only redoes what changed.
+bench-forge: build
+	bench/forge.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
