@@ -1,0 +1,56 @@
+#include "defence/perturbation_model.h"
+
+#include "core/error.h"
+
+namespace idef {
+
+void describe_perturbation(ModelFile& file, const PerturbationModel& model) {
+  const auto& c = model.generator->config();
+  file.meta.set("task", model.task);
+  file.meta.set("kind", std::string("perturbation-generator"));
+  file.meta.set("network.arch", c.arch);
+  file.meta.set("network.width", std::int64_t{c.width});
+  file.meta.set("network.image_size", std::int64_t{c.image_size});
+  file.meta.set("defence.epsilon", model.epsilon);
+  file.meta.set("defence.tau", model.tau);
+}
+
+void save_perturbation_model(const std::string& path, const PerturbationModel& model, const Metadata& extra) {
+  ModelFile file;
+  for (const auto& [key, value] : extra.values()) file.meta.set(key, value);
+  describe_perturbation(file, model);
+  file.set_module("weights", *model.generator);
+  file.save(path);
+}
+
+PerturbationModel load_perturbation_model(const std::string& path, const torch::Device& device) {
+  ModelFile file = ModelFile::load(path);
+  file.require("kind", "perturbation-generator");
+  PerturbationModel model;
+  nets::TranslatorConfig config;
+  try {
+    model.task = file.meta.get_string("task");
+    if (model.task != "attr" && model.task != "reenact")
+      throw Error("unknown defence task '" + model.task + "'");
+    config.arch = file.meta.get_string("network.arch");
+    config.width = static_cast<int>(file.meta.get_int("network.width"));
+    config.image_size = static_cast<int>(file.meta.get_int("network.image_size"));
+    model.epsilon = file.meta.get_double("defence.epsilon");
+    model.tau = file.meta.get_double("defence.tau");
+    model.generator = nets::make_translator(config);
+  } catch (const std::exception& e) {
+    throw InputError(path, e.what());
+  }
+  file.load_module("weights", *model.generator);
+  model.generator->to(device);
+  model.generator->eval();
+  return model;
+}
+
+torch::Tensor apply_perturbation(const PerturbationModel& model, const torch::Tensor& x, double epsilon,
+                                 double tau) {
+  torch::Tensor delta = (epsilon * model.generator->forward(x)).clamp(-tau, tau);
+  return (x + delta).clamp(-1.0, 1.0);
+}
+
+}  // namespace idef

@@ -1,0 +1,72 @@
+#include "defence/protect_photo.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "face/align.h"
+#include "io/image.h"
+#include "io/tensor_image.h"
+
+namespace idef {
+
+std::vector<float> crop_perturbation(const PerturbationModel& model, const Rgb8& crop, const ProtectOptions& options) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor x = rgb8_to_tensor(crop);
+  torch::Tensor delta = (apply_perturbation(model, x, options.epsilon, options.tau) - x) * 127.5;
+  torch::Tensor hwc = delta[0].permute({1, 2, 0}).contiguous();
+  return std::vector<float>(hwc.data_ptr<float>(), hwc.data_ptr<float>() + hwc.numel());
+}
+
+// out = round(clamp(in + delta, in ± cap, [0,255])): the cap holds after rounding too.
+static Rgb8 add_delta(const Rgb8& photo, const std::vector<float>& delta, double tau) {
+  const float cap = static_cast<float>(std::floor(tau * 127.5 + 0.5));
+  Rgb8 out = photo;
+  for (std::size_t i = 0; i < out.pixels.size(); ++i) {
+    float d = std::clamp(delta[i], -cap, cap);
+    float v = std::round(photo.pixels[i] + d);
+    out.pixels[i] = static_cast<std::uint8_t>(std::clamp(v, 0.f, 255.f));
+  }
+  return out;
+}
+
+ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const PerturbationModel& model,
+                             const ProtectOptions& options) {
+  ProtectedPhoto result;
+  std::vector<Face> faces = detector.detect(photo);
+  std::vector<float> total(photo.pixels.size(), 0.f);
+  for (const Face& face : faces) {
+    FaceAlignment alignment = align_face(face.landmarks);
+    Rgb8 crop = extract_crop(photo, alignment, model.image_size());
+    std::vector<float> delta = crop_perturbation(model, crop, options);
+    std::vector<float> full = paste_back(delta, alignment, photo.width, photo.height, options.feather);
+    for (std::size_t i = 0; i < total.size(); ++i) total[i] += full[i];
+    result.faces.push_back(face.box);
+  }
+  result.image = faces.empty() ? photo : add_delta(photo, total, options.tau);
+  return result;
+}
+
+Rgb8 protect_aligned(const Rgb8& crop, const PerturbationModel& model, const ProtectOptions& options) {
+  const int size = model.image_size();
+  Rgb8 small = resize_rgb8(crop, size, size);
+  std::vector<float> delta = crop_perturbation(model, small, options);
+  if (crop.width == size && crop.height == size) return add_delta(crop, delta, options.tau);
+  // Bilinear in float: an 8-bit resize would round the perturbation away.
+  std::vector<float> full(crop.pixels.size());
+  for (int y = 0; y < crop.height; ++y)
+    for (int x = 0; x < crop.width; ++x) {
+      double sx = std::clamp((x + 0.5) * size / crop.width - 0.5, 0.0, size - 1.0);
+      double sy = std::clamp((y + 0.5) * size / crop.height - 0.5, 0.0, size - 1.0);
+      int x0 = static_cast<int>(sx), y0 = static_cast<int>(sy);
+      int x1 = std::min(x0 + 1, size - 1), y1 = std::min(y0 + 1, size - 1);
+      double fx = sx - x0, fy = sy - y0;
+      for (int c = 0; c < 3; ++c) {
+        auto at = [&](int xx, int yy) { return delta[(std::size_t(yy) * size + xx) * 3 + c]; };
+        full[(std::size_t(y) * crop.width + x) * 3 + c] = static_cast<float>(
+            (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x1, y0)) + fy * ((1 - fx) * at(x0, y1) + fx * at(x1, y1)));
+      }
+    }
+  return add_delta(crop, full, options.tau);
+}
+
+}  // namespace idef

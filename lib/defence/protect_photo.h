@@ -1,0 +1,36 @@
+// Protection of a whole photo with any number of faces: each detected face is aligned to
+// the model's crop, perturbed there, and the perturbation is warped back through the
+// inverse alignment with a soft-edged mask and added at full resolution.
+#pragma once
+#include <vector>
+
+#include "defence/perturbation_model.h"
+#include "face/detector.h"
+#include "io/rgb8.h"
+
+namespace idef {
+
+struct ProtectOptions {
+  double epsilon = 0.05;  // [-1,1] scale
+  double tau = 0.05;      // cap of |x' − x| on the [-1,1] scale, everywhere
+  double feather = 0.1;   // soft edge of each face's mask, a fraction of its crop side
+};
+
+struct ProtectedPhoto {
+  Rgb8 image;
+  std::vector<FaceBox> faces;  // the faces that were protected
+};
+
+// The perturbation of one aligned crop (size = the model's), in 8-bit units, H×W×3.
+std::vector<float> crop_perturbation(const PerturbationModel& model, const Rgb8& crop, const ProtectOptions& options);
+
+// Detects faces and protects each; a photo without faces comes back unchanged with no faces
+// listed (the caller decides whether that is an error). |out − in| ≤ round(τ·127.5).
+ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const PerturbationModel& model,
+                             const ProtectOptions& options);
+
+// An already aligned face crop of any size: resized to the model's size, perturbed, and
+// the perturbation resized back and added.
+Rgb8 protect_aligned(const Rgb8& crop, const PerturbationModel& model, const ProtectOptions& options);
+
+}  // namespace idef
