@@ -1,0 +1,58 @@
+#include "defence/baselines.h"
+
+#include "core/error.h"
+
+namespace idef {
+
+PgdOptions pgd_options(const std::string& method, double epsilon) {
+  PgdOptions o;
+  o.epsilon = epsilon;
+  if (method == "pgd") return o;
+  if (method == "ifgsm") {
+    o.random_start = false;
+    return o;
+  }
+  if (method == "fgsm") {
+    o.random_start = false;
+    o.iterations = 1;
+    o.step = epsilon;
+    return o;
+  }
+  throw UsageError("unknown attack '" + method + "' (pgd, ifgsm, fgsm)");
+}
+
+static torch::Tensor seeded_uniform(const torch::Tensor& like, double epsilon, std::uint64_t seed) {
+  auto gen = at::detail::createCPUGenerator(seed);
+  return torch::rand(like.sizes(), gen, torch::TensorOptions().dtype(like.dtype())).to(like.device()).mul(2 * epsilon).sub(epsilon);
+}
+
+torch::Tensor pgd_attack(const nets::Editor& editor, const torch::Tensor& x, const std::vector<torch::Tensor>& domains,
+                         const PgdOptions& o) {
+  editor->eval();
+  std::vector<torch::Tensor> clean;
+  {
+    torch::NoGradGuard no_grad;
+    for (const auto& c : domains) clean.push_back(editor->forward(x, c));
+  }
+  torch::Tensor adv = x.detach().clone();
+  // The distortion's gradient is exactly zero at x' = x (an MSE at its minimum), so the
+  // variants without a random start (I-FGSM, FGSM) start a hundredth of ε away from x.
+  adv = (adv + seeded_uniform(x, o.random_start ? o.epsilon : o.epsilon / 100, o.seed)).clamp(-1, 1);
+  for (int i = 0; i < o.iterations; ++i) {
+    adv.requires_grad_(true);
+    torch::Tensor loss = torch::zeros({}, x.options());
+    for (std::size_t j = 0; j < domains.size(); ++j)
+      loss = loss + torch::mse_loss(editor->forward(adv, domains[j]), clean[j]);
+    torch::Tensor grad = torch::autograd::grad({loss}, {adv})[0];
+    torch::NoGradGuard no_grad;
+    adv = adv.detach() + o.step * grad.sign();
+    adv = torch::min(torch::max(adv, x - o.epsilon), x + o.epsilon).clamp(-1, 1);
+  }
+  return adv.detach();
+}
+
+torch::Tensor uniform_noise(const torch::Tensor& x, double epsilon, std::uint64_t seed) {
+  return (x + seeded_uniform(x, epsilon, seed)).clamp(-1, 1);
+}
+
+}  // namespace idef

@@ -1,0 +1,35 @@
+// The per-image baselines every table compares against (SPEC §8): the L∞ PGD of Ruiz et
+// al. ("Disrupting Deepfakes") against an editor the defender can use — the surrogate SM
+// (gray/black-box) or the target itself (white-box bound) — its I-FGSM and FGSM variants,
+// and uniform noise, the control.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "nets/editor.h"
+
+namespace idef {
+
+struct PgdOptions {
+  double epsilon = 0.05;  // L∞ radius on the [-1,1] scale
+  double step = 0.01;
+  int iterations = 10;
+  bool random_start = true;
+  std::uint64_t seed = 0;  // random start
+};
+
+// Ruiz et al.'s defaults, and their variants: I-FGSM (no random start: it starts ε/100 from
+// x, where the gradient is not zero), FGSM (one such step of ε).
+PgdOptions pgd_options(const std::string& method, double epsilon);
+
+// Maximises Σ_j MSE(M(x', c_j), M(x, c_j)) over the given domain labels (each [N, c_dim])
+// with signed-gradient steps, projecting onto ‖x' − x‖∞ ≤ ε and [-1, 1].
+torch::Tensor pgd_attack(const nets::Editor& editor, const torch::Tensor& x, const std::vector<torch::Tensor>& domains,
+                         const PgdOptions& options);
+
+// x' = clamp(x + U(−ε, ε)) with a seeded generator.
+torch::Tensor uniform_noise(const torch::Tensor& x, double epsilon, std::uint64_t seed);
+
+}  // namespace idef
