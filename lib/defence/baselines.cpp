@@ -1,6 +1,7 @@
 #include "defence/baselines.h"
 
 #include "core/error.h"
+#include "io/tensor_image.h"
 
 namespace idef {
 
@@ -53,6 +54,36 @@ torch::Tensor pgd_attack(const nets::Editor& editor, const torch::Tensor& x, con
 
 torch::Tensor uniform_noise(const torch::Tensor& x, double epsilon, std::uint64_t seed) {
   return (x + seeded_uniform(x, epsilon, seed)).clamp(-1, 1);
+}
+
+static std::vector<float> delta_hwc(const torch::Tensor& adv, const torch::Tensor& x) {
+  torch::Tensor hwc = ((adv - x) * 127.5)[0].permute({1, 2, 0}).contiguous();
+  return std::vector<float>(hwc.data_ptr<float>(), hwc.data_ptr<float>() + hwc.numel());
+}
+
+CropPerturber attack_perturber(const EditorModel& target, const std::string& method, double epsilon,
+                               std::uint64_t seed) {
+  PgdOptions options = pgd_options(method, epsilon);
+  options.seed = seed;
+  const auto c_dim = static_cast<std::int64_t>(target.attributes.size());
+  std::vector<torch::Tensor> domains;
+  for (std::int64_t j = 0; j < c_dim; ++j) {
+    torch::Tensor c = torch::zeros({1, c_dim});
+    c[0][j] = 1;
+    domains.push_back(c);
+  }
+  nets::Editor editor = target.editor;
+  return {editor->config().image_size, [editor, domains, options](const Rgb8& crop) {
+            torch::Tensor x = rgb8_to_tensor(crop);
+            return delta_hwc(pgd_attack(editor, x, domains, options), x);
+          }};
+}
+
+CropPerturber noise_perturber(int crop_size, double epsilon, std::uint64_t seed) {
+  return {crop_size, [epsilon, seed](const Rgb8& crop) {
+            torch::Tensor x = rgb8_to_tensor(crop);
+            return delta_hwc(uniform_noise(x, epsilon, seed), x);
+          }};
 }
 
 }  // namespace idef

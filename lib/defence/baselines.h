@@ -8,6 +8,8 @@
 
 #include <torch/torch.h>
 
+#include "defence/protect_photo.h"
+#include "model/editor_model.h"
 #include "nets/editor.h"
 
 namespace idef {
@@ -31,5 +33,12 @@ torch::Tensor pgd_attack(const nets::Editor& editor, const torch::Tensor& x, con
 
 // x' = clamp(x + U(−ε, ε)) with a seeded generator.
 torch::Tensor uniform_noise(const torch::Tensor& x, double epsilon, std::uint64_t seed);
+
+// Perturbers for photos: the attack `method` (pgd, ifgsm, fgsm) against `target` on its own
+// crop size, over one domain per attribute (that attribute on, the rest off: the labels of
+// an arbitrary photo are unknown); and uniform noise on crops of `crop_size`.
+CropPerturber attack_perturber(const EditorModel& target, const std::string& method, double epsilon,
+                               std::uint64_t seed);
+CropPerturber noise_perturber(int crop_size, double epsilon, std::uint64_t seed);
 
 }  // namespace idef

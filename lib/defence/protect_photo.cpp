@@ -9,12 +9,14 @@
 
 namespace idef {
 
-std::vector<float> crop_perturbation(const PerturbationModel& model, const Rgb8& crop, const ProtectOptions& options) {
-  torch::NoGradGuard no_grad;
-  torch::Tensor x = rgb8_to_tensor(crop);
-  torch::Tensor delta = (apply_perturbation(model, x, options.epsilon, options.tau) - x) * 127.5;
-  torch::Tensor hwc = delta[0].permute({1, 2, 0}).contiguous();
-  return std::vector<float>(hwc.data_ptr<float>(), hwc.data_ptr<float>() + hwc.numel());
+CropPerturber generator_perturber(const PerturbationModel& model, const ProtectOptions& options) {
+  return {model.image_size(), [model, options](const Rgb8& crop) {
+            torch::NoGradGuard no_grad;
+            torch::Tensor x = rgb8_to_tensor(crop);
+            torch::Tensor delta = (apply_perturbation(model, x, options.epsilon, options.tau) - x) * 127.5;
+            torch::Tensor hwc = delta[0].permute({1, 2, 0}).contiguous();
+            return std::vector<float>(hwc.data_ptr<float>(), hwc.data_ptr<float>() + hwc.numel());
+          }};
 }
 
 // out = round(clamp(in + delta, in ± cap, [0,255])): the cap holds after rounding too.
@@ -29,15 +31,15 @@ static Rgb8 add_delta(const Rgb8& photo, const std::vector<float>& delta, double
   return out;
 }
 
-ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const PerturbationModel& model,
+ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const CropPerturber& perturber,
                              const ProtectOptions& options) {
   ProtectedPhoto result;
   std::vector<Face> faces = detector.detect(photo);
   std::vector<float> total(photo.pixels.size(), 0.f);
   for (const Face& face : faces) {
     FaceAlignment alignment = align_face(face.landmarks);
-    Rgb8 crop = extract_crop(photo, alignment, model.image_size());
-    std::vector<float> delta = crop_perturbation(model, crop, options);
+    Rgb8 crop = extract_crop(photo, alignment, perturber.crop_size);
+    std::vector<float> delta = perturber.perturb(crop);
     std::vector<float> full = paste_back(delta, alignment, photo.width, photo.height, options.feather);
     for (std::size_t i = 0; i < total.size(); ++i) total[i] += full[i];
     result.faces.push_back(face.box);
@@ -46,10 +48,10 @@ ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const Pe
   return result;
 }
 
-Rgb8 protect_aligned(const Rgb8& crop, const PerturbationModel& model, const ProtectOptions& options) {
-  const int size = model.image_size();
+Rgb8 protect_aligned(const Rgb8& crop, const CropPerturber& perturber, const ProtectOptions& options) {
+  const int size = perturber.crop_size;
   Rgb8 small = resize_rgb8(crop, size, size);
-  std::vector<float> delta = crop_perturbation(model, small, options);
+  std::vector<float> delta = perturber.perturb(small);
   if (crop.width == size && crop.height == size) return add_delta(crop, delta, options.tau);
   // Bilinear in float: an 8-bit resize would round the perturbation away.
   std::vector<float> full(crop.pixels.size());

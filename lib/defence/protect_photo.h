@@ -2,6 +2,7 @@
 // the model's crop, perturbed there, and the perturbation is warped back through the
 // inverse alignment with a soft-edged mask and added at full resolution.
 #pragma once
+#include <functional>
 #include <vector>
 
 #include "defence/perturbation_model.h"
@@ -21,16 +22,23 @@ struct ProtectedPhoto {
   std::vector<FaceBox> faces;  // the faces that were protected
 };
 
-// The perturbation of one aligned crop (size = the model's), in 8-bit units, H×W×3.
-std::vector<float> crop_perturbation(const PerturbationModel& model, const Rgb8& crop, const ProtectOptions& options);
+// What perturbs one aligned face crop of a fixed size: the trained generator, or a baseline
+// (PGD against an editor, noise). Returns x' − x in 8-bit units, H×W×3, channels last.
+struct CropPerturber {
+  int crop_size = 64;
+  std::function<std::vector<float>(const Rgb8& crop)> perturb;
+};
+
+// The generator PG at its own size: x' − x with x' = clamp(x + ε·PG(x)) within τ.
+CropPerturber generator_perturber(const PerturbationModel& model, const ProtectOptions& options);
 
 // Detects faces and protects each; a photo without faces comes back unchanged with no faces
 // listed (the caller decides whether that is an error). |out − in| ≤ round(τ·127.5).
-ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const PerturbationModel& model,
+ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const CropPerturber& perturber,
                              const ProtectOptions& options);
 
-// An already aligned face crop of any size: resized to the model's size, perturbed, and
+// An already aligned face crop of any size: resized to the perturber's size, perturbed, and
 // the perturbation resized back and added.
-Rgb8 protect_aligned(const Rgb8& crop, const PerturbationModel& model, const ProtectOptions& options);
+Rgb8 protect_aligned(const Rgb8& crop, const CropPerturber& perturber, const ProtectOptions& options);
 
 }  // namespace idef

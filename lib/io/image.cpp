@@ -519,6 +519,15 @@ Rgb8 resize_rgb8(const Rgb8& rgb, int width, int height) {
   }
 }
 
+bool has_image_extension(const std::string& path) {
+  static const std::set<std::string> known = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".gif",
+                                              ".bmp", ".ppm", ".pgm", ".pnm", ".pfm",  ".jxl", ".heic",
+                                              ".heif", ".avif", ".exr", ".hdr", ".jp2", ".v"};
+  std::string ext = fs::path(path).extension().string();
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return known.count(ext) != 0;
+}
+
 std::string libvips_version() {
   ensure_vips();
   return vips_version_string();

@@ -96,6 +96,10 @@ std::string encode_rgb8(const Rgb8& rgb, const ImageSaveOptions& options);
 Rgb8 crop_rgb8(const Rgb8& rgb, int left, int top, int width, int height);
 Rgb8 resize_rgb8(const Rgb8& rgb, int width, int height);
 
+// Whether a file name looks like an image libvips reads, by its extension (for scanning
+// folders: other files there are not inputs).
+bool has_image_extension(const std::string& path);
+
 // Versions for --version.
 std::string libvips_version();
 

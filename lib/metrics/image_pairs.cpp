@@ -7,20 +7,12 @@
 #include "core/error.h"
 #include "io/tensor_image.h"
 #include "metrics/image_metrics.h"
+#include "io/image.h"
 #include "metrics/perceptual.h"
 
 namespace fs = std::filesystem;
 
 namespace idef {
-
-bool has_image_extension(const std::string& path) {
-  static const std::set<std::string> known = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".gif",
-                                              ".bmp", ".ppm", ".pgm", ".pnm", ".pfm",  ".jxl", ".heic",
-                                              ".heif", ".avif", ".exr", ".hdr", ".v"};
-  std::string ext = fs::path(path).extension().string();
-  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return known.count(ext) != 0;
-}
 
 namespace {
 

@@ -36,7 +36,6 @@ struct PairList {
 // still pairs up. Throws UsageError for a file against a folder or "-" twice, InputError
 // for a path that does not exist.
 PairList match_image_pairs(const std::string& a, const std::string& b);
-bool has_image_extension(const std::string& path);
 
 constexpr double kNotAvailable = std::numeric_limits<double>::quiet_NaN();
 

@@ -72,7 +72,7 @@ TEST(ProtectPhoto, ChangesTheFaceOnlyAndWithinTau) {
   // after rounding, and τ = 0.05 still caps it.
   opt.epsilon = 1.0;
   opt.tau = 0.05;
-  auto result = idef::protect_photo(photo.rgb(), detector, pg, opt);
+  auto result = idef::protect_photo(photo.rgb(), detector, idef::generator_perturber(pg, opt), opt);
   ASSERT_EQ(result.faces.size(), 1u);
   const auto& in = photo.rgb();
   const auto& out = result.image;
@@ -98,7 +98,7 @@ TEST(ProtectPhoto, NoFaceLeavesThePhotoAlone) {
   idef::Rgb8 flat(96, 80);
   std::fill(flat.pixels.begin(), flat.pixels.end(), 128);
   idef::FaceDetector detector;
-  auto result = idef::protect_photo(flat, detector, untrained_pg(), {});
+  auto result = idef::protect_photo(flat, detector, idef::generator_perturber(untrained_pg(), {}), {});
   EXPECT_TRUE(result.faces.empty());
   EXPECT_EQ(result.image, flat);
 }
@@ -109,7 +109,7 @@ TEST(ProtectAligned, KeepsTheSizeAndTheCap) {
   idef::ProtectOptions opt;
   opt.epsilon = 0.2;
   opt.tau = 0.02;  // the cap, not ε, bounds the change
-  idef::Rgb8 out = idef::protect_aligned(crop, untrained_pg(), opt);
+  idef::Rgb8 out = idef::protect_aligned(crop, idef::generator_perturber(untrained_pg(), opt), opt);
   EXPECT_EQ(out.width, 100);
   EXPECT_LE(max_abs_diff(crop, out), 3);  // round(0.02 · 127.5)
   EXPECT_GT(max_abs_diff(crop, out), 0);
