@@ -68,6 +68,12 @@ void write_tiny_celeba(const fs::path& root, int count, int size, int attributes
   std::ofstream(root / "list_eval_partition.txt") << parts.str();
 }
 
+std::int64_t parameter_count(const torch::nn::Module& module) {
+  std::int64_t n = 0;
+  for (const auto& p : module.parameters()) n += p.numel();
+  return n;
+}
+
 std::string testdata(const std::string& name) {
   return (fs::path(ID_TESTDATA_DIR) / name).string();
 }

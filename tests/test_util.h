@@ -30,6 +30,9 @@ CommandResult run_command(const std::string& command);
 // ramp, attributes A0..A{attributes-1} alternating per image, a 0/1/2 partition cycling.
 void write_tiny_celeba(const std::filesystem::path& root, int count, int size, int attributes);
 
+// Number of trainable values in a network.
+std::int64_t parameter_count(const torch::nn::Module& module);
+
 // Real photos fetched from Debian packages (tests/data/fetch-testdata.sh).
 std::string testdata(const std::string& name);
 

@@ -2,18 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.h"
+
 #include "core/error.h"
 
 using idef::nets::PatchDiscriminator;
 using idef::nets::StarGanDiscriminator;
 
 namespace {
-
-int64_t parameter_count(const torch::nn::Module& m) {
-  int64_t n = 0;
-  for (const auto& p : m.parameters()) n += p.numel();
-  return n;
-}
 
 using Shape = std::vector<int64_t>;
 
@@ -54,7 +50,7 @@ TEST(NetsStarGanD, AutomaticDepth) {
 
 TEST(NetsStarGanD, HasStarGansParameterCount) {
   // StarGAN's D at 128 px, conv_dim 64, c_dim 5, repeat_num 6 has 44,762,048 parameters.
-  EXPECT_EQ(parameter_count(*StarGanDiscriminator(128, 64, 5)), 44762048);
+  EXPECT_EQ(idef::test::parameter_count(*StarGanDiscriminator(128, 64, 5)), 44762048);
 }
 
 TEST(NetsStarGanD, RefusesSizesItCannotDivide) {
@@ -96,7 +92,7 @@ TEST(NetsPatchD, ShapesFollowPix2Pix) {
 TEST(NetsPatchD, HasPix2PixsParameterCount) {
   // pix2pix's conditional PatchGAN (input_nc 6, ndf 64, n_layers 3) prints 2.769 M; exactly
   // 2,768,705 (InstanceNorm's affine parameters replace BatchNorm's one for one).
-  EXPECT_EQ(parameter_count(*PatchDiscriminator(6, 64, 3)), 2768705);
+  EXPECT_EQ(idef::test::parameter_count(*PatchDiscriminator(6, 64, 3)), 2768705);
 }
 
 TEST(NetsPatchD, RefusesTooSmallOrWrongInputs) {

@@ -2,9 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.h"
+
 #include "core/error.h"
 #include "model/model_file.h"
-#include "test_util.h"
 
 using idef::nets::EditorConfig;
 using idef::nets::make_editor;
@@ -40,12 +41,6 @@ std::string usage_error(const EditorConfig& c) {
     return e.what();
   }
   return "(no error)";
-}
-
-int64_t parameter_count(const torch::nn::Module& m) {
-  int64_t n = 0;
-  for (const auto& p : m.parameters()) n += p.numel();
-  return n;
 }
 
 struct ShapeCase {
@@ -124,9 +119,9 @@ TEST(Editor, EachImageIsEditedIndependentlyOfItsBatch) {
 
 TEST(Editor, StarGanGeneratorHasStarGansParameterCount) {
   // StarGAN's own generator (conv_dim 64, c_dim 5, 6 residual blocks) has 8,430,528.
-  EXPECT_EQ(parameter_count(*make_editor(config("res6", 128, 64))), 8430528);
+  EXPECT_EQ(idef::test::parameter_count(*make_editor(config("res6", 128, 64))), 8430528);
   auto cnet = make_editor(config("cnet", 128, 64));
-  EXPECT_EQ(parameter_count(*cnet), 8430528 - 6 * (2 * 3 * 3 * 256 * 256 + 4 * 256));
+  EXPECT_EQ(idef::test::parameter_count(*cnet), 8430528 - 6 * (2 * 3 * 3 * 256 * 256 + 4 * 256));
 }
 
 TEST(Editor, RefusesUnsupportedSizes) {

@@ -2,9 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.h"
+
 #include "core/error.h"
 #include "model/model_file.h"
-#include "test_util.h"
 
 using idef::nets::make_translator;
 using idef::nets::TranslatorConfig;
@@ -35,12 +36,6 @@ std::string usage_error(const TranslatorConfig& c) {
     return e.what();
   }
   return "(no error)";
-}
-
-int64_t parameter_count(const torch::nn::Module& m) {
-  int64_t n = 0;
-  for (const auto& p : m.parameters()) n += p.numel();
-  return n;
 }
 
 struct ShapeCase {
@@ -105,8 +100,8 @@ TEST(Translator, Pix2PixUNetsHavePix2PixsParameterCounts) {
   // pix2pix's unet_256 at ngf 64 (BatchNorm) has 54,413,955 parameters (it prints
   // "54.414 M"), unet_128 41,828,995. InstanceNorm's affine parameters replace BatchNorm's
   // one for one; we add a bias to the two down convs that no norm follows (64 + 512).
-  EXPECT_EQ(parameter_count(*make_translator(config("unet256", 256, 64))), 54413955 + 576);
-  EXPECT_EQ(parameter_count(*make_translator(config("unet128", 128, 64))), 41828995 + 576);
+  EXPECT_EQ(idef::test::parameter_count(*make_translator(config("unet256", 256, 64))), 54413955 + 576);
+  EXPECT_EQ(idef::test::parameter_count(*make_translator(config("unet128", 128, 64))), 41828995 + 576);
 }
 
 TEST(Translator, UsesPix2PixInitialisation) {
