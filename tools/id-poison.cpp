@@ -3,6 +3,7 @@
 // noise) so that a forger's manipulation model produces broken forgeries from it.
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "cli/command.h"
 #include "cli/progress.h"
@@ -145,6 +146,9 @@ int run(const cli::Command& cmd, Options& o) {
   cli::Progress progress(cmd.common(), "protect", static_cast<std::int64_t>(plan.jobs.size()));
   for (const auto& job : plan.jobs) {
     try {
+      static const std::set<std::string> video{".mp4", ".mkv", ".mov", ".avi", ".webm", ".y4m", ".m4v", ".ts"};
+      if (video.count(fs::path(job.input).extension().string()))
+        throw InputError(job.input, "video files and y4m streams are not supported by id-poison yet");
       Image image = Image::load(job.input, load);
       Rgb8 out;
       if (o.aligned) {

@@ -135,6 +135,10 @@ TEST(IdPoison, BadModelStopsBeforeAnyOutput) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("bad.idm"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir / "out"));
+  idef::write_all(dir / "clip.mp4", "whatever");
+  auto video = run_tool("id-poison", "--method noise '" + dir / "clip.mp4" + "'");
+  EXPECT_EQ(video.exit_code, 1);
+  EXPECT_NE(video.err.find("clip.mp4': video files and y4m streams are not supported"), std::string::npos) << video.err;
   auto usage = run_tool("id-poison", "--method pgd '" + dir / "a.png" + "'");
   EXPECT_EQ(usage.exit_code, 2);
   EXPECT_NE(usage.err.find("--target"), std::string::npos);
