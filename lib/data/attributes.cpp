@@ -1,5 +1,6 @@
 #include "data/attributes.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -79,9 +80,14 @@ std::map<std::string, int> read_partition(const std::string& path) {
   return split;
 }
 
+const std::vector<std::string>& hair_colour_attributes() {
+  static const std::vector<std::string> names = {"Black_Hair", "Blond_Hair", "Brown_Hair", "Gray_Hair"};
+  return names;
+}
+
 bool is_hair_colour(const std::string& attribute) {
-  return attribute == "Black_Hair" || attribute == "Blond_Hair" || attribute == "Brown_Hair" ||
-         attribute == "Gray_Hair";
+  const auto& hair = hair_colour_attributes();
+  return std::find(hair.begin(), hair.end(), attribute) != hair.end();
 }
 
 std::vector<std::vector<std::vector<float>>> target_domains(const std::vector<std::vector<float>>& labels,

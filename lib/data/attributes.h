@@ -22,6 +22,7 @@ AttributeList read_attribute_list(const std::string& path);
 std::map<std::string, int> read_partition(const std::string& path);
 
 // Hair colours are one-hot among themselves in StarGAN's domain labels.
+const std::vector<std::string>& hair_colour_attributes();  // Black, Blond, Brown, Gray
 bool is_hair_colour(const std::string& attribute);
 
 // The target domains of StarGAN for each image: one per selected attribute j — a hair

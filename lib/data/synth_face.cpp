@@ -35,11 +35,6 @@ bool is_editable(const std::string& attribute) {
   return std::find(e.begin(), e.end(), attribute) != e.end();
 }
 
-const std::vector<std::string>& hair_colour_attributes() {
-  static const std::vector<std::string> names = {"Black_Hair", "Blond_Hair", "Brown_Hair", "Gray_Hair"};
-  return names;
-}
-
 namespace {
 
 // ---------------------------------------------------------------- random numbers

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "data/attributes.h"
 #include "face/face.h"
 #include "io/rgb8.h"
 
@@ -31,8 +32,8 @@ int celeba_attribute_index(const std::string& name);
 // Attributes with a visual footprint that with_attribute() can change, in CelebA order.
 const std::vector<std::string>& editable_attributes();
 bool is_editable(const std::string& attribute);
-// The four hair colours StarGAN treats as one-hot among themselves.
-const std::vector<std::string>& hair_colour_attributes();
+// The four hair colours StarGAN treats as one-hot among themselves (data/attributes.h).
+using idef::hair_colour_attributes;
 
 struct Colour {
   float r = 0, g = 0, b = 0;  // linear-ish 0..1 display values
