@@ -190,8 +190,7 @@ int edit(const cli::Command& cmd, const Options& o) {
       torch::Tensor x = rgb8_to_tensor(face).to(device);
       // The source labels are unknown for arbitrary photos: each domain is that one attribute on.
       for (int j : domains) {
-        torch::Tensor c = torch::zeros({1, static_cast<std::int64_t>(model.attributes.size())});
-        c[0][j] = 1;
+        torch::Tensor c = single_attribute_domain(static_cast<int>(model.attributes.size()), j);
         Rgb8 out = tensor_to_rgb8(model.editor->forward(x, c.to(device)).to(torch::kCPU));
         if (to_stdout) {
           save_rgb8("-", out, ImageSaveOptions{95, false, "png"});

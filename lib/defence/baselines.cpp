@@ -65,13 +65,9 @@ CropPerturber attack_perturber(const EditorModel& target, const std::string& met
                                std::uint64_t seed) {
   PgdOptions options = pgd_options(method, epsilon);
   options.seed = seed;
-  const auto c_dim = static_cast<std::int64_t>(target.attributes.size());
+  const int c_dim = static_cast<int>(target.attributes.size());
   std::vector<torch::Tensor> domains;
-  for (std::int64_t j = 0; j < c_dim; ++j) {
-    torch::Tensor c = torch::zeros({1, c_dim});
-    c[0][j] = 1;
-    domains.push_back(c);
-  }
+  for (int j = 0; j < c_dim; ++j) domains.push_back(single_attribute_domain(c_dim, j));
   nets::Editor editor = target.editor;
   return {editor->config().image_size, [editor, domains, options](const Rgb8& crop) {
             torch::Tensor x = rgb8_to_tensor(crop);

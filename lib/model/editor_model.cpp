@@ -26,6 +26,12 @@ nets::EditorConfig editor_config_of(const ModelFile& file) {
   return config;
 }
 
+torch::Tensor single_attribute_domain(int c_dim, int j) {
+  torch::Tensor c = torch::zeros({1, c_dim});
+  c[0][j] = 1;
+  return c;
+}
+
 void save_editor_model(const std::string& path, const EditorModel& model, const Metadata& extra) {
   ModelFile file;
   for (const auto& [key, value] : extra.values()) file.meta.set(key, value);

@@ -18,6 +18,10 @@ struct EditorModel {
 void describe_editor(ModelFile& file, const nets::EditorConfig& config, const std::vector<std::string>& attributes);
 nets::EditorConfig editor_config_of(const ModelFile& file);
 
+// The domain label for a photo whose own labels are unknown: attribute j on, all others
+// off, as a [1, c_dim] tensor.
+torch::Tensor single_attribute_domain(int c_dim, int j);
+
 void save_editor_model(const std::string& path, const EditorModel& model, const Metadata& extra = {});
 // Refuses files of another task; the network comes back in eval mode on `device`.
 EditorModel load_editor_model(const std::string& path, const torch::Device& device = torch::kCPU);
