@@ -31,7 +31,7 @@ struct Options {
   std::int64_t iterations = 200000, decay_iterations = 100000, checkpoint_every = 1000, sample_every = 1000,
                limit = -1, seed = 1;
   int n_critic = 5;
-  double lr_g = 1e-4, lr_d = 1e-4, lambda_cls = 1, lambda_rec = 10, lambda_gp = 10;
+  double lr_g = 1e-4, lr_d = 1e-4, lambda_cls = 1, lambda_rec = 10, lambda_gp = 10, lambda_id = 0;
   bool resume = false, json = false;
 };
 
@@ -74,6 +74,8 @@ void define(cli::Command& cmd, Options& o) {
       .option("lambda-cls", &o.lambda_cls, "W", "weight of the domain classification loss")
       .option("lambda-rec", &o.lambda_rec, "W", "weight of the cycle reconstruction loss")
       .option("lambda-gp", &o.lambda_gp, "W", "weight of the gradient penalty")
+      .option("lambda-id", &o.lambda_id, "W", "weight of the identity loss |G(x, c) - x| on the input's own "
+                                              "labels (0: StarGAN's recipe)")
       .choice("split", &o.split, {"train", "val", "test", "all"}, "which part of the dataset to use")
       .option("limit", &o.limit, "N", "use at most the first N images of the split (-1: all)")
       .option("seed", &o.seed, "N", "random seed (weights, batches, flips)")
@@ -100,8 +102,9 @@ int train(const cli::Command& cmd, const Options& o) {
   nets::make_editor(t.net);  // refuses an unsupported size before the data is read
   t.d_width = o.d_width;
   t.attributes = o.attributes;
-  t.stargan = {o.lr_g, o.lr_d, 0.5, 0.999, o.n_critic, o.lambda_cls, o.lambda_rec, o.lambda_gp, o.iterations,
+  t.stargan = {o.lr_g, o.lr_d, 0.5, 0.999, o.n_critic, o.lambda_cls, o.lambda_rec, o.lambda_gp, 0, o.iterations,
                std::min(o.decay_iterations, o.iterations)};
+  t.stargan.lambda_id = o.lambda_id;
   t.batch = o.batch;
   t.seed = static_cast<std::uint64_t>(o.seed);
   t.output = o.output;
@@ -128,18 +131,7 @@ int train(const cli::Command& cmd, const Options& o) {
 
   cli::Progress progress(cmd.common(), "train-attr", o.iterations);
   TrainingEvents events;
-  std::map<std::string, double> last;
-  events.iteration = [&](std::int64_t done, const std::map<std::string, double>& losses) {
-    for (const auto& [k, v] : losses) last[k] = v;
-    cli::KeyValues extra;
-    for (const char* key : {"D/loss_real", "D/loss_fake", "D/loss_gp", "G/loss_rec", "G/loss_cls"})
-      if (last.count(key)) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.4g", last[key]);
-        extra.emplace_back(key, buf);
-      }
-    progress.update(done, extra);
-  };
+  events.iteration = cli::LossReport(progress, {"D/loss_real", "D/loss_fake", "D/loss_gp", "G/loss_rec", "G/loss_cls"});
   events.message = [&](const std::string& m) { log.info(m); };
   TrainingResult result = train_editor(t, data, events);
   if (result == TrainingResult::Interrupted) return 128 + interrupt_signal();

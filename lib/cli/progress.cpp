@@ -114,4 +114,16 @@ void Log::error(const std::string& message) const {
   std::fprintf(stderr, "%s: %s\n", program_.c_str(), message.c_str());
 }
 
+void LossReport::operator()(std::int64_t done, const std::map<std::string, double>& losses) {
+  for (const auto& [k, v] : losses) last_[k] = v;
+  KeyValues extra;
+  for (const auto& key : shown_)
+    if (auto it = last_.find(key); it != last_.end()) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.4g", it->second);
+      extra.emplace_back(key, buf);
+    }
+  progress_.update(done, extra);
+}
+
 }  // namespace idef::cli

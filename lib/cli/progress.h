@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +44,19 @@ class Progress {
   std::int64_t total_, done_ = 0;
   bool finished_ = false;
   std::chrono::steady_clock::time_point start_, last_bar_, last_block_;
+};
+
+// Keeps the latest value of every loss a training run reports (a step may report only some)
+// and shows the chosen ones, "%.4g", with each update.
+class LossReport {
+ public:
+  LossReport(Progress& progress, std::vector<std::string> shown) : progress_(progress), shown_(std::move(shown)) {}
+  void operator()(std::int64_t done, const std::map<std::string, double>& losses);
+
+ private:
+  Progress& progress_;
+  std::vector<std::string> shown_;
+  std::map<std::string, double> last_;
 };
 
 // Messages on stderr with the program's name, silenced by --quiet (errors are not).

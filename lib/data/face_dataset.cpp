@@ -153,4 +153,19 @@ std::pair<torch::Tensor, torch::Tensor> FaceDataset::batch(const std::vector<std
   return {x, labels_.index_select(0, index)};
 }
 
+std::vector<torch::Tensor> target_domain_labels(const torch::Tensor& labels,
+                                                const std::vector<std::string>& attributes) {
+  torch::Tensor cpu = labels.to(torch::kCPU, torch::kFloat).contiguous();
+  const std::int64_t n = cpu.size(0), c_dim = cpu.size(1);
+  std::vector<std::vector<float>> rows;
+  for (std::int64_t i = 0; i < n; ++i) rows.emplace_back(cpu[i].data_ptr<float>(), cpu[i].data_ptr<float>() + c_dim);
+  std::vector<torch::Tensor> domains;
+  for (const auto& domain : target_domains(rows, attributes)) {
+    std::vector<float> flat;
+    for (const auto& r : domain) flat.insert(flat.end(), r.begin(), r.end());
+    domains.push_back(torch::tensor(flat).reshape({n, c_dim}).to(labels.device()));
+  }
+  return domains;
+}
+
 }  // namespace idef

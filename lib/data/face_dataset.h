@@ -56,6 +56,11 @@ class FaceDataset {
   void add_images(const std::vector<Rgb8>& prepared);
 };
 
+// StarGAN's target domains (data/attributes.h, target_domains) of a batch's 0/1 labels
+// [N, c_dim]: one [N, c_dim] tensor per attribute.
+std::vector<torch::Tensor> target_domain_labels(const torch::Tensor& labels,
+                                                const std::vector<std::string>& attributes);
+
 // Centre square of side `crop` (0: the shorter side), resized to size × size.
 Rgb8 prepare_face(const Rgb8& image, int crop, int size);
 

@@ -31,19 +31,11 @@ std::vector<AttributeEditScore> evaluate_editor(const EditorModel& model, const 
       std::vector<std::int64_t> idx;
       for (std::int64_t i = first; i < std::min<std::int64_t>(data.size(), first + batch); ++i) idx.push_back(i);
       auto [x, labels] = data.batch(idx);
-      std::vector<std::vector<float>> rows;
-      for (std::size_t i = 0; i < idx.size(); ++i) {
-        auto r = labels[static_cast<std::int64_t>(i)].contiguous();
-        rows.emplace_back(r.data_ptr<float>(), r.data_ptr<float>() + r.numel());
-      }
-      auto domain = target_domains(rows, model.attributes)[j];
-      std::vector<float> flat;
-      for (const auto& r : domain) flat.insert(flat.end(), r.begin(), r.end());
-      torch::Tensor c = torch::tensor(flat).reshape({static_cast<std::int64_t>(idx.size()), -1});
+      torch::Tensor c = target_domain_labels(labels, model.attributes)[j];
       torch::Tensor edit = model.editor->forward(x.to(device), c.to(device)).to(torch::kCPU);
       for (std::size_t i = 0; i < idx.size(); ++i) {
         const std::string& name = data.names()[static_cast<std::size_t>(idx[i])];
-        if (rows[i] == domain[i]) continue;  // the counterfactual is the input itself
+        if (torch::equal(labels[static_cast<std::int64_t>(i)], c[static_cast<std::int64_t>(i)])) continue;  // the counterfactual is the input itself
         Rgb8 cf = prepare_face(Image::load((cf_dir / name).string()).rgb(), opt.crop, opt.image_size);
         torch::Tensor target = rgb8_to_tensor(cf)[0];
         sum_edit += (edit[static_cast<std::int64_t>(i)] - target).abs().mean().item<double>();

@@ -24,6 +24,23 @@ std::uint64_t iteration_seed(std::uint64_t seed, std::int64_t iteration) {
   return z ^ (z >> 31);
 }
 
+std::pair<torch::Tensor, torch::Tensor> iteration_batch(const FaceDataset& data, int batch, std::uint64_t seed,
+                                                        std::int64_t iteration, const torch::Device& device) {
+  std::uint64_t s = iteration_seed(seed, iteration);
+  std::mt19937_64 rng(s);
+  torch::manual_seed(s);
+  std::uniform_int_distribution<std::int64_t> pick(0, data.size() - 1);
+  std::vector<std::int64_t> idx(batch);
+  for (auto& v : idx) v = pick(rng);
+  auto [x, c] = data.batch(idx, &rng);
+  return {x.to(device), c.to(device)};
+}
+
+std::string interrupted_message(std::int64_t done, const std::string& checkpoint) {
+  return "interrupted at iteration " + std::to_string(done) + "; checkpoint written to " + checkpoint +
+         " (continue with --resume)";
+}
+
 namespace {
 
 void write_checkpoint(const EditorTrainingOptions& o, StarGanTrainer& trainer, std::int64_t done,
@@ -51,18 +68,8 @@ void write_samples(const EditorTrainingOptions& o, StarGanTrainer& trainer, cons
   auto [x, labels] = data.batch(idx);
   torch::Device device(o.device);
   x = x.to(device);
-  std::vector<std::vector<float>> rows;
-  for (std::int64_t i = 0; i < n; ++i) {
-    auto acc = labels[i].contiguous();
-    rows.emplace_back(acc.data_ptr<float>(), acc.data_ptr<float>() + acc.numel());
-  }
   std::vector<torch::Tensor> columns{x};
-  for (const auto& domain : target_domains(rows, o.attributes)) {
-    std::vector<float> flat;
-    for (const auto& r : domain) flat.insert(flat.end(), r.begin(), r.end());
-    torch::Tensor c = torch::tensor(flat).reshape({n, static_cast<std::int64_t>(o.attributes.size())}).to(device);
-    columns.push_back(g->forward(x, c));
-  }
+  for (const auto& c : target_domain_labels(labels.to(device), o.attributes)) columns.push_back(g->forward(x, c));
   fs::create_directories(o.samples_dir);
   char name[64];
   std::snprintf(name, sizeof name, "iter-%08lld.png", static_cast<long long>(done));
@@ -107,14 +114,8 @@ TrainingResult train_editor(const EditorTrainingOptions& options, const FaceData
 
   install_interrupt_handler();
   for (std::int64_t i = start; i < o.stargan.iterations; ++i) {
-    std::uint64_t s = iteration_seed(o.seed, i);
-    std::mt19937_64 rng(s);
-    torch::manual_seed(s);
-    std::uniform_int_distribution<std::int64_t> pick(0, data.size() - 1);
-    std::vector<std::int64_t> idx(o.batch);
-    for (auto& v : idx) v = pick(rng);
-    auto [x, c] = data.batch(idx, &rng);
-    auto losses = trainer.step(i, x.to(device), c.to(device));
+    auto [x, c] = iteration_batch(data, o.batch, o.seed, i, device);
+    auto losses = trainer.step(i, x, c);
     const std::int64_t done = i + 1;
     if (events.iteration) events.iteration(done, losses);
     const bool last = done == o.stargan.iterations;
@@ -122,9 +123,7 @@ TrainingResult train_editor(const EditorTrainingOptions& options, const FaceData
     if (interrupted() || (o.checkpoint_every > 0 && done % o.checkpoint_every == 0) || last)
       write_checkpoint(o, trainer, done, o.checkpoint);
     if (interrupted() && !last) {
-      if (events.message)
-        events.message("interrupted at iteration " + std::to_string(done) + "; checkpoint written to " +
-                       o.checkpoint + " (continue with --resume)");
+      if (events.message) events.message(interrupted_message(done, o.checkpoint));
       return TrainingResult::Interrupted;
     }
   }

@@ -48,4 +48,12 @@ TrainingResult train_editor(const EditorTrainingOptions& options, const FaceData
 // GP mixing) derives from (seed, i), so a resumed run repeats an uninterrupted one.
 std::uint64_t iteration_seed(std::uint64_t seed, std::int64_t iteration);
 
+// The training batch of an iteration (images in [-1,1] and labels, on `device`): indices
+// and flips drawn from iteration_seed, which also seeds torch for the iteration's steps.
+std::pair<torch::Tensor, torch::Tensor> iteration_batch(const FaceDataset& data, int batch, std::uint64_t seed,
+                                                        std::int64_t iteration, const torch::Device& device);
+
+// The message of a run stopped by a signal.
+std::string interrupted_message(std::int64_t done, const std::string& checkpoint);
+
 }  // namespace idef

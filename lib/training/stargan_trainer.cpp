@@ -64,6 +64,11 @@ std::map<std::string, double> StarGanTrainer::step(std::int64_t iteration, const
     torch::Tensor x_rec = g_->forward(fake, label_org);
     torch::Tensor g_loss_rec = (x_real - x_rec).abs().mean();
     torch::Tensor g_loss = g_loss_fake + settings_.lambda_rec * g_loss_rec + settings_.lambda_cls * g_loss_cls;
+    if (settings_.lambda_id > 0) {
+      torch::Tensor g_loss_id = (g_->forward(x_real, label_org) - x_real).abs().mean();
+      g_loss = g_loss + settings_.lambda_id * g_loss_id;
+      losses["G/loss_id"] = g_loss_id.item<double>();
+    }
     g_opt_.zero_grad();
     g_loss.backward();
     g_opt_.step();

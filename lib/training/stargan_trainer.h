@@ -20,6 +20,10 @@ struct StarGanSettings {
   double lr_g = 1e-4, lr_d = 1e-4, beta1 = 0.5, beta2 = 0.999;
   int n_critic = 5;
   double lambda_cls = 1, lambda_rec = 10, lambda_gp = 10;
+  // Identity term |G(x, c) − x| for the input's own labels (CycleGAN's identity loss; not in
+  // StarGAN's recipe, hence 0 by default). It makes small editors keep what they are not
+  // asked to change, which the cycle term alone teaches only slowly.
+  double lambda_id = 0;
   std::int64_t iterations = 200000, decay_iterations = 100000;
 };
 

@@ -1,0 +1,50 @@
+// The losses of the attribute-editing defence (SPEC §3, paper Algorithm 1), by the paper's
+// names. All images are [N, 3, H, W] in [-1, 1]; "edits" are the surrogate's outputs, one
+// tensor per target domain j.
+#pragma once
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "nets/discriminators.h"
+#include "nets/editor.h"
+
+namespace idef::losses {
+
+// µ_j = mean|SM(x, c_j) − x| / Σ_k mean|SM(x, c_k) − x|: the share of domain j in how much
+// the surrogate changes the clean image. A [J] tensor that sums to 1, without gradient.
+torch::Tensor domain_weights(const torch::Tensor& x, const std::vector<torch::Tensor>& clean_edits);
+
+// L_bs = −Σ_j µ_j · mean|SM(x, c_j) − SM(x', c_j)|
+torch::Tensor basic_loss(const torch::Tensor& mu, const std::vector<torch::Tensor>& clean_edits,
+                         const std::vector<torch::Tensor>& protected_edits);
+
+// L_cyc = −Σ_j µ_j · mean|x' − SM(SM(x', c_j), c)|
+torch::Tensor cycle_loss(const torch::Tensor& mu, const torch::Tensor& x_protected,
+                         const std::vector<torch::Tensor>& cycles);
+
+// L_dom = mean_j [ BCE-with-logits(DA_cls(SM(x', c_j)), c^r_j) + mean DA_src(SM(x', c_j)) ],
+// the BCE summed over attributes and averaged over the batch (StarGAN's classification loss).
+torch::Tensor domain_loss(const std::vector<torch::Tensor>& cls_logits, const std::vector<torch::Tensor>& src,
+                          const std::vector<torch::Tensor>& reverse_targets);
+
+// c^r_j: every attribute bit of c_j flipped.
+torch::Tensor reverse_domain(const torch::Tensor& target);
+
+// λ2, λ3, λ4 of L_A→B.
+struct InfluenceWeights {
+  double basic = 10, cycle = 2.5, domain = 1;
+};
+
+struct InfluenceTerms {
+  torch::Tensor basic, cycle, domain, total;  // total = λ2·L_bs + λ3·L_cyc + λ4·L_dom
+};
+
+// L_A→B of the surrogate SM and its discriminator DA for clean x (labels c) and protected x'
+// over the target domains; differentiable with respect to x' (the surrogate's own
+// parameters may be frozen by the caller).
+InfluenceTerms attr_influence_loss(nets::EditorImpl& sm, nets::StarGanDiscriminatorImpl& da, const torch::Tensor& x,
+                                   const torch::Tensor& x_protected, const torch::Tensor& c,
+                                   const std::vector<torch::Tensor>& targets, const InfluenceWeights& weights);
+
+}  // namespace idef::losses

@@ -1,0 +1,89 @@
+// The two-stage alternating training of the attribute-editing defence (SPEC §3, paper
+// Algorithm 1), one iteration at a time:
+//   stage A — a StarGAN step of the surrogate SM and its discriminator DA on clean x;
+//   stage B — a WGAN-GP critic step of DB (real x, fake x'), then a step of the perturbation
+//             generator PG on  L_PG = L_A→B(SM, DA) + L'_A→B(SM_prev, DA_prev) + λ·L_adv,
+//             where SM_prev, DA_prev are the weights before this iteration's stage A (TDE).
+// PG_best, the PG with the largest validation distance so far, is kept beside PG.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "defence/perturbation_model.h"
+#include "losses/attr_defence.h"
+#include "nets/discriminators.h"
+#include "nets/editor.h"
+#include "nets/translator.h"
+#include "training/stargan_trainer.h"
+
+namespace idef {
+
+class ModelFile;
+
+struct AttrDefenceSettings {
+  std::vector<std::string> attributes;  // the domain labels, in order
+  StarGanSettings stage_a;             // SM and DA (SPEC §3 stage A values)
+  double lr_pg = 1e-4, lr_db = 1e-4;   // stage B, Adam with stage_a's betas
+  double epsilon = 0.05, tau = 0.05;   // x' = clamp(x + ε·PG(x)) within τ of x
+  losses::InfluenceWeights influence;  // λ2, λ3, λ4
+  double lambda_adv = 0.01;            // λ of L_B (the authors' code uses 0.001)
+  double lambda_gp = 10;               // λ1, DB's gradient penalty
+  bool tde = true;                     // add L'_A→B of the previous SM and DA
+};
+
+class AttrDefenceTrainer {
+ public:
+  AttrDefenceTrainer(nets::Editor sm, nets::StarGanDiscriminator da, nets::Translator pg,
+                     nets::StarGanDiscriminator db, AttrDefenceSettings settings);
+
+  // Stage A at `iteration` (0-based, for the learning-rate decay and n_critic), after
+  // keeping the current SM and DA as the previous ones when TDE is on. Keys "SM/…", "DA/…".
+  std::map<std::string, double> surrogate_step(std::int64_t iteration, const torch::Tensor& x,
+                                               const torch::Tensor& c);
+
+  // Stage B on clean x with labels c. `use_previous` adds TDE's L'_A→B (only meaningful
+  // after a surrogate_step). Keys "DB/…", "PG/…".
+  std::map<std::string, double> perturbation_step(const torch::Tensor& x, const torch::Tensor& c,
+                                                  bool use_previous);
+
+  // x' of the current PG (no gradient).
+  torch::Tensor protect(const torch::Tensor& x);
+
+  // The validation distance of the current PG on a fixed held-out batch: the mean over
+  // target domains of L2(SM(x, c_j), SM(x', c_j)). If it beats the best so far, PG_best
+  // becomes a copy of PG. Returns the distance.
+  double validate(const torch::Tensor& x, const torch::Tensor& c);
+  double best_distance() const { return best_distance_; }
+  std::int64_t best_iteration() const { return best_iteration_; }
+  void set_iteration(std::int64_t iteration) { iteration_ = iteration; }  // for best_iteration
+
+  nets::Editor surrogate() const { return trainer_.generator(); }
+  nets::StarGanDiscriminator surrogate_discriminator() const { return trainer_.discriminator(); }
+  nets::Editor previous_surrogate() const { return sm_prev_; }
+  nets::StarGanDiscriminator previous_surrogate_discriminator() const { return da_prev_; }
+  nets::Translator generator() const { return pg_; }
+  nets::Translator best_generator() const { return pg_best_; }
+  nets::StarGanDiscriminator critic() const { return db_; }
+  const AttrDefenceSettings& settings() const { return settings_; }
+  PerturbationModel perturbation_model(bool best) const;
+
+  void save_state(ModelFile& file);
+  void load_state(const ModelFile& file);
+
+ private:
+  AttrDefenceSettings settings_;
+  StarGanTrainer trainer_;  // SM and DA
+  nets::Editor sm_prev_;
+  nets::StarGanDiscriminator da_prev_{nullptr};
+  nets::Translator pg_, pg_best_;
+  nets::StarGanDiscriminator db_;
+  torch::optim::Adam pg_opt_, db_opt_;
+  double best_distance_ = -1;
+  std::int64_t best_iteration_ = 0, iteration_ = 0;
+};
+
+}  // namespace idef

@@ -1,0 +1,164 @@
+#include "training/attr_defence_training.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/interrupt.h"
+#include "data/face_dataset.h"
+#include "io/image.h"
+#include "model/editor_model.h"
+#include "model/model_file.h"
+#include "report/contact_sheet.h"
+
+namespace fs = std::filesystem;
+
+namespace idef {
+
+namespace {
+
+// Everything a checkpoint must match to be resumed.
+void describe_run(Metadata& meta, const AttrDefenceOptions& o) {
+  meta.set("task", std::string("attr"));
+  meta.set("surrogate.arch", o.surrogate.arch);
+  meta.set("surrogate.width", std::int64_t{o.surrogate.width});
+  meta.set("surrogate.d_width", std::int64_t{o.da_width});
+  meta.set("critic.width", std::int64_t{o.db_width});
+  meta.set("network.arch", o.generator.arch);
+  meta.set("network.width", std::int64_t{o.generator.width});
+  meta.set("network.image_size", std::int64_t{o.generator.image_size});
+  meta.set("domains", o.settings.attributes);
+  meta.set("training.batch", std::int64_t{o.batch});
+  meta.set("training.alternate", o.alternate);
+  meta.set("training.tde", o.settings.tde);
+}
+
+void check_resumable(const ModelFile& ckpt, const AttrDefenceOptions& o) {
+  Metadata expected;
+  describe_run(expected, o);
+  for (const auto& [key, value] : expected.values())
+    if (!ckpt.meta.has(key) || ckpt.meta.values().at(key) != value)
+      throw InputError(ckpt.source(), "was made with another '" + key +
+                                          "'; resume with the same settings or start afresh");
+}
+
+void write_checkpoint(const AttrDefenceOptions& o, AttrDefenceTrainer& trainer, std::int64_t done) {
+  ModelFile file;
+  describe_run(file.meta, o);
+  file.meta.set("kind", std::string("checkpoint"));
+  file.meta.set("training.iteration", done);
+  trainer.save_state(file);
+  file.save(o.checkpoint);
+}
+
+// Rows of the validation batch: x, x', the perturbation amplified to full range, then
+// per domain the surrogate's forgery of x and of x'.
+void write_samples(const AttrDefenceOptions& o, AttrDefenceTrainer& trainer, const torch::Tensor& x,
+                   const torch::Tensor& c, std::int64_t done) {
+  torch::NoGradGuard no_grad;
+  const std::int64_t n = std::min<std::int64_t>(8, x.size(0));
+  torch::Tensor xs = x.slice(0, 0, n), cs = c.slice(0, 0, n);
+  torch::Tensor xp = trainer.protect(xs);
+  std::vector<torch::Tensor> columns{xs, xp, ((xp - xs) / o.settings.tau).clamp(-1, 1)};
+  nets::Editor sm = trainer.surrogate();
+  for (const auto& t : target_domain_labels(cs, o.settings.attributes)) {
+    columns.push_back(sm->forward(xs, t));
+    columns.push_back(sm->forward(xp, t));
+  }
+  fs::create_directories(o.samples_dir);
+  char name[64];
+  std::snprintf(name, sizeof name, "iter-%08lld.png", static_cast<long long>(done));
+  save_rgb8((fs::path(o.samples_dir) / name).string(), tile_columns(columns));
+}
+
+}  // namespace
+
+TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceDataset& train,
+                                  const FaceDataset& validation, const TrainingEvents& events) {
+  AttrDefenceOptions o = options;
+  o.surrogate.c_dim = static_cast<int>(o.settings.attributes.size());
+  if (o.checkpoint.empty()) o.checkpoint = o.output + ".ckpt";
+  if (train.c_dim() != o.surrogate.c_dim) throw Error("dataset labels do not match the attributes");
+  if (train.size() == 0) throw Error("no training images");
+  if (validation.size() == 0) throw Error("no validation images (PG_best is chosen on them)");
+  if (o.surrogate.image_size != o.generator.image_size)
+    throw UsageError("the surrogate and the generator must work at the same image size");
+  const std::int64_t pretrain = o.alternate ? 0 : (o.surrogate_iterations > 0 ? o.surrogate_iterations : o.iterations);
+  const std::int64_t total = pretrain + o.iterations;
+  o.settings.stage_a.iterations = o.alternate ? o.iterations : pretrain;
+  o.settings.stage_a.decay_iterations = std::min(o.decay_iterations, o.settings.stage_a.iterations);
+  torch::Device device(o.device);
+
+  torch::manual_seed(o.seed);  // initial weights
+  nets::Editor sm = nets::make_editor(o.surrogate);
+  nets::StarGanDiscriminator da(o.surrogate.image_size, o.da_width, o.surrogate.c_dim);
+  nets::Translator pg = nets::make_translator(o.generator);
+  nets::StarGanDiscriminator db(o.generator.image_size, o.db_width, 1);  // only its real/fake head is used
+  for (torch::nn::Module* m : {static_cast<torch::nn::Module*>(sm.get()), static_cast<torch::nn::Module*>(da.get()),
+                               static_cast<torch::nn::Module*>(pg.get()), static_cast<torch::nn::Module*>(db.get())})
+    m->to(device);
+  AttrDefenceTrainer trainer(sm, da, pg, db, o.settings);
+
+  std::vector<std::int64_t> val_idx;
+  for (std::int64_t i = 0; i < std::min<std::int64_t>(o.validation_size, validation.size()); ++i) val_idx.push_back(i);
+  auto [x_val, c_val] = validation.batch(val_idx);
+  x_val = x_val.to(device);
+  c_val = c_val.to(device);
+
+  std::int64_t start = 0;
+  if (o.resume && fs::exists(o.checkpoint)) {
+    ModelFile ckpt = ModelFile::load(o.checkpoint);
+    ckpt.require("kind", "checkpoint");
+    check_resumable(ckpt, o);
+    trainer.load_state(ckpt);
+    start = ckpt.meta.get_int("training.iteration");
+    if (events.message) events.message("resuming from " + o.checkpoint + " at iteration " + std::to_string(start));
+  } else if (o.resume && events.message) {
+    events.message("no checkpoint at " + o.checkpoint + ": starting from the beginning");
+  }
+
+  install_interrupt_handler();
+  for (std::int64_t i = start; i < total; ++i) {
+    auto [x, c] = iteration_batch(train, o.batch, o.seed, i, device);
+    std::map<std::string, double> losses;
+    const bool stage_a = o.alternate || i < pretrain;
+    const bool stage_b = o.alternate || i >= pretrain;
+    if (stage_a) losses = trainer.surrogate_step(i, x, c);
+    const std::int64_t done = i + 1;
+    if (stage_b) {
+      for (const auto& kv : trainer.perturbation_step(x, c, o.alternate && o.settings.tde)) losses.insert(kv);
+      const std::int64_t pg_done = done - pretrain;
+      trainer.set_iteration(pg_done);
+      if (pg_done % o.validate_every == 0 || done == total) {
+        losses["val/distance"] = trainer.validate(x_val, c_val);
+        losses["val/best"] = trainer.best_distance();
+      }
+    }
+    if (events.iteration) events.iteration(done, losses);
+    const bool last = done == total;
+    if (!o.samples_dir.empty() && stage_b && ((done - pretrain) % o.sample_every == 0 || last))
+      write_samples(o, trainer, x_val, c_val, done);
+    if (interrupted() || (o.checkpoint_every > 0 && done % o.checkpoint_every == 0) || last)
+      write_checkpoint(o, trainer, done);
+    if (interrupted() && !last) {
+      if (events.message) events.message(interrupted_message(done, o.checkpoint));
+      return TrainingResult::Interrupted;
+    }
+  }
+
+  Metadata extra;
+  describe_run(extra, o);
+  extra.set("training.iterations", o.iterations);
+  extra.set("training.surrogate_iterations", o.alternate ? o.iterations : pretrain);
+  extra.set("training.seed", static_cast<std::int64_t>(o.seed));
+  extra.set("training.best_distance", trainer.best_distance());
+  extra.set("training.best_iteration", trainer.best_iteration());
+  extra.set("training.lambda_adv", o.settings.lambda_adv);
+  extra.set("training.lambda_basic", o.settings.influence.basic);
+  extra.set("training.lambda_cycle", o.settings.influence.cycle);
+  extra.set("training.lambda_domain", o.settings.influence.domain);
+  save_perturbation_model(o.output, trainer.perturbation_model(true), extra);
+  if (!o.surrogate_output.empty()) save_editor_model(o.surrogate_output, EditorModel{trainer.surrogate(), o.settings.attributes});
+  return TrainingResult::Finished;
+}
+
+}  // namespace idef

@@ -1,0 +1,48 @@
+// Trains the perturbation generator of the attribute-editing defence on a CelebA-layout
+// dataset (id-train-attr): the alternating two-stage loop of AttrDefenceTrainer, or with
+// alternate = false the paper's ablation † (train SM first, freeze it, then train PG).
+// PG_best is chosen on a fixed batch of the validation split. Checkpoints every N
+// iterations and on SIGINT/SIGTERM (atomic: a SIGKILL loses at most one interval) and
+// resumes from them, repeating an uninterrupted run's losses at a fixed thread count.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "nets/editor.h"
+#include "nets/translator.h"
+#include "training/attr_defence_trainer.h"
+#include "training/editor_training.h"
+
+namespace idef {
+
+class FaceDataset;
+
+struct AttrDefenceOptions {
+  nets::EditorConfig surrogate;        // SM; c_dim is set from settings.attributes
+  int da_width = 64, db_width = 64;    // StarGAN discriminator conv_dim of DA and DB
+  nets::TranslatorConfig generator;    // PG (unet64/128/256)
+  AttrDefenceSettings settings;        // settings.stage_a.iterations is set from the schedule
+  std::int64_t iterations = 200000;    // PG iterations (alternating: also SM's)
+  std::int64_t decay_iterations = 100000;  // SM's linear learning-rate decay
+  bool alternate = true;
+  std::int64_t surrogate_iterations = 0;  // alternate = false: SM's iterations first (0: `iterations`)
+  int batch = 16;
+  std::uint64_t seed = 1;
+  std::int64_t validate_every = 500;   // PG_best is chosen at these iterations and the last
+  int validation_size = 16;            // the fixed held-out batch: the first images of the validation split
+  std::string output;                  // PG_best as a perturbation model
+  std::string surrogate_output;        // optional: the final SM as an editor model
+  std::string checkpoint;              // empty: OUTPUT.ckpt
+  std::int64_t checkpoint_every = 1000;
+  bool resume = false;
+  std::string samples_dir;
+  std::int64_t sample_every = 1000;
+  std::string device = "cpu";
+};
+
+// Events: per iteration its losses ("SM/…", "DA/…", "DB/…", "PG/…", and "val/distance",
+// "val/best" at validation).
+TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceDataset& train,
+                                  const FaceDataset& validation, const TrainingEvents& events);
+
+}  // namespace idef

@@ -1,0 +1,60 @@
+// id-train-attr on real files: a tiny run whose model id-poison takes as it is, and errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "defence/perturbation_model.h"
+#include "model/model_file.h"
+#include "tool_test.h"
+
+namespace fs = std::filesystem;
+using idef::test::run_tool;
+using idef::test::ScratchDir;
+
+namespace {
+const char* kTiny =
+    "--image-size 64 --surrogate-width 4 --da-width 4 --pg-arch unet64 --pg-width 4 --db-width 4 --batch 2 "
+    "--n-critic 2 --validate-every 2 --validation-size 2 --attributes A0,A1 --threads 1 --quiet ";
+}
+
+TEST(IdTrainAttr, TrainsAModelThatIdPoisonUses) {
+  ScratchDir dir;
+  idef::test::write_tiny_celeba(dir.path() / "faces", 20, 64, 2);
+  auto r = run_tool("id-train-attr", std::string(kTiny) + "--data '" + dir / "faces" + "' --iterations 3 --epsilon 0.04 " +
+                                         "--samples '" + dir / "samples" + "' --sample-every 2 --output '" +
+                                         dir / "pg.idm" + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  auto pg = idef::load_perturbation_model(dir / "pg.idm");
+  EXPECT_EQ(pg.generator->config().arch, "unet64");
+  EXPECT_DOUBLE_EQ(pg.epsilon, 0.04);
+  EXPECT_DOUBLE_EQ(pg.tau, 0.04);
+  EXPECT_TRUE(fs::exists(dir / "samples/iter-00000002.png"));
+
+  auto p = run_tool("id-poison", "--model '" + dir / "pg.idm" + "' --aligned --quiet --output '" + dir / "out" +
+                                     "' '" + dir / "faces/img_align_celeba/000001.png" + "'");
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_TRUE(fs::exists(dir / "out/000001.png"));
+}
+
+TEST(IdTrainAttr, BadSettingsAreUsageErrorsBeforeAnyWork) {
+  ScratchDir dir;
+  idef::test::write_tiny_celeba(dir.path() / "faces", 20, 64, 2);
+  const std::string base = std::string(kTiny) + "--data '" + (dir / "faces") + "' --output '" +
+                           (dir / "pg.idm") + "' ";
+  for (const char* bad : {"--epsilon 0", "--surrogate-iterations 5", "--pg-arch unet128", "--batch 0"}) {
+    auto r = run_tool("id-train-attr", base + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find("id-train-attr:"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "pg.idm"));
+  }
+}
+
+TEST(IdTrainAttr, MissingDataFolderIsAClearError) {
+  ScratchDir dir;
+  auto r = run_tool("id-train-attr", std::string(kTiny) + "--data '" + dir / "nowhere" + "' --output '" +
+                                         dir / "pg.idm" + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("nowhere"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "pg.idm"));
+}
