@@ -23,6 +23,7 @@ static Rgb8 add_delta(const Rgb8& photo, const std::vector<float>& delta, double
   const float cap = static_cast<float>(std::floor(tau * 127.5 + 0.5));
   Rgb8 out = photo;
   for (std::size_t i = 0; i < out.pixels.size(); ++i) {
+    if (delta[i] == 0.f) continue;  // most of a photo or frame: keep it, skip the rounding
     float d = std::clamp(delta[i], -cap, cap);
     float v = std::round(photo.pixels[i] + d);
     out.pixels[i] = static_cast<std::uint8_t>(std::clamp(v, 0.f, 255.f));
@@ -33,12 +34,16 @@ static Rgb8 add_delta(const Rgb8& photo, const std::vector<float>& delta, double
 Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const CropPerturber& perturber,
                    const ProtectOptions& options) {
   if (faces.empty()) return photo;
-  std::vector<float> total(photo.pixels.size(), 0.f);
+  std::vector<float> total;
   for (const FaceAlignment& alignment : faces) {
     Rgb8 crop = extract_crop(photo, alignment, perturber.crop_size);
     std::vector<float> delta = perturber.perturb(crop);
     std::vector<float> full = paste_back(delta, alignment, photo.width, photo.height, options.feather);
-    for (std::size_t i = 0; i < total.size(); ++i) total[i] += full[i];
+    if (total.empty()) {
+      total = std::move(full);
+    } else {
+      for (std::size_t i = 0; i < total.size(); ++i) total[i] += full[i];
+    }
   }
   return add_delta(photo, total, options.tau);
 }

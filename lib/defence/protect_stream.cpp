@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "face/align.h"
+#include "io/image.h"
 
 namespace idef {
 
@@ -27,7 +28,7 @@ Rgb8 to_rgb8(const RgbFloatImage& f) {
   for (int c = 0; c < 3; ++c) {
     const float* src = f.channel(c);
     for (std::size_t i = 0; i < n; ++i)
-      out.pixels[i * 3 + c] = static_cast<std::uint8_t>(std::clamp(std::lround(src[i] * 255.f), 0L, 255L));
+      out.pixels[i * 3 + c] = static_cast<std::uint8_t>(std::clamp(src[i] * 255.f, 0.f, 255.f) + 0.5f);
   }
   return out;
 }
@@ -51,7 +52,15 @@ const std::vector<Face>& FaceTracker::next(const Rgb8& frame) {
     return faces_;
   }
   for (Face& face : faces_) {
-    Face refit = detector_.locate_landmarks(frame, face.box);
+    // The predictor only looks near its box: hand it that part of the frame, not all of it.
+    const double mx = face.box.width() / 2, my = face.box.height() / 2;
+    const int left = std::clamp(int(std::floor(face.box.left - mx)), 0, frame.width - 1);
+    const int top = std::clamp(int(std::floor(face.box.top - my)), 0, frame.height - 1);
+    const int right = std::clamp(int(std::ceil(face.box.right + mx)), left, frame.width - 1);
+    const int bottom = std::clamp(int(std::ceil(face.box.bottom + my)), top, frame.height - 1);
+    const FaceBox local{face.box.left - left, face.box.top - top, face.box.right - left, face.box.bottom - top};
+    Face refit = detector_.locate_landmarks(crop_rgb8(frame, left, top, right - left + 1, bottom - top + 1), local);
+    for (Point2& p : refit.landmarks) p.x += left, p.y += top;
     // The box moves with the face, so the next re-fit starts where the face is now.
     Point2 before = centroid(face.landmarks), after = centroid(refit.landmarks);
     double dx = after.x - before.x, dy = after.y - before.y;
