@@ -46,7 +46,9 @@ FaceTracker::FaceTracker(FaceDetector& detector, int detect_every) : detector_(d
 }
 
 const std::vector<Face>& FaceTracker::next(const Rgb8& frame) {
-  if (index_++ % detect_every_ == 0) {
+  // While no face is known, every frame is searched: a face that enters (or that the
+  // detector missed once) is protected from the first frame it is found on.
+  if (index_++ % detect_every_ == 0 || faces_.empty()) {
     faces_ = detector_.detect(frame);
     ++detections_;
     return faces_;

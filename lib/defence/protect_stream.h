@@ -27,7 +27,8 @@
 namespace idef {
 
 // Faces through a sequence of frames: detection on every `detect_every`-th frame (the
-// first included), landmarks re-fitted in the tracked boxes on the others.
+// first included) and on every frame while no face is known, landmarks re-fitted in the
+// tracked boxes on the others.
 class FaceTracker {
  public:
   FaceTracker(FaceDetector& detector, int detect_every);

@@ -81,6 +81,16 @@ TEST_F(StreamTest, TrackerDetectsEveryNthFrameAndRefitsInBetween) {
   for (int i = 0; i < 3; ++i) every.next(talking_frame(i));
   EXPECT_EQ(every.detections(), 3);
   EXPECT_THROW(idef::FaceTracker(*detector_, 0), std::invalid_argument);
+
+  // Without a face, every frame is searched, so a face is caught on the frame it appears.
+  idef::FaceTracker searching(*detector_, 5);
+  idef::Rgb8 empty(kWidth, kHeight);
+  std::fill(empty.pixels.begin(), empty.pixels.end(), 120);
+  EXPECT_TRUE(searching.next(empty).empty());
+  EXPECT_TRUE(searching.next(empty).empty());
+  EXPECT_EQ(searching.next(talking_frame(2)).size(), 1u);
+  EXPECT_EQ(searching.next(talking_frame(3)).size(), 1u);
+  EXPECT_EQ(searching.detections(), 3);
 }
 
 // A 4:2:0 frame: only whole chroma blocks around the face are rewritten, every byte away
