@@ -1,9 +1,9 @@
-// id-poison: protects face photos before they are published. Each face is perturbed by a
-// trained generator (or, for comparison, by Ruiz et al.'s PGD against an editor, or by
-// noise) so that a forger's manipulation model produces broken forgeries from it.
+// id-poison: protects face photos and videos before they are published. Each face is
+// perturbed by a trained generator (or, for comparison, by Ruiz et al.'s PGD against an
+// editor, or by noise) so that a forger's manipulation model produces broken forgeries from it.
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <set>
 
 #include "cli/command.h"
 #include "cli/progress.h"
@@ -12,8 +12,13 @@
 #include "defence/baselines.h"
 #include "defence/photo_batch.h"
 #include "defence/protect_photo.h"
+#include "defence/protect_stream.h"
 #include "face/detector.h"
+#include "io/byte_stream.h"
 #include "io/image.h"
+#include "io/raw_video.h"
+#include "io/video_file.h"
+#include "io/y4m.h"
 #include "model/editor_model.h"
 
 namespace fs = std::filesystem;
@@ -24,9 +29,10 @@ namespace {
 struct Options {
   std::vector<std::string> inputs;
   std::string model, method = "pg", target, output, shard = "1/1", landmarks;
+  std::string size, rate = "25", video_codec = "h264";
   double epsilon = 0.05, tau = -1, feather = 0.1;
   bool in_place = false, skip_existing = false, aligned = false, strip_metadata = false;
-  int jpeg_quality = 95, upsample = 0;
+  int jpeg_quality = 95, upsample = 0, detect_every = 5, crf = 16;
   std::int64_t max_pixels = 100'000'000, seed = 0;
 };
 
@@ -36,13 +42,21 @@ void define(cli::Command& cmd, Options& o) {
          "there and warps it back with a soft-edged mask, adding it at full resolution; the rest of the photo "
          "is left exactly as it was. Outputs keep size, alpha, ICC profile, EXIF and format; JPEG output is "
          "lossy and weakens the protection (use PNG, WebP or a high --jpeg-quality). A photo without a face is "
-         "reported and counted as failed; the batch goes on. Video files and y4m streams are not supported "
-         "yet.")
+         "reported and counted as failed; the batch goes on. Videos are protected frame by frame with constant "
+         "memory: a YUV4MPEG2 (y4m) stream on standard input gives a y4m stream on standard output with the "
+         "same header, tags and frame count; raw rgb24 needs --size (and takes --rate); video files (mp4, mkv, "
+         "...) give a new video file with the same timestamps and the audio copied (H.264 at --crf, or "
+         "lossless). Faces are detected every --detect-every frames and their landmarks re-fitted in between; "
+         "frames without a face pass unchanged, and only the pixels around faces change.")
       .example("id-poison --model pg.idm photo.jpg", "writes photo.protected.jpg beside photo.jpg")
       .example("id-poison --model pg.idm --output protected/ --skip-existing archive/",
                "protect a growing archive from cron: only new photos are done")
       .example("cat a.png | id-poison --model pg.idm - > b.png", "standard input to standard output")
-      .positional("INPUT", &o.inputs, "images, folders (recursive) or - for standard input")
+      .example("ffmpeg -i in.mp4 -f yuv4mpegpipe - | id-poison --model pg.idm - | ffmpeg -i - out.mp4",
+               "protect a video through pipes (add the audio back with ffmpeg's -map)")
+      .example("id-poison --model pg.idm talk.mp4", "writes talk.protected.mp4, audio copied")
+      .positional("INPUT", &o.inputs, "images, folders of images (recursive), video files, or - for standard "
+                                      "input (an image, a y4m stream, or raw rgb24 with --size)")
       .option("model", &o.model, "FILE", "perturbation generator (a model file of the attr or reenact task)",
               cli::ValueKind::File, 'm')
       .choice("method", &o.method, {"pg", "noise", "pgd", "ifgsm", "fgsm"},
@@ -66,6 +80,13 @@ void define(cli::Command& cmd, Options& o) {
       .option("landmark-model", &o.landmarks, "FILE", "dlib 68-point landmark model (default: Debian's "
                                                       "libdlib-data file)",
               cli::ValueKind::File)
+      .option("detect-every", &o.detect_every, "N", "video: detect faces on every N-th frame and re-fit their "
+                                                    "landmarks in between (1: detect on every frame)")
+      .option("size", &o.size, "WxH", "standard input is raw rgb24 frames of this size (output: the same)")
+      .option("rate", &o.rate, "FPS", "frame rate of raw rgb24 input (25, 29.97 or 30000/1001)")
+      .choice("video-codec", &o.video_codec, {"h264", "h264-lossless", "ffv1"},
+              "codec of video file outputs: H.264 at --crf, lossless H.264, or FFV1 (lossless; .mkv, .avi)")
+      .option("crf", &o.crf, "N", "H.264 quality of video file outputs (lower keeps more of the perturbation)")
       .option("jpeg-quality", &o.jpeg_quality, "Q", "quality of JPEG outputs")
       .flag("strip-metadata", &o.strip_metadata, "drop EXIF, XMP and IPTC from outputs")
       .option("max-pixels", &o.max_pixels, "N", "refuse images larger than this (decompression bombs)")
@@ -83,6 +104,38 @@ std::string default_model() {
   return "";
 }
 
+// The rest of a source whose first bytes were already taken.
+std::string read_rest(ByteSource& source) {
+  std::string bytes;
+  char chunk[1 << 16];
+  while (std::size_t got = source.read(chunk, sizeof chunk)) bytes.append(chunk, got);
+  return bytes;
+}
+
+VideoWriterOptions video_writer_options(const Options& o) {
+  VideoWriterOptions v;
+  v.codec = o.video_codec == "ffv1" ? VideoCodec::Ffv1
+            : o.video_codec == "h264-lossless" ? VideoCodec::H264Lossless
+                                               : VideoCodec::H264;
+  v.crf = o.crf;
+  return v;
+}
+
+// Raw rgb24 frames from standard input to standard output.
+StreamStats protect_raw_stdin(const RawVideoFormat& format, StreamProtector& protector, const FrameCallback& on_frame) {
+  RawVideoReader in(ByteSource::from_file(stdin, "-"), format);
+  RawVideoWriter out("-", format);
+  return protect_raw_video(in, out, protector, on_frame);
+}
+
+// A y4m file, or standard input whose first bytes (`head`) were already read from `source`.
+StreamStats protect_y4m_input(const PhotoJob& job, std::unique_ptr<ByteSource> source, const std::string& head,
+                              StreamProtector& protector, const FrameCallback& on_frame) {
+  Y4mReader in(source ? ByteSource::with_prefix(head, std::move(source)) : ByteSource::open(job.input));
+  Y4mWriter out(job.output, in.header());
+  return protect_y4m(in, out, protector, on_frame);
+}
+
 int run(const cli::Command& cmd, Options& o) {
   // Combinations first, before any input is read.
   if (o.in_place && !o.output.empty()) throw UsageError("--in-place and --output exclude each other");
@@ -96,6 +149,16 @@ int run(const cli::Command& cmd, Options& o) {
   if (uses_stdin && o.inputs.size() > 1) throw UsageError("- (standard input) cannot be mixed with other inputs");
   if (uses_stdin && (o.in_place || !o.output.empty())) throw UsageError("- writes to standard output");
   if (uses_stdin && cmd.common().progress == "-") throw UsageError("--progress -: standard output carries the image");
+  if (o.detect_every < 1) throw UsageError("--detect-every must be at least 1");
+  if (o.crf < 0 || o.crf > 51) throw UsageError("--crf must be 0 to 51");
+  RawVideoFormat raw;
+  if (!o.size.empty()) {
+    if (!uses_stdin) throw UsageError("--size is for raw rgb24 frames on standard input (-)");
+    parse_frame_size(o.size, raw.width, raw.height);
+    raw.frame_rate = parse_frame_rate(o.rate);
+  } else if (cmd.given("rate")) {
+    throw UsageError("--rate is for raw rgb24 input, with --size");
+  }
   if (o.method == "pg" && o.model.empty()) {
     o.model = default_model();
     if (o.model.empty())
@@ -142,27 +205,57 @@ int run(const cli::Command& cmd, Options& o) {
   ImageSaveOptions save;
   save.jpeg_quality = o.jpeg_quality;
   save.strip_metadata = o.strip_metadata;
-  std::size_t done = 0, protected_count = 0, faces = 0;
+  std::size_t done = 0, protected_count = 0, faces = 0, frames = 0;
   cli::Progress progress(cmd.common(), "protect", static_cast<std::int64_t>(plan.jobs.size()));
   for (const auto& job : plan.jobs) {
     try {
-      static const std::set<std::string> video{".mp4", ".mkv", ".mov", ".avi", ".webm", ".y4m", ".m4v", ".ts"};
-      if (video.count(fs::path(job.input).extension().string()))
-        throw InputError(job.input, "video files and y4m streams are not supported by id-poison yet");
-      Image image = Image::load(job.input, load);
-      Rgb8 out;
-      if (o.aligned) {
-        out = protect_aligned(image.rgb(), perturber, protect);
-      } else {
-        ProtectedPhoto result = protect_photo(image.rgb(), *detector, perturber, protect);
-        if (result.faces.empty()) throw InputError(job.input, "no face found (nothing protected, no output written)");
-        faces += result.faces.size();
-        out = std::move(result.image);
+      std::unique_ptr<ByteSource> stdin_source;
+      std::string head;
+      if (job.input == "-" && o.size.empty()) {
+        // A pipe cannot seek back: sniff its first bytes, then read on behind them.
+        stdin_source = ByteSource::from_file(stdin, "-");
+        head.resize(9);
+        head.resize(stdin_source->read(head.data(), head.size()));
       }
+      const bool raw_input = job.input == "-" && !o.size.empty();
+      const bool y4m = job.input == "-" ? head == "YUV4MPEG2" : fs::path(job.input).extension() == ".y4m";
+      const bool video_file = job.input != "-" && has_video_extension(job.input);
       if (job.output != "-") fs::create_directories(fs::path(job.output).parent_path().empty()
                                                         ? fs::path(".")
                                                         : fs::path(job.output).parent_path());
-      image.save(job.output, out, save);
+      if (raw_input || y4m || video_file) {
+        StreamProtector protector(detector.get(), perturber, protect, o.detect_every);
+        FrameCallback on_frame = [&](int n) {
+          progress.update(static_cast<std::int64_t>(done), {{"frames", std::to_string(n)}});
+        };
+        StreamStats stats = raw_input ? protect_raw_stdin(raw, protector, on_frame)
+                            : y4m     ? protect_y4m_input(job, std::move(stdin_source), head, protector, on_frame)
+                                      : protect_video_file(job.input, job.output, protector,
+                                                           video_writer_options(o), on_frame);
+        faces += static_cast<std::size_t>(stats.faces);
+        frames += static_cast<std::size_t>(stats.frames);
+        if (stats.frames_with_faces == 0)
+          log.warn("'" + job.input + "': no face found in any of its " + std::to_string(stats.frames) +
+                   " frames (written unchanged)");
+        else
+          log.info("'" + job.input + "': " + std::to_string(stats.frames) + " frames, " +
+                   std::to_string(stats.frames_with_faces) + " with faces, detector run on " +
+                   std::to_string(stats.detections));
+      } else {
+        Image image = stdin_source ? Image::load_buffer(head + read_rest(*stdin_source), "-", load)
+                                   : Image::load(job.input, load);
+        Rgb8 out;
+        if (o.aligned) {
+          out = protect_aligned(image.rgb(), perturber, protect);
+        } else {
+          ProtectedPhoto result = protect_photo(image.rgb(), *detector, perturber, protect);
+          if (result.faces.empty())
+            throw InputError(job.input, "no face found (nothing protected, no output written)");
+          faces += result.faces.size();
+          out = std::move(result.image);
+        }
+        image.save(job.output, out, save);
+      }
       ++protected_count;
     } catch (const InputError& e) {
       log.error(e.what());
@@ -177,6 +270,7 @@ int run(const cli::Command& cmd, Options& o) {
   std::string summary = "protected " + std::to_string(protected_count) + " of " +
                         std::to_string(plan.jobs.size() + plan.missing.size()) + " inputs";
   if (!o.aligned) summary += " (" + std::to_string(faces) + " faces)";
+  if (frames) summary += ", " + std::to_string(frames) + " video frames";
   if (plan.skipped_existing) summary += ", " + std::to_string(plan.skipped_existing) + " already done";
   if (plan.other_shards) summary += ", " + std::to_string(plan.other_shards) + " in other shards";
   if (failed) summary += ", " + std::to_string(failed) + " failed";

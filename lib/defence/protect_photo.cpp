@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "face/align.h"
 #include "io/image.h"
 #include "io/tensor_image.h"
 
@@ -24,6 +23,7 @@ static Rgb8 add_delta(const Rgb8& photo, const std::vector<float>& delta, double
   const float cap = static_cast<float>(std::floor(tau * 127.5 + 0.5));
   Rgb8 out = photo;
   for (std::size_t i = 0; i < out.pixels.size(); ++i) {
+    if (delta[i] == 0.f) continue;  // most of a photo or frame: keep it, skip the rounding
     float d = std::clamp(delta[i], -cap, cap);
     float v = std::round(photo.pixels[i] + d);
     out.pixels[i] = static_cast<std::uint8_t>(std::clamp(v, 0.f, 255.f));
@@ -31,20 +31,32 @@ static Rgb8 add_delta(const Rgb8& photo, const std::vector<float>& delta, double
   return out;
 }
 
-ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const CropPerturber& perturber,
-                             const ProtectOptions& options) {
-  ProtectedPhoto result;
-  std::vector<Face> faces = detector.detect(photo);
-  std::vector<float> total(photo.pixels.size(), 0.f);
-  for (const Face& face : faces) {
-    FaceAlignment alignment = align_face(face.landmarks);
+Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const CropPerturber& perturber,
+                   const ProtectOptions& options) {
+  if (faces.empty()) return photo;
+  std::vector<float> total;
+  for (const FaceAlignment& alignment : faces) {
     Rgb8 crop = extract_crop(photo, alignment, perturber.crop_size);
     std::vector<float> delta = perturber.perturb(crop);
     std::vector<float> full = paste_back(delta, alignment, photo.width, photo.height, options.feather);
-    for (std::size_t i = 0; i < total.size(); ++i) total[i] += full[i];
+    if (total.empty()) {
+      total = std::move(full);
+    } else {
+      for (std::size_t i = 0; i < total.size(); ++i) total[i] += full[i];
+    }
+  }
+  return add_delta(photo, total, options.tau);
+}
+
+ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const CropPerturber& perturber,
+                             const ProtectOptions& options) {
+  ProtectedPhoto result;
+  std::vector<FaceAlignment> alignments;
+  for (const Face& face : detector.detect(photo)) {
+    alignments.push_back(align_face(face.landmarks));
     result.faces.push_back(face.box);
   }
-  result.image = faces.empty() ? photo : add_delta(photo, total, options.tau);
+  result.image = protect_faces(photo, alignments, perturber, options);
   return result;
 }
 

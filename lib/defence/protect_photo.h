@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "defence/perturbation_model.h"
+#include "face/align.h"
 #include "face/detector.h"
 #include "io/rgb8.h"
 
@@ -31,6 +32,11 @@ struct CropPerturber {
 
 // The generator PG at its own size: x' − x with x' = clamp(x + ε·PG(x)) within τ.
 CropPerturber generator_perturber(const PerturbationModel& model, const ProtectOptions& options);
+
+// Protects the faces at these alignments (found by the caller, e.g. tracked across video
+// frames): each is perturbed in its crop and pasted back; |out − in| ≤ round(τ·127.5).
+Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const CropPerturber& perturber,
+                   const ProtectOptions& options);
 
 // Detects faces and protects each; a photo without faces comes back unchanged with no faces
 // listed (the caller decides whether that is an error). |out − in| ≤ round(τ·127.5).

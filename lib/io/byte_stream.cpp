@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -71,6 +72,28 @@ class StreamSource : public ByteSource {
 
  private:
   std::istream& in_;
+};
+
+class PrefixedSource : public ByteSource {
+ public:
+  PrefixedSource(std::string prefix, std::unique_ptr<ByteSource> rest)
+      : ByteSource(rest->name()), prefix_(std::move(prefix)), rest_(std::move(rest)) {}
+  std::size_t read(void* buffer, std::size_t n) override {
+    std::size_t from_prefix = std::min(n, prefix_.size() - used_);
+    std::memcpy(buffer, prefix_.data() + used_, from_prefix);
+    used_ += from_prefix;
+    if (from_prefix == n) return n;
+    return from_prefix + rest_->read(static_cast<char*>(buffer) + from_prefix, n - from_prefix);
+  }
+  int get() override {
+    if (used_ < prefix_.size()) return static_cast<unsigned char>(prefix_[used_++]);
+    return rest_->get();
+  }
+
+ private:
+  std::string prefix_;
+  std::size_t used_ = 0;
+  std::unique_ptr<ByteSource> rest_;
 };
 
 class FileSink : public ByteSink {
@@ -150,6 +173,10 @@ std::unique_ptr<ByteSource> ByteSource::from_fd(int fd, std::string name) {
 
 std::unique_ptr<ByteSource> ByteSource::from_stream(std::istream& in, std::string name) {
   return std::make_unique<StreamSource>(in, std::move(name));
+}
+
+std::unique_ptr<ByteSource> ByteSource::with_prefix(std::string prefix, std::unique_ptr<ByteSource> rest) {
+  return std::make_unique<PrefixedSource>(std::move(prefix), std::move(rest));
 }
 
 std::unique_ptr<ByteSink> ByteSink::open(const std::string& path) {

@@ -46,6 +46,9 @@ class ByteSource {
   static std::unique_ptr<ByteSource> from_file(std::FILE* file, std::string name);  // not owned
   static std::unique_ptr<ByteSource> from_fd(int fd, std::string name);  // not owned
   static std::unique_ptr<ByteSource> from_stream(std::istream& in, std::string name);
+  // `prefix` (bytes already taken from `rest`, e.g. to sniff the format of a pipe that
+  // cannot seek back), then the rest; named like `rest`.
+  static std::unique_ptr<ByteSource> with_prefix(std::string prefix, std::unique_ptr<ByteSource> rest);
 
  protected:
   explicit ByteSource(std::string name) : name_(std::move(name)) {}

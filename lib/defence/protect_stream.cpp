@@ -1,0 +1,208 @@
+#include "defence/protect_stream.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <stdexcept>
+
+#include "face/align.h"
+#include "io/image.h"
+
+namespace idef {
+
+namespace {
+
+Point2 centroid(const Landmarks& landmarks) {
+  Point2 c;
+  for (const Point2& p : landmarks) c.x += p.x, c.y += p.y;
+  return {c.x / kLandmarkCount, c.y / kLandmarkCount};
+}
+
+// The 8-bit view of an exact float frame: what the detector and the perturber see.
+Rgb8 to_rgb8(const RgbFloatImage& f) {
+  Rgb8 out(f.width, f.height);
+  const std::size_t n = static_cast<std::size_t>(f.width) * f.height;
+  for (int c = 0; c < 3; ++c) {
+    const float* src = f.channel(c);
+    for (std::size_t i = 0; i < n; ++i)
+      out.pixels[i * 3 + c] = static_cast<std::uint8_t>(std::clamp(src[i] * 255.f, 0.f, 255.f) + 0.5f);
+  }
+  return out;
+}
+
+// log2 of the chroma block's width and height.
+void chroma_shifts(ChromaLayout layout, int& sx, int& sy) {
+  sx = layout == ChromaLayout::C420 || layout == ChromaLayout::C422 ? 1 : 0;
+  sy = layout == ChromaLayout::C420 ? 1 : 0;
+}
+
+}  // namespace
+
+FaceTracker::FaceTracker(FaceDetector& detector, int detect_every) : detector_(detector), detect_every_(detect_every) {
+  if (detect_every < 1) throw std::invalid_argument("FaceTracker: detect_every must be at least 1");
+}
+
+const std::vector<Face>& FaceTracker::next(const Rgb8& frame) {
+  // While no face is known, every frame is searched: a face that enters (or that the
+  // detector missed once) is protected from the first frame it is found on.
+  if (index_++ % detect_every_ == 0 || faces_.empty()) {
+    faces_ = detector_.detect(frame);
+    ++detections_;
+    return faces_;
+  }
+  for (Face& face : faces_) {
+    // The predictor only looks near its box: hand it that part of the frame, not all of it.
+    const double mx = face.box.width() / 2, my = face.box.height() / 2;
+    const int left = std::clamp(int(std::floor(face.box.left - mx)), 0, frame.width - 1);
+    const int top = std::clamp(int(std::floor(face.box.top - my)), 0, frame.height - 1);
+    const int right = std::clamp(int(std::ceil(face.box.right + mx)), left, frame.width - 1);
+    const int bottom = std::clamp(int(std::ceil(face.box.bottom + my)), top, frame.height - 1);
+    const FaceBox local{face.box.left - left, face.box.top - top, face.box.right - left, face.box.bottom - top};
+    Face refit = detector_.locate_landmarks(crop_rgb8(frame, left, top, right - left + 1, bottom - top + 1), local);
+    for (Point2& p : refit.landmarks) p.x += left, p.y += top;
+    // The box moves with the face, so the next re-fit starts where the face is now.
+    Point2 before = centroid(face.landmarks), after = centroid(refit.landmarks);
+    double dx = after.x - before.x, dy = after.y - before.y;
+    face.box = {face.box.left + dx, face.box.top + dy, face.box.right + dx, face.box.bottom + dy};
+    face.landmarks = refit.landmarks;
+  }
+  return faces_;
+}
+
+StreamProtector::StreamProtector(FaceDetector* detector, CropPerturber perturber, ProtectOptions options,
+                                 int detect_every)
+    : tracker_(detector ? std::make_unique<FaceTracker>(*detector, detect_every) : nullptr),
+      perturber_(std::move(perturber)),
+      options_(options) {}
+
+StreamStats StreamProtector::stats() const {
+  StreamStats s = stats_;
+  s.detections = tracker_ ? tracker_->detections() : 0;
+  return s;
+}
+
+Rgb8 StreamProtector::protected_rgb(const Rgb8& rgb, int& faces) {
+  ++stats_.frames;
+  if (!tracker_) {
+    faces = 1;
+  } else {
+    std::vector<FaceAlignment> alignments;
+    for (const Face& face : tracker_->next(rgb)) alignments.push_back(align_face(face.landmarks));
+    faces = static_cast<int>(alignments.size());
+    if (faces > 0) {
+      ++stats_.frames_with_faces;
+      stats_.faces += faces;
+    }
+    return protect_faces(rgb, alignments, perturber_, options_);
+  }
+  ++stats_.frames_with_faces;
+  stats_.faces += 1;
+  return protect_aligned(rgb, perturber_, options_);
+}
+
+int StreamProtector::protect(Rgb8& frame) {
+  int faces = 0;
+  Rgb8 out = protected_rgb(frame, faces);
+  frame = std::move(out);
+  return faces;
+}
+
+int StreamProtector::protect(VideoFrame& frame, const ColourSpec& colour) {
+  RgbFloatImage exact = to_rgb_float(frame, colour);
+  Rgb8 rgb = to_rgb8(exact);
+  int faces = 0;
+  Rgb8 out = protected_rgb(rgb, faces);
+
+  // The box of changed pixels, widened to whole chroma blocks so that converting it back
+  // leaves every chroma sample outside it alone.
+  const int w = frame.width(), h = frame.height();
+  int x0 = w, x1 = -1, y0 = h, y1 = -1;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const std::size_t i = (static_cast<std::size_t>(y) * w + x) * 3;
+      if (out.pixels[i] != rgb.pixels[i] || out.pixels[i + 1] != rgb.pixels[i + 1] ||
+          out.pixels[i + 2] != rgb.pixels[i + 2])
+        x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+    }
+  if (x1 < 0) return faces;
+  int sx = 0, sy = 0;
+  chroma_shifts(frame.layout(), sx, sy);
+  x0 = (x0 >> sx) << sx, y0 = (y0 >> sy) << sy;
+  x1 = std::min(w - 1, (((x1 >> sx) + 1) << sx) - 1), y1 = std::min(h - 1, (((y1 >> sy) + 1) << sy) - 1);
+
+  // x' = x + (out − rgb): the 8-bit perturbation, capped and clamped, added to the exact frame.
+  const int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+  RgbFloatImage block(bw, bh);
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < bh; ++y)
+      for (int x = 0; x < bw; ++x) {
+        const std::size_t src = static_cast<std::size_t>(y + y0) * w + (x + x0);
+        const int delta = int(out.pixels[src * 3 + c]) - int(rgb.pixels[src * 3 + c]);
+        block.channel(c)[static_cast<std::size_t>(y) * bw + x] = exact.channel(c)[src] + delta / 255.f;
+      }
+  VideoFrame changed = from_rgb_float(block, frame.layout(), colour);
+  for (int p = 0; p < frame.plane_count(); ++p) {
+    const int px = p == 0 ? x0 : x0 >> sx, py = p == 0 ? y0 : y0 >> sy;
+    for (int y = 0; y < changed.plane_height(p); ++y)
+      std::memcpy(frame.plane(p) + static_cast<std::size_t>(py + y) * frame.stride(p) + px,
+                  changed.plane(p) + static_cast<std::size_t>(y) * changed.stride(p), changed.plane_width(p));
+  }
+  return faces;
+}
+
+StreamStats protect_y4m(Y4mReader& in, Y4mWriter& out, StreamProtector& protector, const FrameCallback& on_frame) {
+  const ColourSpec colour = in.header().colour_spec();
+  VideoFrame frame;
+  std::string params;
+  int frames = 0;
+  while (in.read(frame, &params)) {
+    protector.protect(frame, colour);
+    out.write(frame, params);
+    if (on_frame) on_frame(++frames);
+  }
+  out.finish();
+  return protector.stats();
+}
+
+StreamStats protect_raw_video(RawVideoReader& in, RawVideoWriter& out, StreamProtector& protector,
+                              const FrameCallback& on_frame) {
+  Rgb8 frame;
+  int frames = 0;
+  while (in.read(frame)) {
+    protector.protect(frame);
+    out.write(frame);
+    if (on_frame) on_frame(++frames);
+  }
+  out.finish();
+  return protector.stats();
+}
+
+StreamStats protect_video_file(const std::string& input, const std::string& output, StreamProtector& protector,
+                               const VideoWriterOptions& options, const FrameCallback& on_frame) {
+  VideoReader in(input);
+  VideoWriter out(output, in, options);
+  const ColourSpec colour = in.info().colour;
+  VideoFrame frame;
+  std::int64_t pts = 0;
+  int frames = 0;
+  while (in.read(frame, &pts)) {
+    protector.protect(frame, colour);
+    out.write(frame, pts);
+    if (on_frame) on_frame(++frames);
+  }
+  out.finish();
+  return protector.stats();
+}
+
+bool has_video_extension(const std::string& path) {
+  static const std::set<std::string> known{".mp4", ".m4v", ".mkv", ".mov", ".avi", ".webm", ".ts",
+                                           ".mts", ".m2ts", ".mpg", ".mpeg", ".flv", ".wmv", ".nut", ".ogv"};
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return known.count(ext) > 0;
+}
+
+}  // namespace idef

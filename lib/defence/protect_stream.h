@@ -1,0 +1,95 @@
+// Protection of video, frame by frame: y4m and raw rgb24 streams, and video files.
+//
+// Faces are detected every few frames; in between, the 68 landmarks are re-fitted inside
+// each face's last box, moved along with the face (dlib's shape predictor takes about a
+// millisecond given a box, the HOG detector tens of milliseconds on a 720p frame), so the
+// perturbation follows the face at a fraction of the cost. One frame is held at a time:
+// memory is constant over the length of the stream.
+//
+// YUV frames go through the exact float path of io/frame.h and only the block of pixels
+// around the faces is converted back, so every pixel away from the faces keeps its exact
+// bytes. The perturbation is capped in 8-bit RGB as for photos (|x' − x| ≤ round(τ·127.5));
+// storing it as 8-bit YUV adds the rounding of Y, U and V (up to about 1.6 in RGB for 4:4:4),
+// and 4:2:0/4:2:2 average the perturbation's colour over each chroma block.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "defence/protect_photo.h"
+#include "face/detector.h"
+#include "io/frame.h"
+#include "io/raw_video.h"
+#include "io/video_file.h"
+#include "io/y4m.h"
+
+namespace idef {
+
+// Faces through a sequence of frames: detection on every `detect_every`-th frame (the
+// first included) and on every frame while no face is known, landmarks re-fitted in the
+// tracked boxes on the others.
+class FaceTracker {
+ public:
+  FaceTracker(FaceDetector& detector, int detect_every);
+  // The faces of the next frame of the sequence.
+  const std::vector<Face>& next(const Rgb8& frame);
+  int detections() const { return detections_; }
+
+ private:
+  FaceDetector& detector_;
+  int detect_every_;
+  std::int64_t index_ = 0;
+  int detections_ = 0;
+  std::vector<Face> faces_;
+};
+
+struct StreamStats {
+  int frames = 0;
+  int frames_with_faces = 0;
+  int detections = 0;      // frames the face detector ran on
+  std::int64_t faces = 0;  // faces protected, summed over the frames
+};
+
+class StreamProtector {
+ public:
+  // Tracks faces with `detector`; without one (nullptr) every frame is an aligned face crop
+  // (protect_aligned). detect_every ≥ 1.
+  StreamProtector(FaceDetector* detector, CropPerturber perturber, ProtectOptions options, int detect_every);
+
+  // Protects the next frame of the stream in place; returns the number of faces protected.
+  int protect(Rgb8& frame);
+  int protect(VideoFrame& frame, const ColourSpec& colour);
+
+  StreamStats stats() const;
+
+ private:
+  // The protected version of `rgb` and its faces; `rgb` itself when there are none.
+  Rgb8 protected_rgb(const Rgb8& rgb, int& faces);
+
+  std::unique_ptr<FaceTracker> tracker_;
+  CropPerturber perturber_;
+  ProtectOptions options_;
+  StreamStats stats_;
+};
+
+// Called after each frame is written, with the number of frames so far.
+using FrameCallback = std::function<void(int frames)>;
+
+// y4m in, y4m out: the header (every tag, in order) and each frame's parameters are kept.
+// A damaged frame throws InputError after the frames before it were written.
+StreamStats protect_y4m(Y4mReader& in, Y4mWriter& out, StreamProtector& protector,
+                        const FrameCallback& on_frame = {});
+// Raw rgb24 in and out; a partial last frame throws InputError after the whole frames.
+StreamStats protect_raw_video(RawVideoReader& in, RawVideoWriter& out, StreamProtector& protector,
+                              const FrameCallback& on_frame = {});
+// A video file into a new one (VideoWriter: same timestamps and rate, audio copied); the
+// output appears only when the whole video was protected.
+StreamStats protect_video_file(const std::string& input, const std::string& output, StreamProtector& protector,
+                               const VideoWriterOptions& options = {}, const FrameCallback& on_frame = {});
+
+// Whether a file name looks like a video file FFmpeg reads (by its extension; ".y4m" is
+// not one: y4m files go through Y4mReader).
+bool has_video_extension(const std::string& path);
+
+}  // namespace idef

@@ -1,0 +1,39 @@
+// Shared by the id-poison CLI tests: a small untrained perturbation generator and pixel
+// comparisons.
+#pragma once
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+
+#include "defence/perturbation_model.h"
+#include "io/rgb8.h"
+#include "tool_test.h"
+
+namespace idef::test {
+
+// An untrained generator: its output is small, so the tests use ε = 1 with τ = 0.05 as the cap.
+inline std::string write_pg_model(const ScratchDir& dir) {
+  torch::manual_seed(5);
+  nets::TranslatorConfig c;
+  c.arch = "unet64";
+  c.width = 4;
+  c.image_size = 64;
+  PerturbationModel m;
+  m.generator = nets::make_translator(c);
+  std::string path = dir / "pg.idm";
+  save_perturbation_model(path, m);
+  return path;
+}
+
+// τ = 0.05 is round(0.05 · 127.5) = 6 in 8-bit units.
+inline const char* kStrong = " --epsilon 1 --tau 0.05 --threads 1 ";
+constexpr int kStrongCap = 6;
+
+inline int max_abs_diff(const Rgb8& a, const Rgb8& b) {
+  int worst = 0;
+  for (std::size_t i = 0; i < a.pixels.size(); ++i)
+    worst = std::max(worst, std::abs(int(a.pixels[i]) - int(b.pixels[i])));
+  return worst;
+}
+
+}  // namespace idef::test
