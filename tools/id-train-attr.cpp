@@ -15,12 +15,12 @@ using namespace idef;
 namespace {
 
 struct Options {
-  std::string data, output, surrogate_output, checkpoint, samples;
+  std::string data, output, surrogate_output, surrogate_init, checkpoint, samples;
   std::vector<std::string> attributes{"Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"};  // StarGAN's five
   std::string surrogate_arch = "res6", pg_arch = "unet128";
   int surrogate_width = 64, da_width = 64, pg_width = 64, db_width = 64, image_size = 128, crop = 0, batch = 16;
   int n_critic = 5, validation_size = 16;
-  std::int64_t iterations = 200000, decay_iterations = 100000, surrogate_iterations = 0, validate_every = 500,
+  std::int64_t iterations = 200000, decay_iterations = 100000, surrogate_iterations = -1, validate_every = 500,
                checkpoint_every = 1000, sample_every = 1000, limit = -1, seed = 1;
   double lr_sm = 1e-4, lr_da = 1e-4, lr_pg = 1e-4, lr_db = 1e-4;
   double lambda_cls = 1, lambda_rec = 10, lambda_gp = 10;     // stage A (StarGAN)
@@ -54,6 +54,9 @@ void define(cli::Command& cmd, Options& o) {
       .option("surrogate-output", &o.surrogate_output, "FILE", "also write the final surrogate SM as an editor "
                                                                "model",
               cli::ValueKind::File)
+      .option("surrogate-init", &o.surrogate_init, "FILE", "start SM (and DA, from a checkpoint) from an id-forge "
+                                                           "editor model or train-attr checkpoint",
+              cli::ValueKind::File)
       .list("attributes", &o.attributes, "LIST", "domain attributes, comma-separated")
       .choice("surrogate-arch", &o.surrogate_arch, nets::editor_architectures(), "surrogate editor SM")
       .option("surrogate-width", &o.surrogate_width, "N", "SM width (conv_dim / ngf)")
@@ -69,7 +72,8 @@ void define(cli::Command& cmd, Options& o) {
                                                             "over the last N of their iterations")
       .flag("no-alternate", &o.no_alternate, "train SM to the end first, freeze it, then train PG (ablation)")
       .option("surrogate-iterations", &o.surrogate_iterations, "N", "--no-alternate: SM's iterations before PG "
-                                                                    "(0: --iterations)")
+                                                                    "(-1: --iterations; 0 with --surrogate-init: "
+                                                                    "use it as it is)")
       .flag("no-tde", &o.no_tde, "leave out L'_A->B of the previous iteration's SM and DA (ablation)")
       .option("n-critic", &o.n_critic, "N", "DA steps per SM step")
       .option("lr-sm", &o.lr_sm, "LR", "learning rate of SM")
@@ -105,7 +109,7 @@ int run(const cli::Command& cmd, const Options& o) {
   if (o.batch < 1 || o.iterations < 1 || o.n_critic < 1 || o.validate_every < 1 || o.validation_size < 1)
     throw UsageError("--batch, --iterations, --n-critic, --validate-every and --validation-size must be positive");
   if (o.epsilon <= 0 || o.epsilon > 1) throw UsageError("--epsilon must be in (0, 1]");
-  if (o.surrogate_iterations != 0 && !o.no_alternate) throw UsageError("--surrogate-iterations needs --no-alternate");
+  if (o.surrogate_iterations >= 0 && !o.no_alternate) throw UsageError("--surrogate-iterations needs --no-alternate");
 
   AttrDefenceOptions t;
   t.surrogate = {o.surrogate_arch, static_cast<int>(o.attributes.size()), o.surrogate_width, o.image_size};
@@ -140,6 +144,7 @@ int run(const cli::Command& cmd, const Options& o) {
   t.validation_size = o.validation_size;
   t.output = o.output;
   t.surrogate_output = o.surrogate_output;
+  t.surrogate_init = o.surrogate_init;
   t.checkpoint = o.checkpoint;
   t.checkpoint_every = o.checkpoint_every;
   t.resume = o.resume;
@@ -167,7 +172,7 @@ int run(const cli::Command& cmd, const Options& o) {
            std::to_string(train.size()) + " images of '" + o.data + "'" +
            (skipped ? " (" + std::to_string(skipped) + " skipped)" : ""));
 
-  const std::int64_t total = o.iterations + (o.no_alternate ? (o.surrogate_iterations ? o.surrogate_iterations : o.iterations) : 0);
+  const std::int64_t total = o.iterations + (o.no_alternate ? (o.surrogate_iterations >= 0 ? o.surrogate_iterations : o.iterations) : 0);
   cli::Progress progress(cmd.common(), "train-attr", total);
   TrainingEvents events;
   events.iteration = cli::LossReport(progress, {"SM/loss_rec", "DA/loss_real", "DB/loss_gp", "PG/L_bs", "PG/L_cyc", "PG/L_dom",

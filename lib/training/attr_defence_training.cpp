@@ -41,13 +41,34 @@ void check_resumable(const ModelFile& ckpt, const AttrDefenceOptions& o) {
                                           "'; resume with the same settings or start afresh");
 }
 
-void write_checkpoint(const AttrDefenceOptions& o, AttrDefenceTrainer& trainer, std::int64_t done) {
+void write_checkpoint(const AttrDefenceOptions& o, AttrDefenceTrainer& trainer, std::int64_t done, double seconds) {
   ModelFile file;
   describe_run(file.meta, o);
   file.meta.set("kind", std::string("checkpoint"));
   file.meta.set("training.iteration", done);
+  file.meta.set("training.seconds", seconds);
   trainer.save_state(file);
   file.save(o.checkpoint);
+}
+
+void initialise_surrogate(const AttrDefenceOptions& o, nets::EditorImpl& sm, nets::StarGanDiscriminatorImpl& da,
+                          const TrainingEvents& events) {
+  ModelFile file = ModelFile::load(o.surrogate_init);
+  file.require("task", "editor");
+  nets::EditorConfig c = editor_config_of(file);
+  if (c.arch != o.surrogate.arch || c.width != o.surrogate.width || c.image_size != o.surrogate.image_size)
+    throw InputError(o.surrogate_init, "holds a " + c.arch + " of width " + std::to_string(c.width) + " at " +
+                                           std::to_string(c.image_size) + " px, not the surrogate's " +
+                                           o.surrogate.arch + " of width " + std::to_string(o.surrogate.width) +
+                                           " at " + std::to_string(o.surrogate.image_size) + " px");
+  if (file.meta.get_strings("domains") != o.settings.attributes)
+    throw InputError(o.surrogate_init, "was trained on other domains than --attributes");
+  const bool checkpoint = file.has_section("G");
+  file.load_module(checkpoint ? "G" : "weights", sm);
+  if (checkpoint && file.has_section("D")) file.load_module("D", da);
+  if (events.message)
+    events.message("surrogate initialised from " + o.surrogate_init +
+                   (checkpoint && file.has_section("D") ? " (with its discriminator)" : " (discriminator from scratch)"));
 }
 
 // Rows of the validation batch: x, x', the perturbation amplified to full range, then
@@ -82,7 +103,7 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
   if (validation.size() == 0) throw Error("no validation images (PG_best is chosen on them)");
   if (o.surrogate.image_size != o.generator.image_size)
     throw UsageError("the surrogate and the generator must work at the same image size");
-  const std::int64_t pretrain = o.alternate ? 0 : (o.surrogate_iterations > 0 ? o.surrogate_iterations : o.iterations);
+  const std::int64_t pretrain = o.alternate ? 0 : (o.surrogate_iterations >= 0 ? o.surrogate_iterations : o.iterations);
   const std::int64_t total = pretrain + o.iterations;
   o.settings.stage_a.iterations = o.alternate ? o.iterations : pretrain;
   o.settings.stage_a.decay_iterations = std::min(o.decay_iterations, o.settings.stage_a.iterations);
@@ -96,6 +117,7 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
   for (torch::nn::Module* m : {static_cast<torch::nn::Module*>(sm.get()), static_cast<torch::nn::Module*>(da.get()),
                                static_cast<torch::nn::Module*>(pg.get()), static_cast<torch::nn::Module*>(db.get())})
     m->to(device);
+  if (!o.surrogate_init.empty()) initialise_surrogate(o, *sm, *da, events);
   AttrDefenceTrainer trainer(sm, da, pg, db, o.settings);
 
   std::vector<std::int64_t> val_idx;
@@ -105,18 +127,21 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
   c_val = c_val.to(device);
 
   std::int64_t start = 0;
+  double earlier_seconds = 0;
   if (o.resume && fs::exists(o.checkpoint)) {
     ModelFile ckpt = ModelFile::load(o.checkpoint);
     ckpt.require("kind", "checkpoint");
     check_resumable(ckpt, o);
     trainer.load_state(ckpt);
     start = ckpt.meta.get_int("training.iteration");
+    if (ckpt.meta.has("training.seconds")) earlier_seconds = ckpt.meta.get_double("training.seconds");
     if (events.message) events.message("resuming from " + o.checkpoint + " at iteration " + std::to_string(start));
   } else if (o.resume && events.message) {
     events.message("no checkpoint at " + o.checkpoint + ": starting from the beginning");
   }
 
   install_interrupt_handler();
+  TrainingClock clock(earlier_seconds);
   for (std::int64_t i = start; i < total; ++i) {
     auto [x, c] = iteration_batch(train, o.batch, o.seed, i, device);
     std::map<std::string, double> losses;
@@ -138,7 +163,7 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
     if (!o.samples_dir.empty() && stage_b && ((done - pretrain) % o.sample_every == 0 || last))
       write_samples(o, trainer, x_val, c_val, done);
     if (interrupted() || (o.checkpoint_every > 0 && done % o.checkpoint_every == 0) || last)
-      write_checkpoint(o, trainer, done);
+      write_checkpoint(o, trainer, done, clock.seconds());
     if (interrupted() && !last) {
       if (events.message) events.message(interrupted_message(done, o.checkpoint));
       return TrainingResult::Interrupted;
@@ -146,6 +171,7 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
   }
 
   Metadata extra;
+  extra.set("training.seconds", clock.seconds());
   describe_run(extra, o);
   extra.set("training.iterations", o.iterations);
   extra.set("training.surrogate_iterations", o.alternate ? o.iterations : pretrain);

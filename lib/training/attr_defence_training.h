@@ -25,7 +25,10 @@ struct AttrDefenceOptions {
   std::int64_t iterations = 200000;    // PG iterations (alternating: also SM's)
   std::int64_t decay_iterations = 100000;  // SM's linear learning-rate decay
   bool alternate = true;
-  std::int64_t surrogate_iterations = 0;  // alternate = false: SM's iterations first (0: `iterations`)
+  std::int64_t surrogate_iterations = -1;  // alternate = false: SM's iterations first (-1: `iterations`)
+  // Start SM (and DA, if the file has it) from an id-forge editor model or train-attr
+  // checkpoint of the same architecture, widths, size and domains instead of from scratch.
+  std::string surrogate_init;
   int batch = 16;
   std::uint64_t seed = 1;
   std::int64_t validate_every = 500;   // PG_best is chosen at these iterations and the last

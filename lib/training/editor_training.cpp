@@ -44,11 +44,12 @@ std::string interrupted_message(std::int64_t done, const std::string& checkpoint
 namespace {
 
 void write_checkpoint(const EditorTrainingOptions& o, StarGanTrainer& trainer, std::int64_t done,
-                      const std::string& path) {
+                      const std::string& path, double seconds) {
   ModelFile file;
   describe_editor(file, trainer.generator()->config(), o.attributes);
   file.meta.set("kind", std::string("checkpoint"));
   file.meta.set("training.iteration", done);
+  file.meta.set("training.seconds", seconds);
   file.meta.set("training.seed", static_cast<std::int64_t>(o.seed));
   file.meta.set("training.batch", std::int64_t{o.batch});
   file.meta.set("training.iterations", o.stargan.iterations);
@@ -95,6 +96,7 @@ TrainingResult train_editor(const EditorTrainingOptions& options, const FaceData
   StarGanTrainer trainer(g, d, o.stargan);
 
   std::int64_t start = 0;
+  double earlier_seconds = 0;
   if (o.resume && fs::exists(o.checkpoint)) {
     ModelFile ckpt = ModelFile::load(o.checkpoint);
     ckpt.require("task", "editor");
@@ -107,12 +109,14 @@ TrainingResult train_editor(const EditorTrainingOptions& options, const FaceData
                                      "batch); resume with the same ones or start afresh");
     trainer.load_state(ckpt);
     start = ckpt.meta.get_int("training.iteration");
+    if (ckpt.meta.has("training.seconds")) earlier_seconds = ckpt.meta.get_double("training.seconds");
     if (events.message) events.message("resuming from " + o.checkpoint + " at iteration " + std::to_string(start));
   } else if (o.resume && events.message) {
     events.message("no checkpoint at " + o.checkpoint + ": starting from the beginning");
   }
 
   install_interrupt_handler();
+  TrainingClock clock(earlier_seconds);
   for (std::int64_t i = start; i < o.stargan.iterations; ++i) {
     auto [x, c] = iteration_batch(data, o.batch, o.seed, i, device);
     auto losses = trainer.step(i, x, c);
@@ -121,13 +125,14 @@ TrainingResult train_editor(const EditorTrainingOptions& options, const FaceData
     const bool last = done == o.stargan.iterations;
     if (!o.samples_dir.empty() && (done % o.sample_every == 0 || last)) write_samples(o, trainer, data, done);
     if (interrupted() || (o.checkpoint_every > 0 && done % o.checkpoint_every == 0) || last)
-      write_checkpoint(o, trainer, done, o.checkpoint);
+      write_checkpoint(o, trainer, done, o.checkpoint, clock.seconds());
     if (interrupted() && !last) {
       if (events.message) events.message(interrupted_message(done, o.checkpoint));
       return TrainingResult::Interrupted;
     }
   }
   Metadata extra;
+  extra.set("training.seconds", clock.seconds());
   extra.set("training.iterations", o.stargan.iterations);
   extra.set("training.seed", static_cast<std::int64_t>(o.seed));
   save_editor_model(o.output, EditorModel{g, o.attributes}, extra);

@@ -4,6 +4,7 @@
 // (per-iteration seeding makes a resumed run repeat the losses of an uninterrupted one at
 // a fixed thread count), and writes sample sheets.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -52,6 +53,21 @@ std::uint64_t iteration_seed(std::uint64_t seed, std::int64_t iteration);
 // and flips drawn from iteration_seed, which also seeds torch for the iteration's steps.
 std::pair<torch::Tensor, torch::Tensor> iteration_batch(const FaceDataset& data, int batch, std::uint64_t seed,
                                                         std::int64_t iteration, const torch::Device& device);
+
+// Training time summed over the sittings of a resumed run: "training.seconds" in
+// checkpoints and in the model written at the end.
+class TrainingClock {
+ public:
+  explicit TrainingClock(double earlier_seconds = 0)
+      : earlier_(earlier_seconds), start_(std::chrono::steady_clock::now()) {}
+  double seconds() const {
+    return earlier_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  double earlier_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 // The message of a run stopped by a signal.
 std::string interrupted_message(std::int64_t done, const std::string& checkpoint);

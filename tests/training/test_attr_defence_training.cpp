@@ -232,7 +232,7 @@ TEST(AttrDefenceTraining, WithoutAlternationTheSurrogateIsFrozenWhilePgTrains) {
 
   // Alternating, the surrogate keeps training with PG.
   o.alternate = true;
-  o.surrogate_iterations = 0;
+  o.surrogate_iterations = -1;
   o.iterations = 2;
   o.surrogate_output = dir / "alt2.idm";
   ASSERT_EQ(idef::train_attr_defence(o, data.train, data.validation, {}), idef::TrainingResult::Finished);
@@ -283,4 +283,31 @@ TEST(AttrDefenceTraining, InterruptedAndResumedRunRepeatsTheLosses) {
   split.settings.tde = false;  // another setting: refused
   fs::remove(split.output);
   EXPECT_THROW(idef::train_attr_defence(split, data.train, data.validation, {}), idef::InputError);
+}
+
+// A pretrained surrogate (id-forge's editor) used as it is: --no-alternate with no
+// surrogate iterations keeps exactly its weights.
+TEST(AttrDefenceTraining, StartsTheSurrogateFromAnEditorModel) {
+  torch::set_num_threads(1);
+  ScratchDir dir;
+  auto data = tiny_data(dir);
+  torch::manual_seed(42);
+  auto editor = idef::nets::make_editor({"res6", 2, 4, 16});
+  idef::save_editor_model(dir / "init.idm", idef::EditorModel{editor, kAttributes});
+
+  auto o = tiny_options(dir);
+  o.surrogate_init = dir / "init.idm";
+  o.alternate = false;
+  o.surrogate_iterations = 0;
+  o.iterations = 2;
+  ASSERT_EQ(idef::train_attr_defence(o, data.train, data.validation, {}), idef::TrainingResult::Finished);
+  EXPECT_TRUE(same_weights(editor_weights(dir / "init.idm"), editor_weights(o.surrogate_output)));
+
+  o.surrogate.width = 8;  // another architecture: refused, naming the file
+  try {
+    idef::train_attr_defence(o, data.train, data.validation, {});
+    FAIL() << "no error";
+  } catch (const idef::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("init.idm"), std::string::npos) << e.what();
+  }
 }
