@@ -19,7 +19,7 @@ struct Options {
   std::vector<std::string> attributes{"Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"};  // StarGAN's five
   std::string surrogate_arch = "res6", pg_arch = "unet128";
   int surrogate_width = 64, da_width = 64, pg_width = 64, db_width = 64, image_size = 128, crop = 0, batch = 16;
-  int n_critic = 5, validation_size = 16;
+  int n_critic = 5, validation_size = 16, domains_per_step = 0;
   std::int64_t iterations = 200000, decay_iterations = 100000, surrogate_iterations = -1, validate_every = 500,
                checkpoint_every = 1000, sample_every = 1000, limit = -1, seed = 1;
   double lr_sm = 1e-4, lr_da = 1e-4, lr_pg = 1e-4, lr_db = 1e-4;
@@ -75,6 +75,9 @@ void define(cli::Command& cmd, Options& o) {
                                                                     "(-1: --iterations; 0 with --surrogate-init: "
                                                                     "use it as it is)")
       .flag("no-tde", &o.no_tde, "leave out L'_A->B of the previous iteration's SM and DA (ablation)")
+      .option("domains-per-step", &o.domains_per_step, "K", "compute L_A->B on K random target domains per "
+                                                            "iteration, scaled to an unbiased estimate of the sum "
+                                                            "over all (0: all; cheaper on a CPU)")
       .option("n-critic", &o.n_critic, "N", "DA steps per SM step")
       .option("lr-sm", &o.lr_sm, "LR", "learning rate of SM")
       .option("lr-da", &o.lr_da, "LR", "learning rate of DA")
@@ -106,8 +109,10 @@ void define(cli::Command& cmd, Options& o) {
 int run(const cli::Command& cmd, const Options& o) {
   if (o.data.empty() || o.output.empty()) throw UsageError("--data and --output are required");
   if (o.attributes.empty()) throw UsageError("--attributes: at least one attribute");
-  if (o.batch < 1 || o.iterations < 1 || o.n_critic < 1 || o.validate_every < 1 || o.validation_size < 1)
-    throw UsageError("--batch, --iterations, --n-critic, --validate-every and --validation-size must be positive");
+  if (o.batch < 1 || o.iterations < 1 || o.n_critic < 1 || o.validate_every < 1 || o.validation_size < 1 ||
+      o.domains_per_step < 0)
+    throw UsageError("--batch, --iterations, --n-critic, --validate-every and --validation-size must be positive, "
+                     "--domains-per-step not negative");
   if (o.epsilon <= 0 || o.epsilon > 1) throw UsageError("--epsilon must be in (0, 1]");
   if (o.surrogate_iterations >= 0 && !o.no_alternate) throw UsageError("--surrogate-iterations needs --no-alternate");
 
@@ -134,6 +139,7 @@ int run(const cli::Command& cmd, const Options& o) {
   s.lambda_adv = o.lambda_adv;
   s.lambda_gp = o.lambda_gp_b;
   s.tde = !o.no_tde;
+  s.domains_per_step = o.domains_per_step;
   t.iterations = o.iterations;
   t.decay_iterations = o.decay_iterations;
   t.alternate = !o.no_alternate;

@@ -25,6 +25,7 @@ complete -c id-train-attr -l decay-iterations -x -d 'decay SM s and DA s learnin
 complete -c id-train-attr -l no-alternate -d 'train SM to the end first, freeze it, then train PG (ablation)'
 complete -c id-train-attr -l surrogate-iterations -x -d '--no-alternate: SM s iterations before PG (-1: --iterations; 0 with --surrogate-init: use it as it is)'
 complete -c id-train-attr -l no-tde -d 'leave out L _A->B of the previous iteration s SM and DA (ablation)'
+complete -c id-train-attr -l domains-per-step -x -d 'compute L_A->B on K random target domains per iteration, scaled to an unbiased estimate of the sum over all (0: all; cheaper on a CPU)'
 complete -c id-train-attr -l n-critic -x -d 'DA steps per SM step'
 complete -c id-train-attr -l lr-sm -x -d 'learning rate of SM'
 complete -c id-train-attr -l lr-da -x -d 'learning rate of DA'

@@ -50,25 +50,38 @@ torch::Tensor reverse_domain(const torch::Tensor& target) { return 1 - target; }
 
 InfluenceTerms attr_influence_loss(nets::EditorImpl& sm, nets::StarGanDiscriminatorImpl& da, const torch::Tensor& x,
                                    const torch::Tensor& x_protected, const torch::Tensor& c,
-                                   const std::vector<torch::Tensor>& targets, const InfluenceWeights& weights) {
-  std::vector<torch::Tensor> clean, protected_edits, cycles, cls, src, reversed;
+                                   const std::vector<torch::Tensor>& targets, const InfluenceWeights& weights,
+                                   const std::vector<std::int64_t>& subset) {
+  const auto all = static_cast<std::int64_t>(targets.size());
+  std::vector<std::int64_t> chosen = subset;
+  if (chosen.empty())
+    for (std::int64_t j = 0; j < all; ++j) chosen.push_back(j);
+  for (auto j : chosen)
+    if (j < 0 || j >= all) throw Error("attr_influence_loss: domain index out of range");
+  std::vector<torch::Tensor> clean;
   {
     torch::NoGradGuard no_grad;  // the clean forgeries do not depend on PG
     for (const auto& t : targets) clean.push_back(sm.forward(x, t));
   }
-  for (const auto& t : targets) {
+  torch::Tensor mu_all = domain_weights(x, clean);
+  const double scale = static_cast<double>(all) / static_cast<double>(chosen.size());
+  std::vector<torch::Tensor> clean_chosen, protected_edits, cycles, cls, src, reversed, mu;
+  for (auto j : chosen) {
+    const torch::Tensor& t = targets[static_cast<std::size_t>(j)];
     torch::Tensor y = sm.forward(x_protected, t);
+    clean_chosen.push_back(clean[static_cast<std::size_t>(j)]);
     protected_edits.push_back(y);
     cycles.push_back(sm.forward(y, c));
     auto [s, k] = da.forward(y);
     src.push_back(s);
     cls.push_back(k);
     reversed.push_back(reverse_domain(t));
+    mu.push_back(mu_all[j] * scale);
   }
-  torch::Tensor mu = domain_weights(x, clean);
+  torch::Tensor mu_chosen = torch::stack(mu);
   InfluenceTerms terms;
-  terms.basic = basic_loss(mu, clean, protected_edits);
-  terms.cycle = cycle_loss(mu, x_protected, cycles);
+  terms.basic = basic_loss(mu_chosen, clean_chosen, protected_edits);
+  terms.cycle = cycle_loss(mu_chosen, x_protected, cycles);
   terms.domain = domain_loss(cls, src, reversed);
   terms.total = weights.basic * terms.basic + weights.cycle * terms.cycle + weights.domain * terms.domain;
   return terms;

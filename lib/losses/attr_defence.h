@@ -43,8 +43,14 @@ struct InfluenceTerms {
 // L_A→B of the surrogate SM and its discriminator DA for clean x (labels c) and protected x'
 // over the target domains; differentiable with respect to x' (the surrogate's own
 // parameters may be frozen by the caller).
+//
+// `subset` (indices into targets; empty: all) evaluates the expensive terms on some domains
+// only: µ still comes from all J domains (forward passes without gradient), and the sums of
+// L_bs and L_cyc are scaled by J/K, so that over a uniformly random K-subset the estimate is
+// unbiased; L_dom is the mean over the subset.
 InfluenceTerms attr_influence_loss(nets::EditorImpl& sm, nets::StarGanDiscriminatorImpl& da, const torch::Tensor& x,
                                    const torch::Tensor& x_protected, const torch::Tensor& c,
-                                   const std::vector<torch::Tensor>& targets, const InfluenceWeights& weights);
+                                   const std::vector<torch::Tensor>& targets, const InfluenceWeights& weights,
+                                   const std::vector<std::int64_t>& subset = {});
 
 }  // namespace idef::losses

@@ -113,12 +113,19 @@ std::map<std::string, double> AttrDefenceTrainer::perturbation_step(const torch:
   nets::StarGanDiscriminator da = trainer_.discriminator();
   Frozen frozen({sm.get(), da.get(), sm_prev_.get(), da_prev_.get(), db_.get()});
   std::vector<torch::Tensor> targets = target_domain_labels(c, settings_.attributes);
-  losses::InfluenceTerms now = losses::attr_influence_loss(*sm, *da, x, x_protected, c, targets, settings_.influence);
+  std::vector<std::int64_t> subset;  // empty: every domain
+  const auto domains = static_cast<std::int64_t>(targets.size());
+  if (settings_.domains_per_step > 0 && settings_.domains_per_step < domains) {
+    torch::Tensor order = torch::randperm(domains, torch::kLong);
+    for (int k = 0; k < settings_.domains_per_step; ++k) subset.push_back(order[k].item<std::int64_t>());
+  }
+  losses::InfluenceTerms now =
+      losses::attr_influence_loss(*sm, *da, x, x_protected, c, targets, settings_.influence, subset);
   torch::Tensor adv = -critic(x_protected).mean();
   torch::Tensor loss = now.total + settings_.lambda_adv * adv;
   if (use_previous) {
     losses::InfluenceTerms before =
-        losses::attr_influence_loss(*sm_prev_, *da_prev_, x, x_protected, c, targets, settings_.influence);
+        losses::attr_influence_loss(*sm_prev_, *da_prev_, x, x_protected, c, targets, settings_.influence, subset);
     loss = loss + before.total;
     losses["PG/L_AB_prev"] = before.total.item<double>();
   }

@@ -33,6 +33,7 @@ struct AttrDefenceSettings {
   double lambda_adv = 0.01;            // λ of L_B (the authors' code uses 0.001)
   double lambda_gp = 10;               // λ1, DB's gradient penalty
   bool tde = true;                     // add L'_A→B of the previous SM and DA
+  int domains_per_step = 0;            // > 0: L_A→B on that many random domains per step (an unbiased estimate)
 };
 
 class AttrDefenceTrainer {

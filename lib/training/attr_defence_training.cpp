@@ -30,6 +30,7 @@ void describe_run(Metadata& meta, const AttrDefenceOptions& o) {
   meta.set("training.batch", std::int64_t{o.batch});
   meta.set("training.alternate", o.alternate);
   meta.set("training.tde", o.settings.tde);
+  meta.set("training.domains_per_step", std::int64_t{o.settings.domains_per_step});
 }
 
 void check_resumable(const ModelFile& ckpt, const AttrDefenceOptions& o) {

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "core/error.h"
+
 namespace L = idef::losses;
 
 namespace {
@@ -90,4 +92,36 @@ TEST(AttrDefenceLosses, InfluenceLossCombinesItsTermsAndReachesTheProtectedImage
               10 * t.basic.item<double>() + 2.5 * t.cycle.item<double>() + t.domain.item<double>(), 1e-5);
   torch::Tensor g = torch::autograd::grad({t.total}, {xp})[0];
   EXPECT_GT(g.abs().sum().item<double>(), 0.0);
+}
+
+// A random K-subset of the domains estimates L_bs and L_cyc without bias: their mean over
+// every subset is the loss over all domains.
+TEST(AttrDefenceLosses, DomainSubsetsEstimateTheFullLossWithoutBias) {
+  torch::manual_seed(5);
+  auto sm = idef::nets::make_editor({"cnet", 3, 4, 16});
+  idef::nets::StarGanDiscriminator da(16, 4, 3);
+  torch::Tensor x = torch::rand({2, 3, 16, 16}) * 2 - 1;
+  torch::Tensor xp = (x + 0.1 * torch::randn_like(x)).clamp(-1, 1);
+  torch::Tensor labels = torch::tensor({{1.0f, 0.0f, 1.0f}, {0.0f, 1.0f, 0.0f}});
+  std::vector<torch::Tensor> targets;
+  for (int j = 0; j < 3; ++j) {
+    torch::Tensor t = labels.clone();
+    t.select(1, j).fill_(1);
+    targets.push_back(t);
+  }
+  L::InfluenceWeights w;
+  auto full = L::attr_influence_loss(*sm, *da, x, xp, labels, targets, w);
+  double basic = 0, cycle = 0, domain = 0;
+  for (std::int64_t j = 0; j < 3; ++j) {
+    auto one = L::attr_influence_loss(*sm, *da, x, xp, labels, targets, w, {j});
+    basic += one.basic.item<double>() / 3;
+    cycle += one.cycle.item<double>() / 3;
+    domain += one.domain.item<double>() / 3;
+  }
+  EXPECT_NEAR(basic, full.basic.item<double>(), 1e-6);
+  EXPECT_NEAR(cycle, full.cycle.item<double>(), 1e-6);
+  EXPECT_NEAR(domain, full.domain.item<double>(), 1e-6);
+  auto all = L::attr_influence_loss(*sm, *da, x, xp, labels, targets, w, {0, 1, 2});
+  EXPECT_DOUBLE_EQ(all.total.item<double>(), full.total.item<double>());
+  EXPECT_THROW(L::attr_influence_loss(*sm, *da, x, xp, labels, targets, w, {3}), idef::Error);
 }
