@@ -83,8 +83,9 @@ Rgb8 attr_contact_sheet(const std::vector<KeptFace>& kept, std::size_t forger_in
   const int gap = 4;
   const Rgb8 grid = tile_rows(rows, gap);
   const int cell = size * k;
-  const std::vector<std::string> heads{"clean x", "protected x'", "x' - x (amplified)", "forgery of x",
-                                       "forgery of x'", "LBP forgery of x", "LBP forgery of x'"};
+  // Short heads: a column may be as narrow as 96 px.
+  const std::vector<std::string> heads{"clean x", "protected x'", "amplified x'-x", "M(x, c)",
+                                       "M(x', c)", "LBP M(x, c)", "LBP M(x', c)"};
   std::vector<TextMask> head_masks, label_masks;
   int head_h = 0, label_w = 0;
   for (const auto& h : heads) {
@@ -95,7 +96,8 @@ Rgb8 attr_contact_sheet(const std::vector<KeptFace>& kept, std::size_t forger_in
     label_masks.push_back(render_text(l, 12));
     label_w = std::max(label_w, label_masks.back().width);
   }
-  const TextMask title = render_text("forger " + forger, 14);
+  const TextMask title =
+      render_text("forger " + forger + ": M(x, c) is its forgery for the row's domain c, LBP its local binary pattern", 14);
   const int left = label_w + 16, top = title.height + head_h + 24;
   Rgb8 sheet(std::max(left + grid.width + 8, title.width + 16), top + grid.height + 8);
   std::fill(sheet.pixels.begin(), sheet.pixels.end(), 255);

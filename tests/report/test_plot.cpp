@@ -25,9 +25,10 @@ TEST(Plot, NiceTicksCoverTheRangeInRoundSteps) {
   EXPECT_NEAR(t.back(), 0.05, 1e-12);
   auto p = nice_ticks(0, 100);
   EXPECT_EQ(p, (std::vector<double>{0, 20, 40, 60, 80, 100}));
-  auto odd = nice_ticks(27.3, 41.8);  // step 5: 25 … 45
-  EXPECT_NEAR(odd.front(), 25, 1e-9);
-  EXPECT_NEAR(odd.back(), 45, 1e-9);
+  auto odd = nice_ticks(27.3, 41.8);  // 14.5 / 5 = 2.9 → step 2: 26 … 42
+  EXPECT_NEAR(odd.front(), 26, 1e-9);
+  EXPECT_NEAR(odd.back(), 42, 1e-9);
+  EXPECT_EQ(odd.size(), 9u);
   EXPECT_GE(nice_ticks(3, 3).size(), 2u);  // a flat range still gets an axis
 }
 
