@@ -287,7 +287,7 @@ AttrSetup load_setup(const Options& o, const torch::Device& device, const cli::L
   s.forgers = load_forgers(o.forgers, device);
   if (!o.model.empty()) s.generator = std::make_unique<PerturbationModel>(load_perturbation_model(o.model));
   if (!o.attack_model.empty()) s.attack_model = std::make_unique<EditorModel>(load_editor_model(o.attack_model));
-  FaceLoadOptions f;
+  DatasetOptions f;
   f.image_size = o.image_size ? o.image_size : s.forgers.front().model.editor->config().image_size;
   f.crop = o.crop;
   f.split = o.split;

@@ -41,21 +41,15 @@ std::string size_text(const Image& image) {
 
 }  // namespace
 
-FaceSet load_celeba_faces(const std::string& root, const FaceLoadOptions& o) {
-  DatasetOptions d;
-  d.attributes = o.attributes;
-  d.split = o.split;
-  d.image_size = o.image_size;
-  d.crop = o.crop;
-  d.limit = o.limit;
+FaceSet load_celeba_faces(const std::string& root, const DatasetOptions& options) {
   FaceSet set;
-  FaceDataset data = FaceDataset::celeba(root, d, [&](const std::string& w) { set.problems.push_back(w); });
+  FaceDataset data = FaceDataset::celeba(root, options, [&](const std::string& w) { set.problems.push_back(w); });
   set.faces = faces_of(data, (fs::path(root) / "img_align_celeba").string());
   set.attributes = data.attributes();
   return set;
 }
 
-FaceSet load_image_faces(const std::vector<std::string>& inputs, const FaceLoadOptions& o) {
+FaceSet load_image_faces(const std::vector<std::string>& inputs, const DatasetOptions& o) {
   FaceSet set;
   DatasetOptions d;
   d.image_size = o.image_size;

@@ -14,6 +14,7 @@
 
 #include <torch/torch.h>
 
+#include "data/face_dataset.h"
 #include "defence/perturbation_model.h"
 #include "io/rgb8.h"
 #include "model/editor_model.h"
@@ -35,18 +36,11 @@ struct FaceSet {
   std::vector<std::string> problems;    // inputs that could not be read, one message each
 };
 
-struct FaceLoadOptions {
-  int image_size = 64;                  // the scoring size S
-  int crop = 0;                         // centre square before resizing (0: the shorter side)
-  std::string split = "test";           // CelebA only
-  std::int64_t limit = -1;              // at most this many faces, -1: all
-  std::vector<std::string> attributes;  // CelebA label columns to read
-};
-
 // A CelebA-layout folder (labels give StarGAN's target domains) or image files and folders
-// (searched recursively; no labels). Unreadable images are problems, not errors.
-FaceSet load_celeba_faces(const std::string& root, const FaceLoadOptions& options);
-FaceSet load_image_faces(const std::vector<std::string>& inputs, const FaceLoadOptions& options);
+// (searched recursively; no labels; split and attributes do not apply). options.image_size
+// is the scoring size S. Unreadable images are problems, not errors.
+FaceSet load_celeba_faces(const std::string& root, const DatasetOptions& options);
+FaceSet load_image_faces(const std::vector<std::string>& inputs, const DatasetOptions& options);
 
 // The target domains of one face for an editor, [D, c_dim]: StarGAN's (hair colour set,
 // other attributes flipped) from the face's labels when it has them — every editor
