@@ -1,7 +1,12 @@
 // id-score: the metrics of SPEC.md §7 as a command. Verbs name what is scored; `image`
-// compares pictures (two files or two folders matched by relative path). Every figure
-// comes from lib/metrics, the one definition the other tools use too.
+// compares pictures (two files or two folders matched by relative path), `attr` scores the
+// attribute defence against forgers, `sweep` does so over ε and methods (Figure 4). Every
+// figure comes from lib/metrics, the one definition the other tools use too; the report
+// folder's files from lib/report.
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <memory>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -14,7 +19,13 @@
 #include "metrics/image_metrics.h"
 #include "metrics/image_pairs.h"
 #include "metrics/perceptual.h"
+#include "defence/perturbation_model.h"
+#include "metrics/attr_scoring.h"
+#include "model/editor_model.h"
+#include "report/attr_report.h"
+#include "report/text_format.h"
 
+namespace fs = std::filesystem;
 using namespace idef;
 
 namespace {
@@ -24,10 +35,20 @@ struct Options {
   bool json = false;
   std::string csv;
   std::string lpips_weights;
+  // attr, sweep
+  std::string data, split = "test", protected_dir, method, model, attack_model, report;
+  std::vector<std::string> forgers;
+  std::vector<std::string> methods{"pg", "pgd", "ifgsm", "fgsm", "noise"};
+  std::vector<std::string> epsilons{"0.01", "0.02", "0.03", "0.04", "0.05"};
+  double epsilon = 0.05, threshold = kDsrThreshold;
+  std::int64_t limit = -1, seed = 0;
+  int crop = 0, image_size = 0, sheet_count = 4;
 };
 
 void define(cli::Command& cmd, Options& o) {
   cmd.synopsis("image [OPTION]... A B")
+      .synopsis("attr --forger EDITOR... (--protected DIR | --method METHOD) (--data DIR | IMAGE|DIR...) [OPTION]...")
+      .synopsis("sweep --forger EDITOR... --methods LIST --epsilons LIST (--data DIR | IMAGE|DIR...) [OPTION]...")
       .description(
           "image compares pictures: two files, or two folders whose image files are matched by their path "
           "relative to the folder (recursively). For each pair it prints PSNR (dB, images on [0, 1], 'inf' "
@@ -39,58 +60,77 @@ void define(cli::Command& cmd, Options& o) {
           "without its counterpart, pictures of different sizes and unreadable files are reported on "
           "standard error, the other pairs are still scored, and the exit status is 1. The table goes to "
           "standard output; --json prints JSON instead (keys psnr, ssim, l1, l2, lpips per item and in "
-          "summary; null stands for n/a, and for PSNR, which always exists, for +inf).")
+          "summary; null stands for n/a, and for PSNR, which always exists, for +inf).\n\n"
+          "attr measures the attribute defence the way the paper does. The clean faces come from a CelebA-layout "
+          "folder (--data; its labels give StarGAN's target domains: a hair colour set, any other attribute "
+          "flipped) or from image files and folders (no labels: each domain is one attribute on, the others "
+          "off); every face is centre-cropped and resized to the scoring size (--image-size, default the "
+          "first forger's). The protected faces are either ready-made (--protected DIR, matched by the "
+          "path relative to the input folder, prepared the same way) or made on the fly: --method pg with "
+          "--model, noise (uniform, a control), or the PGD attack of Ruiz et al. and its I-FGSM and FGSM "
+          "variants against --attack-model (the surrogate for the gray-box column, the target itself for "
+          "the white-box bound), at --epsilon. Each forger (an editor model from id-forge) sees both faces "
+          "resized to its own size; for every face and target domain the forgeries of the clean and of "
+          "the protected face are compared: L1, L2 (mean absolute and mean squared difference, [-1, 1] "
+          "scale), and the pair is disrupted when L2 > --threshold; DSR is the share of disrupted pairs. "
+          "PSNR and SSIM are those of the protected against the clean face at the scoring size. Standard "
+          "output gets a table per forger; --json prints {verb, threshold, protection, forgers: [{forger, "
+          "path, images, pairs, disrupted, dsr, l1, l2, psnr, ssim}], errors: [message], summary: {faces, "
+          "scored, failed}} instead (dsr a share in [0, 1]; psnr null for +inf). With --report DIR the "
+          "folder gets items.csv (image, forger, domain, l1, l2, disrupted, psnr, ssim), summary.csv and "
+          "sheet-FORGER.png: for the first --sheet-count faces one row per domain with the clean and "
+          "protected face, the perturbation amplified to full range, both forgeries and their LBP maps. "
+          "An unreadable face or a missing protected counterpart is reported, the rest is scored, and the "
+          "exit status is 1.\n\n"
+          "sweep runs attr's on-the-fly protection for every method of --methods at every ε of --epsilons "
+          "against every forger. It prints a table (or JSON: {verb, threshold, rows: [{method, epsilon, "
+          "forger, images, pairs, psnr, ssim, l1, l2, dsr}], errors}) and with --report DIR writes sweep.csv "
+          "(method, epsilon, forger, images, pairs, psnr, ssim, l1, l2, dsr), psnr-vs-epsilon.png (one line "
+          "per method; the protection does not depend on the forger) and dsr-vs-epsilon-FORGER.png (one per "
+          "forger, one line per method): the data of the paper's Figure 4.")
       .example("id-score image photo.png protected.png", "how much the protection changed one photo")
       .example("id-score image --csv scores.csv --lpips-weights alex.idm originals/ protected/",
                "a folder, per-item CSV and LPIPS")
-      .positional("VERB", &o.args, "image, then the two inputs A B")
+      .example("id-score attr --data faces --forger target.idm --method noise --report noise-report",
+               "the control: uniform noise of the default ε against a forger")
+      .example("id-score attr --data faces --forger target.idm --method pgd --attack-model target.idm",
+               "the white-box bound: PGD against the forger itself")
+      .example("id-score attr --forger target.idm --protected protected/ originals/", "ready-made protection")
+      .example("id-score sweep --data faces --forger target.idm --model pg.idm --attack-model surrogate.idm "
+               "--report fig4",
+               "Figure 4: PSNR and DSR against ε for every method")
+      .positional("VERB", &o.args, "image, attr or sweep, then the inputs (image: A B; attr, sweep: faces "
+                                   "unless --data)")
       .flag("json", &o.json, "print JSON instead of the table")
-      .option("csv", &o.csv, "FILE", "also write per-item figures as CSV to FILE (- for standard output, "
+      .option("csv", &o.csv, "FILE", "image: also write per-item figures as CSV to FILE (- for standard output, "
                                      "instead of the table)",
               cli::ValueKind::File)
       .option("lpips-weights", &o.lpips_weights, "FILE",
-              "LPIPS weights (alex or vgg) in the toolkit's model format; without it LPIPS is n/a",
-              cli::ValueKind::File);
-}
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
-// JSON has neither NaN nor infinity: both are null (documented per key).
-std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.8g", v);
-  return buf;
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-std::string csv_number(double v) {
-  if (std::isnan(v)) return "n/a";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.8g", v);
-  return buf;
+              "image: LPIPS weights (alex or vgg) in the toolkit's model format; without it LPIPS is n/a",
+              cli::ValueKind::File)
+      .list("forger", &o.forgers, "FILE", "attr, sweep: forger (editor) model, repeatable or comma-separated",
+            cli::ValueKind::File)
+      .option("data", &o.data, "DIR", "attr, sweep: CelebA-layout folder of clean faces (with labels)",
+              cli::ValueKind::Directory)
+      .choice("split", &o.split, {"train", "val", "test", "all"}, "attr, sweep: which part of --data")
+      .option("limit", &o.limit, "N", "attr, sweep: score at most the first N faces (-1: all)")
+      .option("crop", &o.crop, "PX", "attr, sweep: centre square cut before resizing (0: the shorter side)")
+      .option("image-size", &o.image_size, "PX", "attr, sweep: scoring size (0: the first forger's)")
+      .option("protected", &o.protected_dir, "DIR", "attr: ready-made protected faces, matched by relative path",
+              cli::ValueKind::Directory)
+      .choice("method", &o.method, protection_methods(), "attr: make the protection on the fly with this method")
+      .list("methods", &o.methods, "LIST", "sweep: methods to compare (pg, pgd, ifgsm, fgsm, noise)")
+      .option("model", &o.model, "FILE", "pg: the perturbation generator model", cli::ValueKind::File)
+      .option("attack-model", &o.attack_model, "FILE", "pgd, ifgsm, fgsm: the editor the attack runs against",
+              cli::ValueKind::File)
+      .option("epsilon", &o.epsilon, "E", "attr: intensity on the [-1,1] scale, also the cap of |x' - x| "
+                                          "(pg without it: the model's)")
+      .list("epsilons", &o.epsilons, "LIST", "sweep: intensities, comma-separated")
+      .option("seed", &o.seed, "N", "seed of the noise and the PGD random starts")
+      .option("threshold", &o.threshold, "T", "a pair is disrupted when the L2 of its forgeries exceeds T")
+      .option("report", &o.report, "DIR", "attr, sweep: write CSV, contact sheets and plots into DIR",
+              cli::ValueKind::Directory)
+      .option("sheet-count", &o.sheet_count, "N", "attr: faces on each contact sheet");
 }
 
 struct Scored {
@@ -222,16 +262,292 @@ int score_image(const cli::Command& cmd, const Options& o) {
   return 0;
 }
 
+// What attr and sweep share: the checks made before any input is read, and the loading.
+struct AttrSetup {
+  std::vector<Forger> forgers;
+  std::unique_ptr<PerturbationModel> generator;
+  std::unique_ptr<EditorModel> attack_model;
+  FaceSet faces;
+};
+
+void check_attr_options(const Options& o, const std::string& verb) {
+  if (o.forgers.empty()) throw UsageError(verb + " needs at least one --forger EDITOR");
+  const bool inputs = o.args.size() > 1;
+  if (o.data.empty() == !inputs)
+    throw UsageError(verb + " takes the clean faces from --data DIR or from IMAGE|DIR inputs (one of the two)");
+  if (o.threshold < 0) throw UsageError("--threshold must not be negative");
+  if (o.sheet_count < 0) throw UsageError("--sheet-count must not be negative");
+  if (o.image_size < 0 || o.crop < 0) throw UsageError("--image-size and --crop must not be negative");
+  if (!o.csv.empty() || !o.lpips_weights.empty()) throw UsageError("--csv and --lpips-weights are for image");
+}
+
+AttrSetup load_setup(const Options& o, const torch::Device& device, const cli::Log& log) {
+  AttrSetup s;
+  // Every model first: a wrong file is an error before any face is read.
+  s.forgers = load_forgers(o.forgers, device);
+  if (!o.model.empty()) s.generator = std::make_unique<PerturbationModel>(load_perturbation_model(o.model));
+  if (!o.attack_model.empty()) s.attack_model = std::make_unique<EditorModel>(load_editor_model(o.attack_model));
+  DatasetOptions f;
+  f.image_size = o.image_size ? o.image_size : s.forgers.front().model.editor->config().image_size;
+  f.crop = o.crop;
+  f.split = o.split;
+  f.limit = o.limit;
+  if (!o.data.empty()) {
+    // Every attribute a forger or the attack works on, each read once.
+    for (const auto& forger : s.forgers)
+      for (const auto& a : forger.model.attributes)
+        if (std::find(f.attributes.begin(), f.attributes.end(), a) == f.attributes.end()) f.attributes.push_back(a);
+    if (s.attack_model)
+      for (const auto& a : s.attack_model->attributes)
+        if (std::find(f.attributes.begin(), f.attributes.end(), a) == f.attributes.end()) f.attributes.push_back(a);
+    s.faces = load_celeba_faces(o.data, f);
+  } else {
+    s.faces = load_image_faces(std::vector<std::string>(o.args.begin() + 1, o.args.end()), f);
+  }
+  if (s.faces.faces.empty()) {
+    for (const auto& p : s.faces.problems) log.error(p);
+    throw Error("no faces to score");
+  }
+  log.info("scoring " + std::to_string(s.faces.faces.size()) + " faces at " + std::to_string(f.image_size) + " px");
+  return s;
+}
+
+ProtectionMethod protection_of(const AttrSetup& s, const std::string& method, double epsilon, std::int64_t seed) {
+  ProtectionMethod m;
+  m.method = method;
+  m.epsilon = epsilon;
+  m.seed = static_cast<std::uint64_t>(seed);
+  m.generator = s.generator.get();
+  m.attack_model = s.attack_model.get();
+  return m;
+}
+
+// Reports each problem once and says how many of the faces failed; the exit status.
+int finish(const cli::Log& log, const std::vector<std::string>& problems, std::size_t faces) {
+  std::vector<std::string> seen;
+  for (const auto& p : problems)
+    if (std::find(seen.begin(), seen.end(), p) == seen.end()) {
+      log.error(p);
+      seen.push_back(p);
+    }
+  if (seen.empty()) return 0;
+  log.error(std::to_string(seen.size()) + " of " + std::to_string(faces + seen.size()) + " inputs failed");
+  return 1;
+}
+
+std::string attr_table(const std::vector<AttrSummary>& summaries) {
+  std::size_t w = 6;
+  for (const auto& s : summaries) w = std::max(w, s.forger.size());
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%-*s  %6s  %6s  %9s  %7s  %9s  %9s  %8s  %6s\n", static_cast<int>(w), "forger",
+                "images", "pairs", "disrupted", "DSR(%)", "L1", "L2", "PSNR(dB)", "SSIM");
+  std::string out = buf;
+  for (const auto& s : summaries) {
+    std::snprintf(buf, sizeof buf, "%-*s  %6lld  %6lld  %9lld  %7.2f  %9.6f  %9.6f  %8s  %6s\n", static_cast<int>(w),
+                  s.forger.c_str(), static_cast<long long>(s.images), static_cast<long long>(s.pairs),
+                  static_cast<long long>(s.disrupted), 100 * s.dsr, s.l1, s.l2, format_metric(s.psnr, 2).c_str(),
+                  format_metric(s.ssim, 4).c_str());
+    out += buf;
+  }
+  return out;
+}
+
+std::string summary_json(const AttrSummary& s) {
+  return "\"forger\": " + json_string(s.forger) + ", \"images\": " + std::to_string(s.images) +
+         ", \"pairs\": " + std::to_string(s.pairs) + ", \"disrupted\": " + std::to_string(s.disrupted) +
+         ", \"dsr\": " + json_number(s.dsr) + ", \"l1\": " + json_number(s.l1) + ", \"l2\": " + json_number(s.l2) +
+         ", \"psnr\": " + json_number(s.psnr) + ", \"ssim\": " + json_number(s.ssim);
+}
+
+std::string errors_json(const std::vector<std::string>& problems) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < problems.size(); ++i) out += (i ? ", " : "") + json_string(problems[i]);
+  return out + "]";
+}
+
+fs::path report_dir(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw OutputError(dir, ec.message());
+  return fs::path(dir);
+}
+
+int score_attr_verb(const cli::Command& cmd, const Options& o) {
+  check_attr_options(o, "attr");
+  if (o.protected_dir.empty() == o.method.empty())
+    throw UsageError("attr needs either --protected DIR or --method METHOD (one of the two)");
+  if (!o.protected_dir.empty() && (cmd.given("epsilon") || !o.model.empty() || !o.attack_model.empty()))
+    throw UsageError("--epsilon, --model and --attack-model make protection on the fly: not with --protected");
+  if (cmd.given("epsilons") || cmd.given("methods")) throw UsageError("--epsilons and --methods are for sweep");
+  if (!o.method.empty()) {
+    // The models are loaded later; here only whether they were named.
+    if (o.method == "pg" && o.model.empty()) throw UsageError("--method pg needs --model PG");
+    if (is_attack_method(o.method) && o.attack_model.empty())
+      throw UsageError("--method " + o.method + " needs --attack-model EDITOR");
+    if (o.method != "pg" && !o.model.empty()) throw UsageError("--model is for --method pg");
+    if (!is_attack_method(o.method) && !o.attack_model.empty())
+      throw UsageError("--attack-model is for --method pgd, ifgsm or fgsm");
+    if (!(o.epsilon > 0 && o.epsilon <= 1)) throw UsageError("--epsilon must be in (0, 1]");
+  }
+  cli::Log log(cmd.program(), cmd.common().quiet);
+  torch::Device device(cmd.common().device);
+  AttrSetup s = load_setup(o, device, log);
+
+  ProtectedSource source;
+  ProtectionMethod method;
+  if (!o.protected_dir.empty()) {
+    source = [&](const FaceItem& face, std::size_t) { return load_protected_face(o.protected_dir, face, o.crop); };
+  } else {
+    double epsilon = o.epsilon;
+    if (o.method == "pg" && !cmd.given("epsilon")) epsilon = s.generator->epsilon;
+    method = protection_of(s, o.method, epsilon, o.seed);
+    check_protection_method(method);
+    source = [&](const FaceItem& face, std::size_t i) { return protect_face(method, face, s.faces.attributes, i); };
+  }
+  cli::Progress progress(cmd.common(), "attr", static_cast<std::int64_t>(s.faces.faces.size()));
+  AttrRun run = score_attr(s.faces, source, s.forgers, o.threshold, device,
+                           o.report.empty() ? 0 : static_cast<std::size_t>(o.sheet_count),
+                           [&](std::size_t done) { progress.update(static_cast<std::int64_t>(done)); });
+  progress.finish();
+
+  if (!o.report.empty()) {
+    fs::path dir = report_dir(o.report);
+    write_all((dir / "items.csv").string(), attr_items_csv(run.pairs));
+    write_all((dir / "summary.csv").string(), attr_summary_csv(run.summaries));
+    if (!run.kept.empty())
+      for (std::size_t f = 0; f < s.forgers.size(); ++f)
+        save_rgb8((dir / ("sheet-" + s.forgers[f].name + ".png")).string(),
+                  attr_contact_sheet(run.kept, f, s.forgers[f].name));
+  }
+  if (o.json) {
+    std::string protection = o.protected_dir.empty()
+                                 ? "{\"method\": " + json_string(method.method) + ", \"epsilon\": " +
+                                       json_number(method.epsilon) + "}"
+                                 : "{\"protected\": " + json_string(o.protected_dir) + "}";
+    std::string out = "{\"verb\": \"attr\", \"threshold\": " + json_number(o.threshold) +
+                      ", \"protection\": " + protection + ", \"forgers\": [";
+    for (std::size_t i = 0; i < run.summaries.size(); ++i) {
+      auto forger = std::find_if(s.forgers.begin(), s.forgers.end(),
+                                 [&](const Forger& f) { return f.name == run.summaries[i].forger; });
+      out += std::string(i ? ", " : "") + "{" + summary_json(run.summaries[i]) + ", \"path\": " +
+             json_string(forger->path) + "}";
+    }
+    out += "], \"errors\": " + errors_json(run.problems) + ", \"summary\": {\"faces\": " +
+           std::to_string(s.faces.faces.size() + s.faces.problems.size()) + ", \"scored\": " +
+           std::to_string(run.scored_faces) + ", \"failed\": " + std::to_string(run.problems.size()) + "}}\n";
+    std::fputs(out.c_str(), stdout);
+  } else if (!run.summaries.empty()) {
+    std::fputs(attr_table(run.summaries).c_str(), stdout);
+  }
+  std::fflush(stdout);
+  return finish(log, run.problems, static_cast<std::size_t>(run.scored_faces));
+}
+
+std::vector<double> parse_epsilons(const std::vector<std::string>& texts) {
+  std::vector<double> out;
+  for (const auto& t : texts) {
+    std::size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(t, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != t.size() || !(v > 0 && v <= 1)) throw UsageError("--epsilons: '" + t + "' is not a number in (0, 1]");
+    out.push_back(v);
+  }
+  if (out.empty()) throw UsageError("--epsilons: at least one value");
+  return out;
+}
+
+int score_sweep_verb(const cli::Command& cmd, const Options& o) {
+  check_attr_options(o, "sweep");
+  if (!o.protected_dir.empty() || !o.method.empty() || cmd.given("epsilon") || cmd.given("sheet-count"))
+    throw UsageError("sweep makes its own protection from --methods and --epsilons (not --protected, --method, "
+                     "--epsilon, --sheet-count)");
+  const std::vector<double> epsilons = parse_epsilons(o.epsilons);
+  if (o.methods.empty()) throw UsageError("--methods: at least one method");
+  for (const auto& m : o.methods) {
+    const auto& all = protection_methods();
+    if (std::find(all.begin(), all.end(), m) == all.end())
+      throw UsageError("--methods: unknown method '" + m + "' (pg, pgd, ifgsm, fgsm, noise)");
+    if (m == "pg" && o.model.empty()) throw UsageError("--methods " + m + " needs --model PG");
+    if (is_attack_method(m) && o.attack_model.empty())
+      throw UsageError("--methods " + m + " needs --attack-model EDITOR");
+  }
+  cli::Log log(cmd.program(), cmd.common().quiet);
+  torch::Device device(cmd.common().device);
+  AttrSetup s = load_setup(o, device, log);
+
+  const std::size_t per_run = s.faces.faces.size();
+  cli::Progress progress(cmd.common(), "sweep", static_cast<std::int64_t>(per_run * epsilons.size() * o.methods.size()));
+  std::vector<SweepRow> rows;
+  std::vector<std::string> problems;
+  std::size_t runs = 0;
+  for (const auto& name : o.methods)
+    for (double epsilon : epsilons) {
+      ProtectionMethod method = protection_of(s, name, epsilon, o.seed);
+      AttrRun run = score_attr(
+          s.faces, [&](const FaceItem& face, std::size_t i) { return protect_face(method, face, s.faces.attributes, i); },
+          s.forgers, o.threshold, device, 0,
+          [&](std::size_t done) { progress.update(static_cast<std::int64_t>(runs * per_run + done)); });
+      ++runs;
+      for (const auto& summary : run.summaries) rows.push_back({name, epsilon, summary});
+      problems.insert(problems.end(), run.problems.begin(), run.problems.end());
+    }
+  progress.finish();
+
+  if (!o.report.empty() && !rows.empty()) {
+    fs::path dir = report_dir(o.report);
+    write_all((dir / "sweep.csv").string(), sweep_csv(rows));
+    save_rgb8((dir / "psnr-vs-epsilon.png").string(), render_line_plot(sweep_psnr_plot(rows)));
+    for (const auto& f : s.forgers)
+      save_rgb8((dir / ("dsr-vs-epsilon-" + f.name + ".png")).string(), render_line_plot(sweep_dsr_plot(rows, f.name)));
+  }
+  if (o.json) {
+    std::string out = "{\"verb\": \"sweep\", \"threshold\": " + json_number(o.threshold) + ", \"rows\": [";
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      out += std::string(i ? ", " : "") + "{\"method\": " + json_string(rows[i].method) + ", \"epsilon\": " +
+             json_number(rows[i].epsilon) + ", " + summary_json(rows[i].summary) + "}";
+    std::sort(problems.begin(), problems.end());
+    problems.erase(std::unique(problems.begin(), problems.end()), problems.end());
+    out += "], \"errors\": " + errors_json(problems) + "}\n";
+    std::fputs(out.c_str(), stdout);
+  } else if (!rows.empty()) {
+    std::size_t mw = 6, fw = 6;
+    for (const auto& r : rows) {
+      mw = std::max(mw, r.method.size());
+      fw = std::max(fw, r.summary.forger.size());
+    }
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "%-*s  %7s  %-*s  %8s  %6s  %9s  %7s\n", static_cast<int>(mw), "method", "epsilon",
+                  static_cast<int>(fw), "forger", "PSNR(dB)", "SSIM", "L2", "DSR(%)");
+    std::string out = buf;
+    for (const auto& r : rows) {
+      std::snprintf(buf, sizeof buf, "%-*s  %7.4f  %-*s  %8s  %6s  %9.6f  %7.2f\n", static_cast<int>(mw),
+                    r.method.c_str(), r.epsilon, static_cast<int>(fw), r.summary.forger.c_str(),
+                    format_metric(r.summary.psnr, 2).c_str(), format_metric(r.summary.ssim, 4).c_str(), r.summary.l2,
+                    100 * r.summary.dsr);
+      out += buf;
+    }
+    std::fputs(out.c_str(), stdout);
+  }
+  std::fflush(stdout);
+  return finish(log, problems, per_run);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   return cli::run_tool("id-score", [&] {
-    cli::Command cmd("id-score", "measure how far pictures are apart (PSNR, SSIM, L1, L2, LPIPS)");
+    cli::Command cmd("id-score", "measure pictures and protection: PSNR, SSIM, L1, L2, LPIPS, and DSR against forgers");
     Options o;
     define(cmd, o);
     if (!cmd.parse(argc, argv)) return 0;
     const std::string& verb = o.args.front();
     if (verb == "image") return score_image(cmd, o);
-    throw UsageError("unknown verb '" + verb + "' (image)");
+    if (verb == "attr") return score_attr_verb(cmd, o);
+    if (verb == "sweep") return score_sweep_verb(cmd, o);
+    throw UsageError("unknown verb '" + verb + "' (image, attr, sweep)");
   });
 }

@@ -63,11 +63,16 @@ static std::vector<float> delta_hwc(const torch::Tensor& adv, const torch::Tenso
 
 CropPerturber attack_perturber(const EditorModel& target, const std::string& method, double epsilon,
                                std::uint64_t seed) {
-  PgdOptions options = pgd_options(method, epsilon);
-  options.seed = seed;
   const int c_dim = static_cast<int>(target.attributes.size());
   std::vector<torch::Tensor> domains;
   for (int j = 0; j < c_dim; ++j) domains.push_back(single_attribute_domain(c_dim, j));
+  return attack_perturber(target, method, epsilon, seed, std::move(domains));
+}
+
+CropPerturber attack_perturber(const EditorModel& target, const std::string& method, double epsilon,
+                               std::uint64_t seed, std::vector<torch::Tensor> domains) {
+  PgdOptions options = pgd_options(method, epsilon);
+  options.seed = seed;
   nets::Editor editor = target.editor;
   return {editor->config().image_size, [editor, domains, options](const Rgb8& crop) {
             torch::Tensor x = rgb8_to_tensor(crop);

@@ -39,6 +39,10 @@ torch::Tensor uniform_noise(const torch::Tensor& x, double epsilon, std::uint64_
 // an arbitrary photo are unknown); and uniform noise on crops of `crop_size`.
 CropPerturber attack_perturber(const EditorModel& target, const std::string& method, double epsilon,
                                std::uint64_t seed);
+// The same over given domain labels (each [1, c_dim]), e.g. the target domains of a face
+// whose labels are known.
+CropPerturber attack_perturber(const EditorModel& target, const std::string& method, double epsilon,
+                               std::uint64_t seed, std::vector<torch::Tensor> domains);
 CropPerturber noise_perturber(int crop_size, double epsilon, std::uint64_t seed);
 
 }  // namespace idef

@@ -20,8 +20,6 @@ using vips::VImage;
 
 namespace idef {
 
-namespace {
-
 void ensure_vips() {
   static std::once_flag once;
   static bool ok = false;
@@ -33,6 +31,8 @@ void ensure_vips() {
   });
   if (!ok) throw Error("cannot start libvips: " + std::string(vips_error_buffer()));
 }
+
+namespace {
 
 // libvips' error buffer, one line per message with the "VipsJpeg: " domains dropped.
 std::string vips_reason(const std::string& raw) {

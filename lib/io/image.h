@@ -100,6 +100,8 @@ Rgb8 resize_rgb8(const Rgb8& rgb, int width, int height);
 // folders: other files there are not inputs).
 bool has_image_extension(const std::string& path);
 
+// Starts libvips once per process; anything that calls libvips directly calls this first.
+void ensure_vips();
 // Versions for --version.
 std::string libvips_version();
 

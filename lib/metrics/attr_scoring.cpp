@@ -1,0 +1,262 @@
+#include "metrics/attr_scoring.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "core/error.h"
+#include "data/face_dataset.h"
+#include "defence/baselines.h"
+#include "defence/protect_photo.h"
+#include "io/image.h"
+#include "io/tensor_image.h"
+#include "metrics/image_metrics.h"
+
+namespace fs = std::filesystem;
+
+namespace idef {
+
+namespace {
+
+std::vector<FaceItem> faces_of(const FaceDataset& data, const std::string& source_dir) {
+  std::vector<FaceItem> faces;
+  for (std::int64_t i = 0; i < data.size(); ++i) {
+    FaceItem f;
+    f.name = data.names()[i];
+    f.source = (fs::path(source_dir) / f.name).string();
+    f.image = tensor_to_rgb8(data.images()[i].to(torch::kFloat).div(127.5).sub(1.0));
+    if (data.c_dim() > 0) {
+      torch::Tensor row = data.labels()[i].contiguous();
+      f.labels.assign(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
+    }
+    faces.push_back(std::move(f));
+  }
+  return faces;
+}
+
+std::string size_text(const Image& image) {
+  return std::to_string(image.width()) + "x" + std::to_string(image.height());
+}
+
+}  // namespace
+
+FaceSet load_celeba_faces(const std::string& root, const DatasetOptions& options) {
+  FaceSet set;
+  FaceDataset data = FaceDataset::celeba(root, options, [&](const std::string& w) { set.problems.push_back(w); });
+  set.faces = faces_of(data, (fs::path(root) / "img_align_celeba").string());
+  set.attributes = data.attributes();
+  return set;
+}
+
+FaceSet load_image_faces(const std::vector<std::string>& inputs, const DatasetOptions& o) {
+  FaceSet set;
+  DatasetOptions d;
+  d.image_size = o.image_size;
+  d.crop = o.crop;
+  for (const auto& input : inputs) {
+    const std::int64_t left = o.limit < 0 ? -1 : o.limit - static_cast<std::int64_t>(set.faces.size());
+    if (left == 0) break;
+    if (fs::is_directory(input)) {
+      d.limit = left;
+      FaceDataset data = FaceDataset::folder(input, d, [&](const std::string& w) { set.problems.push_back(w); });
+      for (auto& f : faces_of(data, input)) set.faces.push_back(std::move(f));
+      continue;
+    }
+    try {
+      FaceItem f;
+      f.name = fs::path(input).filename().string();
+      f.source = input;
+      f.image = prepare_face(Image::load(input).rgb(), o.crop, o.image_size);
+      set.faces.push_back(std::move(f));
+    } catch (const Error& e) {
+      set.problems.push_back(e.what());
+    }
+  }
+  return set;
+}
+
+torch::Tensor face_domains(const FaceItem& face, const std::vector<std::string>& label_attributes,
+                           const std::vector<std::string>& editor_attributes) {
+  const int c_dim = static_cast<int>(editor_attributes.size());
+  if (face.labels.empty()) {
+    std::vector<torch::Tensor> rows;
+    for (int j = 0; j < c_dim; ++j) rows.push_back(single_attribute_domain(c_dim, j));
+    return torch::cat(rows);
+  }
+  // The face's own labels in the editor's attribute order, then StarGAN's targets.
+  std::vector<float> own;
+  for (const auto& a : editor_attributes) {
+    auto it = std::find(label_attributes.begin(), label_attributes.end(), a);
+    if (it == label_attributes.end()) throw Error("the labels have no attribute '" + a + "'");
+    own.push_back(face.labels[it - label_attributes.begin()]);
+  }
+  torch::Tensor labels = torch::tensor(own).reshape({1, c_dim});
+  return torch::cat(target_domain_labels(labels, editor_attributes));
+}
+
+Rgb8 load_protected_face(const std::string& dir, const FaceItem& face, int crop) {
+  const std::string path = (fs::path(dir) / face.name).string();
+  if (!fs::exists(path)) throw InputError(path, "missing (counterpart of '" + face.source + "')");
+  Image prot = Image::load(path);
+  if (fs::exists(face.source)) {
+    Image clean = Image::load(face.source);
+    if (clean.width() != prot.width() || clean.height() != prot.height())
+      throw InputError(path, "size mismatch: it is " + size_text(prot) + ", '" + face.source + "' is " +
+                                 size_text(clean));
+  }
+  return prepare_face(prot.rgb(), crop, face.image.width);
+}
+
+const std::vector<std::string>& protection_methods() {
+  static const std::vector<std::string> methods{"pg", "pgd", "ifgsm", "fgsm", "noise"};
+  return methods;
+}
+
+bool is_attack_method(const std::string& method) {
+  return method == "pgd" || method == "ifgsm" || method == "fgsm";
+}
+
+void check_protection_method(const ProtectionMethod& m) {
+  const auto& all = protection_methods();
+  if (std::find(all.begin(), all.end(), m.method) == all.end())
+    throw UsageError("unknown method '" + m.method + "' (pg, pgd, ifgsm, fgsm, noise)");
+  if (m.method == "pg" && !m.generator) throw UsageError("method pg needs --model PG");
+  if (is_attack_method(m.method) && !m.attack_model)
+    throw UsageError("method " + m.method + " needs --attack-model EDITOR");
+  if (!(m.epsilon > 0 && m.epsilon <= 1)) throw UsageError("epsilon must be in (0, 1]");
+}
+
+Rgb8 protect_face(const ProtectionMethod& m, const FaceItem& face, const std::vector<std::string>& label_attributes,
+                  std::size_t index) {
+  check_protection_method(m);
+  ProtectOptions options;
+  options.epsilon = m.epsilon;
+  options.tau = m.epsilon;
+  const std::uint64_t seed = m.seed + index;
+  if (m.method == "pg") return protect_aligned(face.image, generator_perturber(*m.generator, options), options);
+  if (m.method == "noise") return protect_aligned(face.image, noise_perturber(face.image.width, m.epsilon, seed), options);
+  torch::Tensor d = face_domains(face, label_attributes, m.attack_model->attributes);
+  std::vector<torch::Tensor> domains;
+  for (std::int64_t j = 0; j < d.size(0); ++j) domains.push_back(d.slice(0, j, j + 1));
+  return protect_aligned(face.image, attack_perturber(*m.attack_model, m.method, m.epsilon, seed, domains), options);
+}
+
+std::vector<Forger> load_forgers(const std::vector<std::string>& paths, const torch::Device& device) {
+  std::vector<Forger> forgers;
+  std::map<std::string, int> seen;
+  for (const auto& path : paths) {
+    Forger f;
+    f.path = path;
+    f.model = load_editor_model(path, device);
+    f.name = fs::path(path).stem().string();
+    // Two files of one stem (a/res6.idm, b/res6.idm) stay apart in the reports.
+    if (int n = ++seen[f.name]; n > 1) f.name += "-" + std::to_string(n);
+    forgers.push_back(std::move(f));
+  }
+  return forgers;
+}
+
+std::vector<AttrPair> score_face(const Forger& forger, const FaceItem& face, const Rgb8& protected_image,
+                                 const torch::Tensor& domains, double threshold, const torch::Device& device,
+                                 Forgeries* keep) {
+  torch::NoGradGuard no_grad;
+  const double p = psnr(face.image, protected_image), s = ssim(face.image, protected_image);
+  const int size = forger.model.editor->config().image_size;
+  auto at_size = [&](const Rgb8& im) {
+    return rgb8_to_tensor(im.width == size && im.height == size ? im : resize_rgb8(im, size, size));
+  };
+  const std::int64_t n = domains.size(0);
+  torch::Tensor c = domains.to(device);
+  torch::Tensor x = at_size(face.image).to(device).expand({n, -1, -1, -1}).contiguous();
+  torch::Tensor xp = at_size(protected_image).to(device).expand({n, -1, -1, -1}).contiguous();
+  torch::Tensor y = forger.model.editor->forward(x, c).to(torch::kCPU);
+  torch::Tensor yp = forger.model.editor->forward(xp, c).to(torch::kCPU);
+  const std::vector<double> d1 = l1_per_image(yp, y), d2 = l2_per_image(yp, y);
+  std::vector<AttrPair> pairs;
+  for (std::int64_t j = 0; j < n; ++j) {
+    AttrPair pair;
+    pair.image = face.name;
+    pair.forger = forger.name;
+    pair.domain = forger.model.attributes[j % forger.model.attributes.size()];
+    pair.l1 = d1[j];
+    pair.l2 = d2[j];
+    pair.disrupted = d2[j] > threshold;
+    pair.psnr = p;
+    pair.ssim = s;
+    pairs.push_back(pair);
+  }
+  if (keep) {
+    keep->clean = y;
+    keep->protected_ = yp;
+    keep->domains.clear();
+    for (const auto& pair : pairs) keep->domains.push_back(pair.domain);
+  }
+  return pairs;
+}
+
+AttrSummary summarize_pairs(const std::string& forger, const std::vector<AttrPair>& pairs, double threshold) {
+  AttrSummary s;
+  s.forger = forger;
+  std::vector<double> l1s, l2s, psnrs, ssims;
+  std::set<std::string> images;
+  for (const auto& p : pairs) {
+    if (p.forger != forger) continue;
+    l1s.push_back(p.l1);
+    l2s.push_back(p.l2);
+    s.disrupted += p.disrupted;
+    if (images.insert(p.image).second) {
+      psnrs.push_back(p.psnr);
+      ssims.push_back(p.ssim);
+    }
+  }
+  if (l2s.empty()) throw Error("no scored pairs for forger '" + forger + "'");
+  s.images = static_cast<std::int64_t>(images.size());
+  s.pairs = static_cast<std::int64_t>(l2s.size());
+  s.dsr = dsr(l2s, threshold);
+  s.l1 = mean_of(l1s);
+  s.l2 = mean_of(l2s);
+  s.psnr = mean_of(psnrs);
+  s.ssim = mean_of(ssims);
+  return s;
+}
+
+AttrRun score_attr(const FaceSet& faces, const ProtectedSource& protect, const std::vector<Forger>& forgers,
+                   double threshold, const torch::Device& device, std::size_t keep_faces,
+                   const std::function<void(std::size_t)>& progress) {
+  AttrRun run;
+  run.problems = faces.problems;
+  for (std::size_t i = 0; i < faces.faces.size(); ++i) {
+    const FaceItem& face = faces.faces[i];
+    try {
+      Rgb8 prot = protect(face, i);
+      KeptFace kept;
+      const bool keep = run.kept.size() < keep_faces;
+      std::vector<AttrPair> pairs;
+      for (const auto& f : forgers) {
+        Forgeries forgeries;
+        auto scored = score_face(f, face, prot, face_domains(face, faces.attributes, f.model.attributes), threshold,
+                                 device, keep ? &forgeries : nullptr);
+        pairs.insert(pairs.end(), scored.begin(), scored.end());
+        if (keep) kept.forgeries.push_back(std::move(forgeries));
+      }
+      run.pairs.insert(run.pairs.end(), pairs.begin(), pairs.end());
+      ++run.scored_faces;
+      if (keep) {
+        kept.name = face.name;
+        kept.clean = face.image;
+        kept.protected_ = std::move(prot);
+        run.kept.push_back(std::move(kept));
+      }
+    } catch (const Error& e) {
+      run.problems.push_back(e.what());
+    }
+    if (progress) progress(i + 1);
+  }
+  for (const auto& f : forgers)
+    if (std::any_of(run.pairs.begin(), run.pairs.end(), [&](const AttrPair& p) { return p.forger == f.name; }))
+      run.summaries.push_back(summarize_pairs(f.name, run.pairs, threshold));
+  return run;
+}
+
+}  // namespace idef
