@@ -13,7 +13,7 @@ PACKAGES = cmake g++ make pkg-config libtorch-dev libvips-dev libavcodec-dev lib
 BLAS_ALT   = /usr/lib/x86_64-linux-gnu/openblas-openmp
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test install bench bench-forge docs clean
+.PHONY: all deps build test install bench bench-forge bench-attr docs clean
 
 all: build
 
@@ -58,6 +58,9 @@ bench: build
 # About an hour on 2 cores; cached, so a rerun only redoes what changed.
 bench-forge: build
 	bench/forge.sh $(BUILD)
+
+bench-attr: build
+	bench/attr.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -46,6 +46,7 @@ for arch in ${FORGE_ONLY:-res6 unet64 cnet res9 wild-res6}; do
     "$forge" train-attr --config "$config" --data "$faces" --split train --threads "$threads" \
       --samples "$work/editors/$arch-$key.samples" --output "$model" --resume
   fi
+  ln -sf "$(basename "$model")" "$work/editors/$arch.idm"  # the stable name other benchmarks use
   # Training time over all sittings, from the model's own metadata.
   seconds=$(python3 "$here/tools/model_meta.py" "$model" training.seconds 2>/dev/null | cut -d. -f1 || true)
   "$forge" eval --model "$model" --data "$faces" --split test --threads "$threads" --json > "$work/$arch.eval.json"

@@ -15,6 +15,7 @@
 #include "cli/progress.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "face/detector.h"
 #include "io/image.h"
 #include "metrics/image_metrics.h"
 #include "metrics/image_pairs.h"
@@ -32,7 +33,7 @@ namespace {
 
 struct Options {
   std::vector<std::string> args;  // VERB, then the verb's inputs
-  bool json = false;
+  bool json = false, align = false;
   std::string csv;
   std::string lpips_weights;
   // attr, sweep
@@ -114,6 +115,8 @@ void define(cli::Command& cmd, Options& o) {
               cli::ValueKind::Directory)
       .choice("split", &o.split, {"train", "val", "test", "all"}, "attr, sweep: which part of --data")
       .option("limit", &o.limit, "N", "attr, sweep: score at most the first N faces (-1: all)")
+      .flag("align", &o.align, "attr, sweep: find the faces in photos (IMAGE|DIR inputs) and score each on the "
+                               "aligned face crop a forger would cut, the protected counterpart cut alike")
       .option("crop", &o.crop, "PX", "attr, sweep: centre square cut before resizing (0: the shorter side)")
       .option("image-size", &o.image_size, "PX", "attr, sweep: scoring size (0: the first forger's)")
       .option("protected", &o.protected_dir, "DIR", "attr: ready-made protected faces, matched by relative path",
@@ -278,6 +281,7 @@ void check_attr_options(const Options& o, const std::string& verb) {
   if (o.threshold < 0) throw UsageError("--threshold must not be negative");
   if (o.sheet_count < 0) throw UsageError("--sheet-count must not be negative");
   if (o.image_size < 0 || o.crop < 0) throw UsageError("--image-size and --crop must not be negative");
+  if (o.align && !o.data.empty()) throw UsageError("--align is for photos given as IMAGE|DIR inputs, not --data");
   if (!o.csv.empty() || !o.lpips_weights.empty()) throw UsageError("--csv and --lpips-weights are for image");
 }
 
@@ -302,7 +306,9 @@ AttrSetup load_setup(const Options& o, const torch::Device& device, const cli::L
         if (std::find(f.attributes.begin(), f.attributes.end(), a) == f.attributes.end()) f.attributes.push_back(a);
     s.faces = load_celeba_faces(o.data, f);
   } else {
-    s.faces = load_image_faces(std::vector<std::string>(o.args.begin() + 1, o.args.end()), f);
+    std::unique_ptr<FaceDetector> detector;
+    if (o.align) detector = std::make_unique<FaceDetector>();
+    s.faces = load_image_faces(std::vector<std::string>(o.args.begin() + 1, o.args.end()), f, detector.get());
   }
   if (s.faces.faces.empty()) {
     for (const auto& p : s.faces.problems) log.error(p);

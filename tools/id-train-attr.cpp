@@ -23,7 +23,7 @@ struct Options {
   std::int64_t iterations = 200000, decay_iterations = 100000, surrogate_iterations = -1, validate_every = 500,
                checkpoint_every = 1000, sample_every = 1000, limit = -1, seed = 1;
   double lr_sm = 1e-4, lr_da = 1e-4, lr_pg = 1e-4, lr_db = 1e-4;
-  double lambda_cls = 1, lambda_rec = 10, lambda_gp = 10;     // stage A (StarGAN)
+  double lambda_cls = 1, lambda_rec = 10, lambda_gp = 10, lambda_id = 0;  // stage A (StarGAN; id: 0)
   double lambda_basic = 10, lambda_cycle = 2.5, lambda_domain = 1;  // λ2, λ3, λ4
   double lambda_adv = 0.01, lambda_gp_b = 10;                 // λ, λ1
   double epsilon = 0.05, tau = -1;
@@ -86,6 +86,8 @@ void define(cli::Command& cmd, Options& o) {
       .option("lambda-cls", &o.lambda_cls, "W", "stage A: weight of the domain classification loss")
       .option("lambda-rec", &o.lambda_rec, "W", "stage A: weight of the cycle reconstruction loss")
       .option("lambda-gp", &o.lambda_gp, "W", "stage A: weight of DA's gradient penalty")
+      .option("lambda-id", &o.lambda_id, "W", "stage A: weight of SM's identity loss (0: StarGAN's recipe; see "
+                                              "id-forge)")
       .option("lambda-basic", &o.lambda_basic, "W", "lambda2, weight of L_bs")
       .option("lambda-cycle", &o.lambda_cycle, "W", "lambda3, weight of L_cyc")
       .option("lambda-domain", &o.lambda_domain, "W", "lambda4, weight of L_dom")
@@ -131,6 +133,7 @@ int run(const cli::Command& cmd, const Options& o) {
   s.stage_a.lambda_cls = o.lambda_cls;
   s.stage_a.lambda_rec = o.lambda_rec;
   s.stage_a.lambda_gp = o.lambda_gp;
+  s.stage_a.lambda_id = o.lambda_id;
   s.lr_pg = o.lr_pg;
   s.lr_db = o.lr_db;
   s.epsilon = o.epsilon;

@@ -9,6 +9,7 @@
 #include "data/face_dataset.h"
 #include "defence/baselines.h"
 #include "defence/protect_photo.h"
+#include "face/detector.h"
 #include "io/image.h"
 #include "io/tensor_image.h"
 #include "metrics/image_metrics.h"
@@ -49,28 +50,58 @@ FaceSet load_celeba_faces(const std::string& root, const DatasetOptions& options
   return set;
 }
 
-FaceSet load_image_faces(const std::vector<std::string>& inputs, const DatasetOptions& o) {
+FaceSet load_image_faces(const std::vector<std::string>& inputs, const DatasetOptions& o, FaceDetector* detector) {
   FaceSet set;
   DatasetOptions d;
   d.image_size = o.image_size;
   d.crop = o.crop;
+  auto full = [&] { return o.limit >= 0 && static_cast<std::int64_t>(set.faces.size()) >= o.limit; };
+  // One photo: its faces, aligned (detector) or the whole picture prepared.
+  auto add_file = [&](const std::string& path, const std::string& name) {
+    try {
+      Rgb8 rgb = Image::load(path).rgb();
+      if (!detector) {
+        FaceItem f;
+        f.name = name;
+        f.source = path;
+        f.image = prepare_face(rgb, o.crop, o.image_size);
+        set.faces.push_back(std::move(f));
+        return;
+      }
+      std::vector<Face> found = detector->detect(rgb);
+      if (found.empty()) throw InputError(path, "no face found");
+      for (std::size_t k = 0; k < found.size() && !full(); ++k) {
+        FaceItem f;
+        f.name = k == 0 ? name : name + "#" + std::to_string(k + 1);
+        f.counterpart = name;
+        f.source = path;
+        f.alignment = align_face(found[k].landmarks);
+        f.image = extract_crop(rgb, *f.alignment, o.image_size);
+        set.faces.push_back(std::move(f));
+      }
+    } catch (const Error& e) {
+      set.problems.push_back(e.what());
+    }
+  };
   for (const auto& input : inputs) {
-    const std::int64_t left = o.limit < 0 ? -1 : o.limit - static_cast<std::int64_t>(set.faces.size());
-    if (left == 0) break;
-    if (fs::is_directory(input)) {
-      d.limit = left;
+    if (full()) break;
+    if (!fs::is_directory(input)) {
+      add_file(input, fs::path(input).filename().string());
+      continue;
+    }
+    if (!detector) {
+      d.limit = o.limit < 0 ? -1 : o.limit - static_cast<std::int64_t>(set.faces.size());
       FaceDataset data = FaceDataset::folder(input, d, [&](const std::string& w) { set.problems.push_back(w); });
       for (auto& f : faces_of(data, input)) set.faces.push_back(std::move(f));
       continue;
     }
-    try {
-      FaceItem f;
-      f.name = fs::path(input).filename().string();
-      f.source = input;
-      f.image = prepare_face(Image::load(input).rgb(), o.crop, o.image_size);
-      set.faces.push_back(std::move(f));
-    } catch (const Error& e) {
-      set.problems.push_back(e.what());
+    std::vector<fs::path> files;
+    for (const auto& e : fs::recursive_directory_iterator(input))
+      if (e.is_regular_file() && has_image_extension(e.path().string())) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      if (full()) break;
+      add_file(file.string(), fs::relative(file, input).string());
     }
   }
   return set;
@@ -96,7 +127,7 @@ torch::Tensor face_domains(const FaceItem& face, const std::vector<std::string>&
 }
 
 Rgb8 load_protected_face(const std::string& dir, const FaceItem& face, int crop) {
-  const std::string path = (fs::path(dir) / face.name).string();
+  const std::string path = (fs::path(dir) / (face.counterpart.empty() ? face.name : face.counterpart)).string();
   if (!fs::exists(path)) throw InputError(path, "missing (counterpart of '" + face.source + "')");
   Image prot = Image::load(path);
   if (fs::exists(face.source)) {
@@ -105,6 +136,7 @@ Rgb8 load_protected_face(const std::string& dir, const FaceItem& face, int crop)
       throw InputError(path, "size mismatch: it is " + size_text(prot) + ", '" + face.source + "' is " +
                                  size_text(clean));
   }
+  if (face.alignment) return extract_crop(prot.rgb(), *face.alignment, face.image.width);
   return prepare_face(prot.rgb(), crop, face.image.width);
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,16 +17,21 @@
 
 #include "data/face_dataset.h"
 #include "defence/perturbation_model.h"
+#include "face/align.h"
 #include "io/rgb8.h"
 #include "model/editor_model.h"
 
 namespace idef {
 
+class FaceDetector;
+
 constexpr double kDsrThreshold = 0.05;  // SPEC §7, the authors' code
 
 struct FaceItem {
-  std::string name;           // relative path (folders, CelebA) or file name: how counterparts are matched
+  std::string name;           // relative path (folders, CelebA) or file name; "NAME#k" for a photo's k-th face
+  std::string counterpart;    // how the protected counterpart is found (relative path); empty: `name`
   std::string source;         // the file it was read from
+  std::optional<FaceAlignment> alignment;  // faces found in photos: the forger's crop of the source
   Rgb8 image;                 // prepared to the scoring size
   std::vector<float> labels;  // 0/1 per FaceSet::attributes; empty without labels
 };
@@ -40,7 +46,12 @@ struct FaceSet {
 // (searched recursively; no labels; split and attributes do not apply). options.image_size
 // is the scoring size S. Unreadable images are problems, not errors.
 FaceSet load_celeba_faces(const std::string& root, const DatasetOptions& options);
-FaceSet load_image_faces(const std::vector<std::string>& inputs, const DatasetOptions& options);
+//
+// With a detector, every face found in each photo is an item: aligned to the canonical face
+// crop at the scoring size the way a forger crops faces (face/align.h), and its protected
+// counterpart is cut out with the same alignment. A photo without a face is a problem.
+FaceSet load_image_faces(const std::vector<std::string>& inputs, const DatasetOptions& options,
+                         FaceDetector* detector = nullptr);
 
 // The target domains of one face for an editor, [D, c_dim]: StarGAN's (hair colour set,
 // other attributes flipped) from the face's labels when it has them — every editor
@@ -48,7 +59,7 @@ FaceSet load_image_faces(const std::vector<std::string>& inputs, const DatasetOp
 torch::Tensor face_domains(const FaceItem& face, const std::vector<std::string>& label_attributes,
                            const std::vector<std::string>& editor_attributes);
 
-// The protected counterpart DIR/NAME of a face, prepared like the clean one. Throws
+// The protected counterpart DIR/NAME of a face, prepared (or aligned) like the clean one. Throws
 // InputError when it is missing, unreadable, or of another size than the clean file.
 Rgb8 load_protected_face(const std::string& dir, const FaceItem& face, int crop);
 

@@ -222,3 +222,42 @@ TEST(IdScoreSweep, WritesSweepCsvAndReadablePlots) {
   EXPECT_TRUE(has(j.out, "{\"verb\": \"sweep\", \"threshold\": 0.05, \"rows\": [{\"method\": \"noise\", "
                          "\"epsilon\": 0.05, \"forger\": \"m16\", \"images\": 2, \"pairs\": 4")) << j.out;
 }
+
+// --align: a real portrait is scored on the face crop a forger would cut, and its protected
+// counterpart (id-poison's output, perturbed only around the face) is cut alike.
+TEST(IdScoreAttr, AlignScoresTheFaceCropOfPhotos) {
+  ScratchDir dir;
+  write_editor(dir / "ed.idm", 32, 1);
+  fs::create_directories(dir / "clean");
+  fs::create_directories(dir / "prot");
+  fs::copy_file(idef::test::testdata("astronaut.png"), dir / "clean/astronaut.png");
+  // A protected stand-in: the photo with a bright square over the face region only.
+  idef::Image photo = idef::Image::load(dir / "clean/astronaut.png");
+  Rgb8 prot = photo.rgb();
+  for (int y = 80; y < 260; ++y)
+    for (int x = 160; x < 330; ++x)
+      for (int c = 0; c < 3; ++c) prot.at(x, y, c) = static_cast<std::uint8_t>(std::min(255, prot.at(x, y, c) + 40));
+  idef::save_rgb8(dir / "prot/astronaut.png", prot);
+  idef::save_rgb8(dir / "clean/blank.png", pattern(64, 3));  // no face in it
+
+  auto r = run_tool("id-score", "attr --align --json --forger " + q(dir / "ed.idm") + " --protected " +
+                                    q(dir / "prot") + " " + q(dir / "clean"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // the blank picture has no face
+  EXPECT_TRUE(has(r.err, "blank.png': no face found")) << r.err;
+  EXPECT_TRUE(has(r.out, "\"images\": 1")) << r.out;
+  // The aligned crop of the brightened face differs: a finite PSNR well below identity.
+  auto psnr_at = r.out.find("\"psnr\": ");
+  ASSERT_NE(psnr_at, std::string::npos) << r.out;
+  double psnr = std::stod(r.out.substr(psnr_at + 8));
+  EXPECT_LT(psnr, 30.0) << r.out;
+
+  // Without --align the whole picture is resized instead: a much smaller share changes.
+  auto whole = run_tool("id-score", "attr --json --forger " + q(dir / "ed.idm") + " --protected " + q(dir / "prot") +
+                                        " " + q(dir / "clean/astronaut.png"));
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  double psnr_whole = std::stod(whole.out.substr(whole.out.find("\"psnr\": ") + 8));
+  EXPECT_GT(psnr_whole, psnr);
+
+  auto bad = run_tool("id-score", "attr --align --data " + q(dir.path().string()) + " --forger " + q(dir / "ed.idm") + " --method noise");
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+}

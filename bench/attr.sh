@@ -1,0 +1,145 @@
+#!/bin/sh
+# The attribute-editing defence against the forger's editors: the layout of the paper's
+# Table 1 (issue: id-train-attr). On 64 px synthetic faces of identities disjoint from the
+# forger's, the defender pretrains res6 surrogates (on the target's domains, SD, and on
+# other domains, DD), trains perturbation generators with id-train-attr (ours, ours
+# --no-alternate, ours --no-tde), and id-score measures DSR, L2 and PSNR against the
+# forger's res6 (gray-box), res9, cnet and unet64 (black-box) on the defender's held-out
+# test faces, next to PGD on the surrogate (Ruiz et al.), PGD on the target (white-box
+# bound) and noise, at ε = 0.05 and 0.03, plus a wild row (an editor of domains no PG
+# saw) and the ε sweep. Every trained model is cached under bench/work/ by its config and
+# the toolkit version; training resumes from checkpoints, so a rerun or a run split over
+# several sittings only redoes what is missing.
+#   bench/attr.sh [BUILD_DIR]     scoring needs the forger's editors: bench/forge.sh
+#   results: bench/results/attr.md, attr.csv, attr-sweep/ (plots)
+# Environment: THREADS (1), ATTR_FACES (6000), SCORE_FACES (100 test faces),
+# SMOKE=1 (a tiny run of the whole pipeline, minutes, results under bench/work/attr-smoke).
+set -eu
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+threads=${THREADS:-1}
+for t in id-synth id-forge id-train-attr id-score; do
+  [ -x "$build/$t" ] || { echo "attr.sh: build first ($build/$t)" >&2; exit 1; }
+done
+synth="$build/id-synth" forge="$build/id-forge" train="$build/id-train-attr" score="$build/id-score"
+version=$("$train" --version | head -n 1)
+
+if [ "${SMOKE:-0}" = 1 ]; then
+  work="$here/work/attr-smoke" results="$work/results" faces_count=300 score_faces=4
+  tiny="--iterations 4 --decay-iterations 2 --checkpoint-every 2 --sample-every 2"
+  pg_tiny="--iterations 4 --decay-iterations 2 --validate-every 2 --checkpoint-every 2 --sample-every 2 --batch 4"
+else
+  work="$here/work/attr" results="$here/results" faces_count=${ATTR_FACES:-6000} score_faces=${SCORE_FACES:-100}
+  tiny="" pg_tiny=""
+fi
+mkdir -p "$work" "$results"
+sd="Black_Hair,Blond_Hair,Brown_Hair,Male,Eyeglasses"  # the forger's domains (bench/forge/*.toml)
+dd="Gray_Hair,Smiling,Pale_Skin,Bangs,Mustache"         # other domains (the wild editor's)
+editors="$here/work/editors"
+targets="res6 res9 cnet unet64"
+[ "${SMOKE:-0}" = 1 ] && editors="$work/editors"
+
+# Defender's faces: identities from 0 (the forger's from 1,000,000).
+faces="$work/faces-64"
+synth_args="faces --count $faces_count --size 64 --seed 7 --start-index 0"
+if [ "$(cat "$faces/.complete" 2>/dev/null)" != "$synth_args" ]; then
+  rm -rf "$faces"
+  # shellcheck disable=SC2086
+  "$synth" $synth_args --quiet "$faces"
+  echo "$synth_args" > "$faces/.complete"
+fi
+
+key() { (cat "$@"; echo "$version") | sha256sum | cut -c1-12; }
+meta() { python3 "$here/tools/model_meta.py" "$@"; }
+
+# Surrogates: id-forge's recipe on the defender's training faces.
+surrogate() {  # NAME DOMAINS
+  out="$work/surrogate-$1-$(printf '%s %s %s' "$2" "$tiny" "$faces_count" | key "$here/attr/surrogate.toml" -).idm"
+  if [ ! -f "$out" ]; then
+    echo "attr.sh: surrogate $1 ($2)" >&2
+    # shellcheck disable=SC2086
+    "$forge" train-attr --config "$here/attr/surrogate.toml" --attributes "$2" --data "$faces" --split train \
+      --threads "$threads" --output "$out" --resume --quiet $tiny
+  fi
+  echo "$out"
+}
+sm_sd=$(surrogate sd "$sd")
+sm_dd=$(surrogate dd "$dd")
+
+# Perturbation generators.
+pg() {  # NAME DOMAINS SURROGATE [id-train-attr options...]
+  name=$1 domains=$2 init=$3; shift 3
+  out="$work/pg-$name-$(printf '%s %s %s %s' "$domains" "$*" "$pg_tiny" "$faces_count" | key "$here/attr/pg.toml" "$init" -).idm"
+  if [ ! -f "$out" ]; then
+    echo "attr.sh: PG $name" >&2
+    # shellcheck disable=SC2086
+    "$train" --config "$here/attr/pg.toml" --attributes "$domains" --surrogate-init "$init.ckpt" --data "$faces" \
+      --threads "$threads" --output "$out" --surrogate-output "$out.surrogate.idm" --samples "$out.samples" \
+      --resume --quiet $pg_tiny "$@"
+  fi
+  echo "$out"
+}
+pg_ours_sd=$(pg ours-sd "$sd" "$sm_sd")
+pg_noalt_sd=$(pg noalt-sd "$sd" "$sm_sd" --no-alternate --surrogate-iterations 0)
+pg_notde_sd=$(pg notde-sd "$sd" "$sm_sd" --no-tde)
+pg_ours_dd=$(pg ours-dd "$dd" "$sm_dd")
+pg_noalt_dd=$(pg noalt-dd "$dd" "$sm_dd" --no-alternate --surrogate-iterations 0)
+
+# The forger's editors (bench/forge.sh; the defender's models above do not need them); a smoke
+# run makes tiny stand-ins on the defender's faces.
+for a in $targets wild-res6; do
+  if [ "${SMOKE:-0}" = 1 ] && [ ! -e "$editors/$a.idm" ]; then
+    mkdir -p "$editors"
+    # shellcheck disable=SC2086
+    "$forge" train-attr --config "$here/forge/$a.toml" --data "$faces" --threads "$threads" --output "$editors/$a.idm" \
+      --quiet $tiny
+  fi
+  [ -e "$editors/$a.idm" ] || { echo "attr.sh: the forger's $a editor is missing: run bench/forge.sh first" >&2; exit 1; }
+done
+
+# Scores: one id-score attr per (protection, ε) against every target.
+forgers=$(for a in $targets; do printf '%s,' "$editors/$a.idm"; done | sed 's/,$//')
+# Cached per set of models (their names carry their config hashes) and test faces.
+scores="$work/scores-$(printf '%s ' "$pg_ours_sd" "$pg_noalt_sd" "$pg_notde_sd" "$pg_ours_dd" "$pg_noalt_dd" "$score_faces" \
+  "$(for a in $targets wild-res6; do readlink "$editors/$a.idm" || echo "$a"; done)" | key -)"
+mkdir -p "$scores"
+run_score() {  # FILE FORGERS id-score options...
+  file=$1 who=$2; shift 2
+  [ -f "$file" ] && return 0
+  "$score" attr --data "$faces" --split test --limit "$score_faces" --forger "$who" --threads "$threads" \
+    --seed 1 --json --quiet "$@" > "$file.part"
+  mv "$file.part" "$file"
+}
+for eps in 0.05 0.03; do
+  for setting in sd dd; do
+    if [ $setting = sd ]; then ours=$pg_ours_sd noalt=$pg_noalt_sd sm=$sm_sd; else ours=$pg_ours_dd noalt=$pg_noalt_dd sm=$sm_dd; fi
+    run_score "$scores/$setting-ours-$eps.json" "$forgers" --method pg --model "$ours" --epsilon $eps
+    run_score "$scores/$setting-noalt-$eps.json" "$forgers" --method pg --model "$noalt" --epsilon $eps
+    if [ $setting = sd ]; then run_score "$scores/$setting-notde-$eps.json" "$forgers" --method pg --model "$pg_notde_sd" --epsilon $eps; fi
+    run_score "$scores/$setting-pgd-surrogate-$eps.json" "$forgers" --method pgd --attack-model "$sm" --epsilon $eps
+  done
+  for a in $targets; do  # the white-box bound: PGD against each target itself
+    run_score "$scores/whitebox-$a-$eps.json" "$editors/$a.idm" --method pgd --attack-model "$editors/$a.idm" --epsilon $eps
+  done
+  run_score "$scores/noise-$eps.json" "$forgers" --method noise --epsilon $eps
+  run_score "$scores/wild-ours-$eps.json" "$editors/wild-res6.idm" --method pg --model "$pg_ours_sd" --epsilon $eps
+  run_score "$scores/wild-pgd-surrogate-$eps.json" "$editors/wild-res6.idm" --method pgd --attack-model "$sm_sd" --epsilon $eps
+done
+
+# The ε sweep (Figure 4's data) against the gray-box target.
+if [ ! -f "$scores/sweep/sweep.csv" ]; then
+  "$score" sweep --data "$faces" --split test --limit "$score_faces" --forger "$editors/res6.idm" --model "$pg_ours_sd" \
+    --attack-model "$sm_sd" --methods pg,pgd,noise --epsilons 0.01,0.02,0.03,0.04,0.05 --threads "$threads" \
+    --seed 1 --report "$scores/sweep.part" --quiet > /dev/null
+  rm -rf "$scores/sweep" && mv "$scores/sweep.part" "$scores/sweep"
+fi
+rm -rf "$results/attr-sweep" && cp -r "$scores/sweep" "$results/attr-sweep"
+
+# Training times from the models' own metadata (summed over sittings).
+{
+  for m in "$sm_sd" "$sm_dd" "$pg_ours_sd" "$pg_noalt_sd" "$pg_notde_sd" "$pg_ours_dd" "$pg_noalt_dd"; do
+    printf '%s %s\n' "$(basename "$m" .idm | sed 's/-[0-9a-f]*$//')" "$(meta "$m" training.seconds)"
+  done
+} > "$work/train-seconds.txt"
+
+python3 "$here/attr/table.py" "$scores" "$work/train-seconds.txt" "$targets" "$results"
