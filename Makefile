@@ -13,7 +13,7 @@ PACKAGES = cmake g++ make pkg-config libtorch-dev libvips-dev libavcodec-dev lib
 BLAS_ALT   = /usr/lib/x86_64-linux-gnu/openblas-openmp
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test install bench bench-forge docs clean
+.PHONY: all deps build test install bench bench-forge bench-poison docs clean
 
 all: build
 
@@ -58,6 +58,12 @@ bench: build
 # About an hour on 2 cores; cached, so a rerun only redoes what changed.
 bench-forge: build
 	bench/forge.sh $(BUILD)
+
+# id-poison: pg vs pgd per face, a 1920x1280 photo, a 720p stream through ffmpeg, peak
+# memory over 300 and 3000 frames (LONG_FRAMES=0 skips the long one). Uses bench-forge's
+# res6 editor when it is there.
+bench-poison: build
+	bench/poison.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
