@@ -13,7 +13,7 @@ PACKAGES = cmake g++ make pkg-config libtorch-dev libvips-dev libavcodec-dev lib
 BLAS_ALT   = /usr/lib/x86_64-linux-gnu/openblas-openmp
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test install bench bench-forge bench-attr docs clean
+.PHONY: all deps build test install bench bench-forge bench-attr bench-poison docs clean
 
 all: build
 
@@ -59,8 +59,15 @@ bench: build
 bench-forge: build
 	bench/forge.sh $(BUILD)
 
+# The paper's Table 1 on synthetic faces (needs bench-forge's editors for the scores).
 bench-attr: build
 	bench/attr.sh $(BUILD)
+
+# id-poison: pg vs pgd per face, a 1920x1280 photo, a 720p stream through ffmpeg, peak
+# memory over 300 and 3000 frames (LONG_FRAMES=0 skips the long one). Uses bench-forge's
+# res6 editor when it is there.
+bench-poison: build
+	bench/poison.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,281 @@
+#!/bin/sh
+# id-poison's speed and memory (issue: id-poison), all in one run:
+#  1. per-face time of --method pg (a unet64 generator) against --method pgd (Ruiz et al.,
+#     10 steps, against an editor) on the same aligned 64 px face crops, and the ratio;
+#  2. a 1920x1280 photo with several synthetic faces, end to end, and the faces found;
+#  3. a 1280x720 y4m stream through `ffmpeg | id-poison | ffmpeg (x264 veryfast)` in frames
+#     per second, next to the same pipeline without id-poison;
+#  4. id-poison's peak resident memory on that stream and on the same stream looped to
+#     LONG_FRAMES frames (it must not grow with the length).
+#   bench/poison.sh [BUILD_DIR]          results: bench/results/poison.md, poison.csv
+# Environment (defaults in brackets):
+#   THREADS [nproc]        --threads of id-poison and of the model training
+#   PG_MODEL               a trained unet64 perturbation model; else a small one is trained
+#                          for PG_ITERATIONS [2] iterations at width PG_WIDTH [32] and cached
+#                          (the speed of a generator does not depend on its weights' values)
+#   TARGET_MODEL           the editor pgd attacks; else bench/work/editors/res6-*.idm
+#                          (bench/forge.sh), else a res6 width 16 trained for a few iterations
+#   CROPS [10]             64 px face crops for pg and pgd
+#   PG_REPEAT [20]         pg runs over the same crops this many times (its per-face time is
+#                          milliseconds: more faces, a steadier figure)
+#   FACES [5]              faces in the 1920x1280 photo (1-12)
+#   FRAMES [300]           frames of the 720p stream
+#   LONG_FRAMES [3000]     frames of the looped stream for the memory check (0: skip it;
+#                          it takes minutes on 2 cores)
+#   DETECT_EVERY           --detect-every of id-poison on the stream (default: its own)
+set -eu
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+work="$here/work/poison"
+results="$here/results"
+mkdir -p "$work" "$results"
+synth="$build/id-synth"
+poison="$build/id-poison"
+train="$build/id-train-attr"
+forge="$build/id-forge"
+for t in "$synth" "$poison" "$train" "$forge"; do [ -x "$t" ] || { echo "poison.sh: build first ($t)" >&2; exit 1; }; done
+for t in ffmpeg ffprobe python3; do command -v "$t" >/dev/null || { echo "poison.sh: $t is needed" >&2; exit 1; }; done
+threads=${THREADS:-$(nproc)}
+crops=${CROPS:-10}
+pg_repeat=${PG_REPEAT:-20}
+faces=${FACES:-5}
+frames=${FRAMES:-300}
+long_frames=${LONG_FRAMES:-3000}
+pg_width=${PG_WIDTH:-32}
+pg_iterations=${PG_ITERATIONS:-2}
+detect=""
+[ -n "${DETECT_EVERY:-}" ] && detect="--detect-every $DETECT_EVERY"
+opts="--threads $threads${detect:+ $detect}"
+[ "$faces" -ge 1 ] && [ "$faces" -le 12 ] || { echo "poison.sh: FACES must be 1-12" >&2; exit 1; }
+[ "$crops" -ge 2 ] || { echo "poison.sh: CROPS must be at least 2" >&2; exit 1; }
+version=$("$poison" --version | head -n 1)
+
+# Runs a command with wall time and the peak resident memory of its children (the largest
+# one's: for a `sh -c` pipeline that is its biggest process) written to FILE as
+# "wall_s max_rss_kb"; stdin and stdout pass through, so it can sit inside a pipeline.
+cat > "$work/measure.py" <<'PY'
+import resource, subprocess, sys, time
+start = time.monotonic()
+rc = subprocess.call(sys.argv[2:])
+wall = time.monotonic() - start
+with open(sys.argv[1], "w") as f:
+    f.write("%.3f %d\n" % (wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(rc)
+PY
+measure() { python3 "$work/measure.py" "$@"; }
+# Seconds per item from an id-poison --progress file, between the first block and the
+# last: model loading, detector set-up and the first item's warm-up are left out.
+per_item() {
+  python3 - "$1" <<'PY'
+import sys
+blocks, cur = [], {}
+for line in open(sys.argv[1]):
+    k, _, v = line.strip().partition("=")
+    cur[k] = v
+    if k == "progress":
+        blocks.append(cur); cur = {}
+a, b = blocks[0], blocks[-1]
+n = int(b["done"]) - int(a["done"])
+print("%.6g" % ((float(b["elapsed_s"]) - float(a["elapsed_s"])) / n) if n > 0 else "nan")
+PY
+}
+field() { cut -d' ' -f"$1" "$2"; }
+ms() { awk -v a="$1" 'BEGIN { printf "%.3g\n", a * 1000 }'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4g\n", a / b; else print "nan" }'; }
+
+# --- models ---------------------------------------------------------------------------
+train_faces="$work/train-faces-64"
+if [ ! -f "$train_faces/.complete" ]; then
+  rm -rf "$train_faces"
+  "$synth" faces --count 200 --size 64 --seed 21 --quiet "$train_faces"
+  touch "$train_faces/.complete"
+fi
+if [ -n "${PG_MODEL:-}" ]; then
+  pg=$PG_MODEL; pg_note="given (PG_MODEL)"
+else
+  key=$(echo "unet64 $pg_width $pg_iterations $version" | sha256sum | cut -c1-16)
+  pg="$work/pg-unet64-w$pg_width-$key.idm"
+  if [ ! -f "$pg" ]; then
+    echo "training a small unet64 perturbation model ($pg_iterations iterations; only its speed matters)"
+    "$train" --data "$train_faces" --image-size 64 --pg-arch unet64 --pg-width "$pg_width" \
+      --surrogate-width 8 --da-width 8 --db-width 8 --batch 4 --iterations "$pg_iterations" \
+      --validate-every 1 --validation-size 4 --threads "$threads" --quiet --output "$pg.tmp"
+    mv "$pg.tmp" "$pg"; rm -f "$pg.tmp.ckpt"
+  fi
+  pg_note="unet64 ngf $pg_width, $pg_iterations training iterations (speed does not depend on the weights' values)"
+fi
+if [ -n "${TARGET_MODEL:-}" ]; then
+  target=$TARGET_MODEL; target_note="given (TARGET_MODEL)"
+else
+  target=$(ls "$here"/work/editors/res6-*.idm 2>/dev/null | head -n 1 || true)
+  target_note="the forger's res6 editor of bench/forge.sh"
+  if [ -z "$target" ]; then
+    target="$work/res6-w16-tiny.idm"
+    target_note="res6 width 16 at 64 px, 20 training iterations (speed does not depend on the weights' values)"
+    if [ ! -f "$target" ]; then
+      echo "training a small res6 editor for pgd to attack (20 iterations; only its speed matters)"
+      "$forge" train-attr --data "$train_faces" --arch res6 --width 16 --d-width 16 --image-size 64 \
+        --batch 4 --iterations 20 --threads "$threads" --quiet --output "$target.tmp"
+      mv "$target.tmp" "$target"; rm -f "$target.tmp.ckpt"
+    fi
+  fi
+fi
+for m in "$pg" "$target"; do [ -f "$m" ] || { echo "poison.sh: no model file '$m'" >&2; exit 1; }; done
+
+# --- 1. pg against pgd per face ---------------------------------------------------------
+crop_dir="$work/crops-64-$crops"
+if [ ! -f "$crop_dir/.complete" ]; then
+  rm -rf "$crop_dir"
+  "$synth" faces --count "$crops" --size 64 --seed 22 --quiet "$crop_dir.faces"
+  mkdir -p "$crop_dir"
+  i=1
+  while [ "$i" -le "$pg_repeat" ]; do
+    mkdir -p "$crop_dir/pg/$i"
+    cp "$crop_dir.faces"/img_align_celeba/*.png "$crop_dir/pg/$i/"
+    i=$((i + 1))
+  done
+  mv "$crop_dir.faces/img_align_celeba" "$crop_dir/pgd"
+  rm -rf "$crop_dir.faces"
+  touch "$crop_dir/.complete"
+fi
+# The pg copies may be from an earlier PG_REPEAT: make them match this one.
+n_pg=$(find "$crop_dir/pg" -name '*.png' | wc -l)
+if [ "$n_pg" -ne $((crops * pg_repeat)) ]; then
+  rm -rf "$crop_dir/pg"; i=1
+  while [ "$i" -le "$pg_repeat" ]; do
+    mkdir -p "$crop_dir/pg/$i"; cp "$crop_dir"/pgd/*.png "$crop_dir/pg/$i/"; i=$((i + 1))
+  done
+  n_pg=$((crops * pg_repeat))
+fi
+rm -rf "$work/out-pg" "$work/out-pgd"
+pg_cmd="id-poison --aligned --method pg --model PG --threads $threads --output OUT CROPS"
+echo "pg: $n_pg aligned 64 px crops ($crops faces x $pg_repeat)"
+measure "$work/pg.m" "$poison" --aligned --method pg --model "$pg" --threads "$threads" --quiet \
+  --progress "$work/pg.progress" --output "$work/out-pg" "$crop_dir/pg"
+pgd_cmd="id-poison --aligned --method pgd --target EDITOR --threads $threads --output OUT CROPS"
+echo "pgd: $crops aligned 64 px crops (the same faces)"
+measure "$work/pgd.m" "$poison" --aligned --method pgd --target "$target" --threads "$threads" --quiet \
+  --progress "$work/pgd.progress" --output "$work/out-pgd" "$crop_dir/pgd"
+pg_face=$(per_item "$work/pg.progress")
+pgd_face=$(per_item "$work/pgd.progress")
+pg_face_all=$(div "$(field 1 "$work/pg.m")" "$n_pg")
+pgd_face_all=$(div "$(field 1 "$work/pgd.m")" "$crops")
+ratio=$(div "$pgd_face" "$pg_face")
+ratio_all=$(div "$pgd_face_all" "$pg_face_all")
+
+# --- 2. a 1920x1280 photo with several faces --------------------------------------------
+photo="$work/group-1920x1280-$faces.png"
+if [ ! -f "$photo" ]; then
+  rm -rf "$work/photo-faces"
+  "$synth" faces --count "$faces" --size 256 --seed 23 --quiet "$work/photo-faces"
+  # A group photo: the faces scaled to 384 px (about 200 px face boxes), each centred in a
+  # cell of a grid of up to 4 by 3 on a gradient; one ffmpeg overlay per face.
+  rows=$(( (faces + 3) / 4 )); cols=$(( (faces + rows - 1) / rows ))
+  set -- -f lavfi -i "gradients=s=1920x1280:c0=0x556b7f:c1=0xc8b89a:seed=1:duration=1"
+  graph="[0:v]null[b0]"
+  i=0
+  for f in "$work"/photo-faces/img_align_celeba/*.png; do
+    set -- "$@" -i "$f"
+    x=$(( (i % cols) * 1920 / cols + (1920 / cols - 384) / 2 ))
+    y=$(( (i / cols) * 1280 / rows + (1280 / rows - 384) / 2 ))
+    graph="$graph;[$((i + 1)):v]scale=384:384[f$i];[b$i][f$i]overlay=$x:$y[b$((i + 1))]"
+    i=$((i + 1))
+  done
+  ffmpeg -v error -y "$@" -filter_complex "$graph" -map "[b$i]" -frames:v 1 "$photo.tmp.png"
+  mv "$photo.tmp.png" "$photo"
+fi
+rm -rf "$work/out-photo"
+echo "photo: 1920x1280, $faces faces"
+measure "$work/photo.m" "$poison" --model "$pg" --threads "$threads" --output "$work/out-photo" "$photo" \
+  < /dev/null > /dev/null 2> "$work/photo.log" || { cat "$work/photo.log" >&2; exit 1; }
+cat "$work/photo.log" >&2
+photo_s=$(field 1 "$work/photo.m")
+found=$(sed -n 's/.*protected [0-9]* of [0-9]* inputs (\([0-9]*\) faces).*/\1/p' "$work/photo.log")
+found=${found:-?}
+photo_cmd="id-poison --model PG --threads $threads --output OUT photo.png"
+
+# --- 3. the 720p stream through ffmpeg | id-poison | ffmpeg -----------------------------
+# A talking head from id-synth (square), padded to 1280x720: one face, as in a video call.
+talk="$work/talk-1280x720-$frames.y4m"
+if [ ! -f "$talk" ]; then
+  echo "rendering a $frames-frame talking head"
+  "$synth" video --frames "$frames" --size 720 --quiet - |
+    ffmpeg -v error -y -f yuv4mpegpipe -i - -vf "pad=1280:720:280:0:color=0x3f5a7f" -f yuv4mpegpipe "$talk.tmp"
+  mv "$talk.tmp" "$talk"
+fi
+rm -f "$work/out-plain.mp4" "$work/out-poison.mp4"
+x264="-c:v libx264 -preset veryfast"
+ffmpeg -v error -i "$talk" -f yuv4mpegpipe - > /dev/null  # the input in the page cache for both
+echo "stream: $frames frames of 1280x720, without id-poison"
+measure "$work/plain.m" sh -c "ffmpeg -v error -i '$talk' -f yuv4mpegpipe - |
+  ffmpeg -v error -y -f yuv4mpegpipe -i - $x264 '$work/out-plain.mp4'"
+echo "stream: $frames frames of 1280x720, with id-poison"
+measure "$work/pipe.m" sh -c "ffmpeg -v error -i '$talk' -f yuv4mpegpipe - |
+  python3 '$work/measure.py' '$work/stream.m' '$poison' --model '$pg' --threads $threads $detect - 2> '$work/stream.log' |
+  ffmpeg -v error -y -f yuv4mpegpipe -i - $x264 '$work/out-poison.mp4'" || { cat "$work/stream.log" >&2; exit 1; }
+pipe_s=$(field 1 "$work/pipe.m")
+cat "$work/stream.log" >&2
+count() { ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$1"; }
+n_plain=$(count "$work/out-plain.mp4"); n_poison=$(count "$work/out-poison.mp4")
+[ "$n_plain" -eq "$frames" ] && [ "$n_poison" -eq "$frames" ] ||
+  { echo "poison.sh: frame counts: $n_plain and $n_poison, expected $frames" >&2; exit 1; }
+plain_s=$(field 1 "$work/plain.m")
+plain_fps=$(div "$frames" "$plain_s")
+pipe_fps=$(div "$frames" "$pipe_s")
+slowdown=$(div "$plain_fps" "$pipe_fps")
+rss_short=$(field 2 "$work/stream.m")
+pipe_cmd="ffmpeg -i talk.y4m -f yuv4mpegpipe - \\| id-poison --model PG $opts - \\| ffmpeg -f yuv4mpegpipe -i - $x264 out.mp4"
+
+# --- 4. peak memory on a long stream ----------------------------------------------------
+rss_long=skipped; long_s=""; rss_long_md="skipped (LONG_FRAMES=0)"
+if [ "$long_frames" -gt 0 ]; then
+  loops=$(( (long_frames + frames - 1) / frames - 1 ))
+  echo "memory: $long_frames frames (the stream looped), output discarded"
+  ffmpeg -v error -stream_loop "$loops" -i "$talk" -frames:v "$long_frames" -f yuv4mpegpipe - |
+    measure "$work/long.m" "$poison" --model "$pg" --threads "$threads" --quiet $detect - > /dev/null
+  rss_long=$(field 2 "$work/long.m"); long_s=$(field 1 "$work/long.m"); rss_long_md="$rss_long KiB"
+fi
+
+# --- results ----------------------------------------------------------------------------
+csv="$results/poison.csv"
+{
+  echo "measure,value,unit"
+  echo "pg_seconds_per_face,$pg_face,s"
+  echo "pgd_seconds_per_face,$pgd_face,s"
+  echo "pgd_over_pg,$ratio,x"
+  echo "pg_seconds_per_face_with_load,$pg_face_all,s"
+  echo "pgd_seconds_per_face_with_load,$pgd_face_all,s"
+  echo "pgd_over_pg_with_load,$ratio_all,x"
+  echo "photo_1920x1280_seconds,$photo_s,s"
+  echo "photo_faces_placed,$faces,faces"
+  echo "photo_faces_found,$found,faces"
+  echo "stream_frames,$frames,frames"
+  echo "pipeline_plain_fps,$plain_fps,fps"
+  echo "pipeline_poison_fps,$pipe_fps,fps"
+  echo "pipeline_slowdown,$slowdown,x"
+  echo "poison_peak_rss_${frames}_frames,$rss_short,KiB"
+  echo "poison_peak_rss_${long_frames}_frames,$rss_long,KiB"
+} > "$csv.part"
+mv "$csv.part" "$csv"
+cat > "$results/poison.md.part" <<EOF
+# id-poison: speed and memory (bench/poison.sh)
+
+$version, $(date -u +%Y-%m-%d), $(nproc) cores, --threads $threads.
+PG: $pg_note. PGD target: $target_note ($(basename "$target")); PGD runs 10 steps (its fixed default).
+
+| measure | value | how |
+|---|---|---|
+| pg, per face | $(ms "$pg_face") ms | \`$pg_cmd\` on $n_pg crops ($crops faces × $pg_repeat); time between the first and the last progress block / faces (model load left out) |
+| pgd, per face | $(ms "$pgd_face") ms | \`$pgd_cmd\` on the same $crops crops, measured the same way |
+| pgd / pg | **${ratio}×** | goal ≥ 50× |
+| pg, per face with load | $(ms "$pg_face_all") ms | wall time / faces |
+| pgd, per face with load | $(ms "$pgd_face_all") ms | wall time / faces |
+| 1920×1280 photo, end to end | $photo_s s | \`$photo_cmd\`: $faces synthetic faces (id-synth, 256 px scaled to 384) placed, $found found by its detector; wall time including model and detector load |
+| pipeline without id-poison | $plain_fps fps | \`ffmpeg -i talk.y4m -f yuv4mpegpipe - \\| ffmpeg -f yuv4mpegpipe -i - $x264 out.mp4\`, $frames frames of 1280×720 |
+| pipeline with id-poison | $pipe_fps fps | \`$pipe_cmd\` |
+| slowdown | ${slowdown}× | fps without / fps with |
+| id-poison peak RSS, $frames frames | $rss_short KiB | the pipeline above (max resident set size, getrusage) |
+| id-poison peak RSS, $long_frames frames | $rss_long_md | the same stream looped (\`ffmpeg -stream_loop\`), output discarded${long_s:+; $long_s s} |
+EOF
+mv "$results/poison.md.part" "$results/poison.md"
+cat "$results/poison.md"
