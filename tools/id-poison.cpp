@@ -1,14 +1,18 @@
 // id-poison: protects face photos and videos before they are published. Each face is
 // perturbed by a trained generator (or, for comparison, by Ruiz et al.'s PGD against an
 // editor, or by noise) so that a forger's manipulation model produces broken forgeries from it.
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include "cli/command.h"
 #include "cli/progress.h"
 #include "core/build_config.h"
 #include "core/error.h"
+#include "core/version.h"
 #include "defence/baselines.h"
 #include "defence/photo_batch.h"
 #include "defence/protect_photo.h"
@@ -32,7 +36,7 @@ struct Options {
   std::string size, rate = "25", video_codec = "h264";
   double epsilon = 0.05, tau = -1, feather = 0.1;
   bool in_place = false, skip_existing = false, aligned = false, strip_metadata = false;
-  int jpeg_quality = 95, upsample = 0, detect_every = 5, crf = 16;
+  int jpeg_quality = 95, upsample = 0, detect_every = 5, crf = 16, jobs = 1;
   std::int64_t max_pixels = 100'000'000, seed = 0;
 };
 
@@ -80,6 +84,8 @@ void define(cli::Command& cmd, Options& o) {
       .option("landmark-model", &o.landmarks, "FILE", "dlib 68-point landmark model (default: Debian's "
                                                       "libdlib-data file)",
               cli::ValueKind::File)
+      .option("jobs", &o.jobs, "N", "protect N inputs at a time, each job with its own model and face detector "
+                                    "(one network thread per job unless --threads says otherwise)")
       .option("detect-every", &o.detect_every, "N", "video: detect faces on every N-th frame and re-fit their "
                                                     "landmarks in between (1: detect on every frame)")
       .option("size", &o.size, "WxH", "standard input is raw rgb24 frames of this size (output: the same)")
@@ -150,6 +156,7 @@ int run(const cli::Command& cmd, Options& o) {
   if (uses_stdin && (o.in_place || !o.output.empty())) throw UsageError("- writes to standard output");
   if (uses_stdin && cmd.common().progress == "-") throw UsageError("--progress -: standard output carries the image");
   if (o.detect_every < 1) throw UsageError("--detect-every must be at least 1");
+  if (o.jobs < 1) throw UsageError("--jobs must be at least 1");
   if (o.crf < 0 || o.crf > 51) throw UsageError("--crf must be 0 to 51");
   RawVideoFormat raw;
   if (!o.size.empty()) {
@@ -167,28 +174,38 @@ int run(const cli::Command& cmd, Options& o) {
   cli::Log log(cmd.program(), cmd.common().quiet);
   torch::Device device(cmd.common().device);
 
-  // Models next: a bad model stops the run before any output is written.
+  // Models next: a bad model stops the run before any output is written. Every job has its
+  // own perturber and detector (dlib's detector is not thread-safe; nor, in general, is a
+  // module's forward with its own state).
   ProtectOptions protect;
   protect.epsilon = o.epsilon;
   protect.feather = o.feather;
-  CropPerturber perturber;
-  if (o.method == "pg") {
-    PerturbationModel pg = load_perturbation_model(o.model, device);
-    if (!cmd.given("epsilon")) protect.epsilon = pg.epsilon;
-    protect.tau = o.tau >= 0 ? o.tau : (cmd.given("epsilon") ? protect.epsilon : pg.tau);
-    perturber = generator_perturber(pg, protect);
-  } else {
-    protect.tau = o.tau >= 0 ? o.tau : o.epsilon;
-    if (pgd_like) perturber = attack_perturber(load_editor_model(o.target, device), o.method, o.epsilon, o.seed);
-    else perturber = noise_perturber(256, o.epsilon, static_cast<std::uint64_t>(o.seed));
-  }
-  std::unique_ptr<FaceDetector> detector;
-  if (!o.aligned) {
-    FaceDetectorOptions d;
-    if (!o.landmarks.empty()) d.landmark_model = o.landmarks;
-    d.upsample = o.upsample;
-    detector = std::make_unique<FaceDetector>(d);
-  }
+  struct Worker {
+    CropPerturber perturber;
+    std::unique_ptr<FaceDetector> detector;
+  };
+  auto make_worker = [&] {
+    Worker w;
+    if (o.method == "pg") {
+      PerturbationModel pg = load_perturbation_model(o.model, device);
+      if (!cmd.given("epsilon")) protect.epsilon = pg.epsilon;
+      protect.tau = o.tau >= 0 ? o.tau : (cmd.given("epsilon") ? protect.epsilon : pg.tau);
+      w.perturber = generator_perturber(pg, protect);
+    } else {
+      protect.tau = o.tau >= 0 ? o.tau : o.epsilon;
+      if (pgd_like) w.perturber = attack_perturber(load_editor_model(o.target, device), o.method, o.epsilon, o.seed);
+      else w.perturber = noise_perturber(256, o.epsilon, static_cast<std::uint64_t>(o.seed));
+    }
+    if (!o.aligned) {
+      FaceDetectorOptions d;
+      if (!o.landmarks.empty()) d.landmark_model = o.landmarks;
+      d.upsample = o.upsample;
+      w.detector = std::make_unique<FaceDetector>(d);
+    }
+    return w;
+  };
+  std::vector<Worker> workers;
+  workers.push_back(make_worker());
 
   BatchPlanOptions plan_options{o.output, o.in_place, o.skip_existing, shard_index, shard_count};
   BatchPlan plan = plan_photo_jobs(o.inputs, plan_options);
@@ -207,7 +224,10 @@ int run(const cli::Command& cmd, Options& o) {
   save.strip_metadata = o.strip_metadata;
   std::size_t done = 0, protected_count = 0, faces = 0, frames = 0;
   cli::Progress progress(cmd.common(), "protect", static_cast<std::int64_t>(plan.jobs.size()));
-  for (const auto& job : plan.jobs) {
+  std::mutex mutex;  // guards the counters, the progress and `failed`
+  auto protect_job = [&](const PhotoJob& job, Worker& worker) {
+    const CropPerturber& perturber = worker.perturber;
+    FaceDetector* detector = worker.detector.get();
     try {
       std::unique_ptr<ByteSource> stdin_source;
       std::string head;
@@ -224,16 +244,20 @@ int run(const cli::Command& cmd, Options& o) {
                                                         ? fs::path(".")
                                                         : fs::path(job.output).parent_path());
       if (raw_input || y4m || video_file) {
-        StreamProtector protector(detector.get(), perturber, protect, o.detect_every);
+        StreamProtector protector(detector, perturber, protect, o.detect_every);
         FrameCallback on_frame = [&](int n) {
+          std::lock_guard<std::mutex> hold(mutex);
           progress.update(static_cast<std::int64_t>(done), {{"frames", std::to_string(n)}});
         };
         StreamStats stats = raw_input ? protect_raw_stdin(raw, protector, on_frame)
                             : y4m     ? protect_y4m_input(job, std::move(stdin_source), head, protector, on_frame)
                                       : protect_video_file(job.input, job.output, protector,
                                                            video_writer_options(o), on_frame);
-        faces += static_cast<std::size_t>(stats.faces);
-        frames += static_cast<std::size_t>(stats.frames);
+        {
+          std::lock_guard<std::mutex> hold(mutex);
+          faces += static_cast<std::size_t>(stats.faces);
+          frames += static_cast<std::size_t>(stats.frames);
+        }
         if (stats.frames_with_faces == 0)
           log.warn("'" + job.input + "': no face found in any of its " + std::to_string(stats.frames) +
                    " frames (written unchanged)");
@@ -251,20 +275,40 @@ int run(const cli::Command& cmd, Options& o) {
           ProtectedPhoto result = protect_photo(image.rgb(), *detector, perturber, protect);
           if (result.faces.empty())
             throw InputError(job.input, "no face found (nothing protected, no output written)");
+          std::lock_guard<std::mutex> hold(mutex);
           faces += result.faces.size();
           out = std::move(result.image);
         }
         image.save(job.output, out, save);
       }
+      std::lock_guard<std::mutex> hold(mutex);
       ++protected_count;
     } catch (const InputError& e) {
       log.error(e.what());
+      std::lock_guard<std::mutex> hold(mutex);
       ++failed;
     } catch (const OutputError& e) {
       log.error(e.what());
+      std::lock_guard<std::mutex> hold(mutex);
       ++failed;
     }
+    std::lock_guard<std::mutex> hold(mutex);
     progress.update(static_cast<std::int64_t>(++done));
+  };
+  const std::size_t job_count = std::min<std::size_t>(static_cast<std::size_t>(o.jobs), plan.jobs.size());
+  if (job_count <= 1) {
+    for (const auto& job : plan.jobs) protect_job(job, workers.front());
+  } else {
+    // Jobs share the cores: one network thread each, unless --threads says otherwise.
+    if (!cmd.given("threads")) set_thread_count(1);
+    while (workers.size() < job_count) workers.push_back(make_worker());
+    std::atomic<std::size_t> next{0};
+    std::vector<std::thread> threads;
+    for (std::size_t w = 0; w < job_count; ++w)
+      threads.emplace_back([&, w] {
+        for (std::size_t i = next++; i < plan.jobs.size(); i = next++) protect_job(plan.jobs[i], workers[w]);
+      });
+    for (auto& t : threads) t.join();
   }
   progress.finish();
   std::string summary = "protected " + std::to_string(protected_count) + " of " +

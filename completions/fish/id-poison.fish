@@ -19,6 +19,7 @@ complete -c id-poison -l aligned -d 'inputs are aligned face crops: resize to th
 complete -c id-poison -l feather -x -d 'soft edge of each face s mask, as a fraction of the crop side'
 complete -c id-poison -l upsample -x -d 'face detector upsampling (finds smaller faces, slower)'
 complete -c id-poison -l landmark-model -r -F -d 'dlib 68-point landmark model (default: Debian s libdlib-data file)'
+complete -c id-poison -l jobs -x -d 'protect N inputs at a time, each job with its own model and face detector (one network thread per job unless --threads says otherwise)'
 complete -c id-poison -l detect-every -x -d 'video: detect faces on every N-th frame and re-fit their landmarks in between (1: detect on every frame)'
 complete -c id-poison -l size -x -d 'standard input is raw rgb24 frames of this size (output: the same)'
 complete -c id-poison -l rate -x -d 'frame rate of raw rgb24 input (25, 29.97 or 30000/1001)'

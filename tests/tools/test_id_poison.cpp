@@ -3,7 +3,10 @@
 
 #include <filesystem>
 
+#include <vips/vips8>
+
 #include "core/atomic_file.h"
+#include "face/detector.h"
 #include "io/image.h"
 #include "poison_test.h"
 
@@ -14,6 +17,46 @@ using idef::test::ScratchDir;
 using idef::test::kStrong;
 using idef::test::max_abs_diff;
 using idef::test::write_pg_model;
+using idef::test::kStrongCap;
+
+namespace {
+
+std::string q(const std::string& s) { return "'" + s + "'"; }
+
+// The faces as id-poison's detector sees them.
+std::vector<idef::FaceBox> faces_in(const idef::Rgb8& rgb) {
+  idef::FaceDetector detector;
+  std::vector<idef::FaceBox> boxes;
+  for (const auto& f : detector.detect(rgb)) boxes.push_back(f.box);
+  return boxes;
+}
+
+// Every face box has a changed pixel; every pixel farther than a box side from every box
+// is unchanged; nothing moved by more than the cap.
+void expect_faces_only(const idef::Rgb8& in, const idef::Rgb8& out, const std::vector<idef::FaceBox>& boxes) {
+  ASSERT_EQ(in.width, out.width);
+  ASSERT_EQ(in.height, out.height);
+  EXPECT_LE(max_abs_diff(in, out), kStrongCap);
+  for (const auto& b : boxes) {
+    bool changed = false;
+    for (int y = std::max(0, int(b.top)); y < std::min(in.height, int(b.bottom)) && !changed; ++y)
+      for (int x = std::max(0, int(b.left)); x < std::min(in.width, int(b.right)) && !changed; ++x)
+        for (int c = 0; c < 3; ++c) changed = changed || in.at(x, y, c) != out.at(x, y, c);
+    EXPECT_TRUE(changed) << "face at " << b.left << "," << b.top << " unchanged";
+  }
+  for (int y = 0; y < in.height; ++y)
+    for (int x = 0; x < in.width; ++x) {
+      bool near = false;
+      for (const auto& b : boxes) {
+        const double side = b.width();
+        near = near || (x > b.left - side && x < b.right + side && y > b.top - side && y < b.bottom + side);
+      }
+      if (near) continue;
+      for (int c = 0; c < 3; ++c) ASSERT_EQ(in.at(x, y, c), out.at(x, y, c)) << "pixel " << x << "," << y;
+    }
+}
+
+}  // namespace
 
 TEST(IdPoison, ProtectsAPortraitBesideItWithinTau) {
   ScratchDir dir;
@@ -120,4 +163,76 @@ TEST(IdPoison, BadModelStopsBeforeAnyOutput) {
   auto usage = run_tool("id-poison", "--method pgd '" + dir / "a.png" + "'");
   EXPECT_EQ(usage.exit_code, 2);
   EXPECT_NE(usage.err.find("--target"), std::string::npos);
+}
+
+// A real photo with three faces (opencv-doc): each face is protected and nothing far from
+// them changes. PNG, so that every pixel can be compared exactly.
+TEST(IdPoison, EachFaceOfARealGroupPhotoIsProtected) {
+  ScratchDir dir;
+  std::string model = write_pg_model(dir);
+  idef::Image photo = idef::Image::load(idef::test::testdata("opencv-three-faces.jpg"));
+  idef::save_rgb8(dir / "three.png", photo.rgb());
+  auto boxes = faces_in(photo.rgb());
+  ASSERT_EQ(boxes.size(), 3u);
+  auto r = run_tool("id-poison", "--model " + q(model) + kStrong + q(dir / "three.png"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("(3 faces)"), std::string::npos) << r.err;
+  expect_faces_only(photo.rgb(), idef::Image::load(dir / "three.protected.png").rgb(), boxes);
+}
+
+// --jobs: several photos at a time give the very files one job gives.
+TEST(IdPoison, JobsProtectABatchExactlyAsOneJobDoes) {
+  ScratchDir dir;
+  std::string model = write_pg_model(dir);
+  fs::create_directories(dir / "in/sub");
+  idef::save_rgb8(dir / "in/grid.png", idef::Image::load(idef::test::testdata("opencv-face-grid.jpg")).rgb());
+  idef::save_rgb8(dir / "in/sub/three.png", idef::Image::load(idef::test::testdata("opencv-three-faces.jpg")).rgb());
+  fs::copy_file(idef::test::testdata("astronaut.png"), dir / "in/astronaut.png");
+  idef::write_all(dir / "in/broken.png", "not a picture");
+  auto one = run_tool("id-poison", "--model " + q(model) + kStrong + "--output " + q(dir / "one") + " " + q(dir / "in"));
+  auto two = run_tool("id-poison", "--model " + q(model) + kStrong + "--jobs 3 --output " + q(dir / "two") + " " +
+                                       q(dir / "in"));
+  EXPECT_EQ(one.exit_code, 1);  // the broken file
+  EXPECT_EQ(two.exit_code, 1) << two.err;
+  EXPECT_NE(two.err.find("protected 3 of 4 inputs"), std::string::npos) << two.err;
+  EXPECT_NE(two.err.find("broken.png"), std::string::npos) << two.err;
+  for (const char* f : {"grid.png", "sub/three.png", "astronaut.png"})
+    EXPECT_EQ(idef::read_all(dir / (std::string("one/") + f)), idef::read_all(dir / (std::string("two/") + f))) << f;
+  EXPECT_FALSE(fs::exists(dir / "two/broken.png"));
+  // The grid's many faces are all counted: the same total either way.
+  auto faces_of = [](const std::string& err) { return err.substr(err.find("inputs (") + 8); };
+  EXPECT_EQ(faces_of(one.err).substr(0, 6), faces_of(two.err).substr(0, 6)) << one.err << two.err;
+}
+
+// A grey photo with an alpha channel comes out a PNG of the same size with the very same
+// alpha, its colour channels within the cap of the grey (the perturbation has colour, so the
+// picture becomes RGB); a CMYK JPEG comes out a JPEG of the same size (converted to sRGB).
+TEST(IdPoison, GreyAlphaAndCmykPhotosKeepTheirKind) {
+  ScratchDir dir;
+  std::string model = write_pg_model(dir);
+  const std::string src = idef::test::testdata("opencv-three-faces.jpg");
+  idef::ensure_vips();
+  vips::VImage photo = vips::VImage::new_from_file(src.c_str());
+  vips::VImage grey = photo.colourspace(VIPS_INTERPRETATION_B_W);
+  vips::VImage alpha = (grey.extract_band(0) * 0 + 180).cast(VIPS_FORMAT_UCHAR);
+  grey.bandjoin(alpha).write_to_file((dir / "grey.png").c_str());
+  photo.icc_transform("cmyk").write_to_file((dir / "cmyk.jpg").c_str(), vips::VImage::option()->set("Q", 98));
+
+  auto r = run_tool("id-poison", "--model " + q(model) + kStrong + q(dir / "grey.png") + " " + q(dir / "cmyk.jpg"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  vips::VImage grey_out = vips::VImage::new_from_file((dir / "grey.protected.png").c_str());
+  ASSERT_EQ(grey_out.bands(), 4);
+  EXPECT_EQ(grey_out.width(), photo.width());
+  EXPECT_EQ(grey_out.height(), photo.height());
+  vips::VImage grey_in = vips::VImage::new_from_file((dir / "grey.png").c_str());
+  EXPECT_EQ(grey_out.extract_band(3).max(), 180);
+  EXPECT_EQ(grey_out.extract_band(3).min(), 180);
+  vips::VImage change = (grey_out.extract_band(0, vips::VImage::option()->set("n", 3)) - grey_in.extract_band(0)).abs();
+  EXPECT_GT(change.max(), 0);  // the faces changed
+  EXPECT_LE(change.max(), kStrongCap);
+
+  idef::Image cmyk_out = idef::Image::load(dir / "cmyk.protected.jpg");
+  EXPECT_EQ(cmyk_out.loader(), idef::Image::load(dir / "cmyk.jpg").loader());
+  EXPECT_EQ(cmyk_out.width(), photo.width());
+  EXPECT_EQ(cmyk_out.height(), photo.height());
 }
