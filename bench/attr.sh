@@ -84,6 +84,8 @@ pg_noalt_sd=$(pg noalt-sd "$sd" "$sm_sd" --no-alternate --surrogate-iterations 0
 pg_notde_sd=$(pg notde-sd "$sd" "$sm_sd" --no-tde)
 pg_ours_dd=$(pg ours-dd "$dd" "$sm_dd")
 pg_noalt_dd=$(pg noalt-dd "$dd" "$sm_dd" --no-alternate --surrogate-iterations 0)
+# Ablation of the domain sampling: ours with L_A->B over all five domains every step.
+pg_all_sd=$(pg all-sd "$sd" "$sm_sd" --domains-per-step 0)
 
 # The forger's editors (bench/forge.sh; the defender's models above do not need them); a smoke
 # run makes tiny stand-ins on the defender's faces.
@@ -100,7 +102,7 @@ done
 # Scores: one id-score attr per (protection, ε) against every target.
 forgers=$(for a in $targets; do printf '%s,' "$editors/$a.idm"; done | sed 's/,$//')
 # Cached per set of models (their names carry their config hashes) and test faces.
-scores="$work/scores-$(printf '%s ' "$pg_ours_sd" "$pg_noalt_sd" "$pg_notde_sd" "$pg_ours_dd" "$pg_noalt_dd" "$score_faces" \
+scores="$work/scores-$(printf '%s ' "$pg_ours_sd" "$pg_noalt_sd" "$pg_notde_sd" "$pg_ours_dd" "$pg_noalt_dd" "$pg_all_sd" "$score_faces" \
   "$(for a in $targets wild-res6; do readlink "$editors/$a.idm" || echo "$a"; done)" | key -)"
 mkdir -p "$scores"
 run_score() {  # FILE FORGERS id-score options...
@@ -115,7 +117,10 @@ for eps in 0.05 0.03; do
     if [ $setting = sd ]; then ours=$pg_ours_sd noalt=$pg_noalt_sd sm=$sm_sd; else ours=$pg_ours_dd noalt=$pg_noalt_dd sm=$sm_dd; fi
     run_score "$scores/$setting-ours-$eps.json" "$forgers" --method pg --model "$ours" --epsilon $eps
     run_score "$scores/$setting-noalt-$eps.json" "$forgers" --method pg --model "$noalt" --epsilon $eps
-    if [ $setting = sd ]; then run_score "$scores/$setting-notde-$eps.json" "$forgers" --method pg --model "$pg_notde_sd" --epsilon $eps; fi
+    if [ $setting = sd ]; then
+      run_score "$scores/$setting-notde-$eps.json" "$forgers" --method pg --model "$pg_notde_sd" --epsilon $eps
+      run_score "$scores/$setting-all-$eps.json" "$forgers" --method pg --model "$pg_all_sd" --epsilon $eps
+    fi
     run_score "$scores/$setting-pgd-surrogate-$eps.json" "$forgers" --method pgd --attack-model "$sm" --epsilon $eps
   done
   for a in $targets; do  # the white-box bound: PGD against each target itself
@@ -137,7 +142,7 @@ rm -rf "$results/attr-sweep" && cp -r "$scores/sweep" "$results/attr-sweep"
 
 # Training times from the models' own metadata (summed over sittings).
 {
-  for m in "$sm_sd" "$sm_dd" "$pg_ours_sd" "$pg_noalt_sd" "$pg_notde_sd" "$pg_ours_dd" "$pg_noalt_dd"; do
+  for m in "$sm_sd" "$sm_dd" "$pg_ours_sd" "$pg_noalt_sd" "$pg_notde_sd" "$pg_ours_dd" "$pg_noalt_dd" "$pg_all_sd"; do
     printf '%s %s\n' "$(basename "$m" .idm | sed 's/-[0-9a-f]*$//')" "$(meta "$m" training.seconds)"
   done
 } > "$work/train-seconds.txt"
