@@ -85,7 +85,8 @@ struct Forger {
   std::string path;
   EditorModel model;
 };
-// Loads editor models; anything else (a perturbation model, a checkpoint) is an InputError.
+// Loads editor models (or id-forge checkpoints, their generator); anything else (a
+// perturbation model) is an InputError.
 std::vector<Forger> load_forgers(const std::vector<std::string>& paths, const torch::Device& device);
 
 struct AttrPair {

@@ -54,7 +54,8 @@ EditorModel load_editor_model(const std::string& path, const torch::Device& devi
   if (static_cast<int>(model.attributes.size()) != config.c_dim)
     throw InputError(path, "lists " + std::to_string(model.attributes.size()) + " domains for c_dim " +
                                std::to_string(config.c_dim));
-  file.load_module("weights", *model.editor);
+  // A training checkpoint holds the generator as "G": scoring one shows how far training got.
+  file.load_module(file.has_section("weights") ? "weights" : "G", *model.editor);
   model.editor->to(device);
   model.editor->eval();
   return model;

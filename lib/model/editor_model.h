@@ -23,7 +23,8 @@ nets::EditorConfig editor_config_of(const ModelFile& file);
 torch::Tensor single_attribute_domain(int c_dim, int j);
 
 void save_editor_model(const std::string& path, const EditorModel& model, const Metadata& extra = {});
-// Refuses files of another task; the network comes back in eval mode on `device`.
+// Refuses files of another task; the network comes back in eval mode on `device`. An
+// id-forge training checkpoint loads too (its generator), to score training in progress.
 EditorModel load_editor_model(const std::string& path, const torch::Device& device = torch::kCPU);
 
 }  // namespace idef

@@ -102,3 +102,20 @@ TEST(IdForge, EvalScoresAgainstCounterfactuals) {
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("counterfactuals/Male"), std::string::npos) << missing.err;
 }
+
+// A training checkpoint can be scored like a model (its generator): training in progress
+// can be judged. At the last iteration it is the final editor exactly.
+TEST(IdForge, CheckpointsLoadAsEditors) {
+  ScratchDir dir;
+  idef::test::write_tiny_celeba(dir.path() / "faces", 10, 16, 2);
+  auto r = run_tool("id-forge", std::string("train-attr ") + kTiny + "--data '" + dir / "faces" +
+                                    "' --attributes A0,A1 --iterations 4 --decay-iterations 2 --output '" +
+                                    dir / "m.idm" + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto model = idef::load_editor_model(dir / "m.idm");
+  auto ckpt = idef::load_editor_model(dir / "m.idm.ckpt");
+  EXPECT_EQ(ckpt.attributes, model.attributes);
+  auto a = model.editor->parameters(), b = ckpt.editor->parameters();
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i]));
+}
