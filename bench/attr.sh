@@ -33,8 +33,8 @@ else
   tiny="" pg_tiny=""
 fi
 mkdir -p "$work" "$results"
-sd="Black_Hair,Blond_Hair,Brown_Hair,Male,Eyeglasses"  # the forger's domains (bench/forge/*.toml)
-dd="Gray_Hair,Smiling,Pale_Skin,Bangs,Mustache"         # other domains (the wild editor's)
+sd="Black_Hair,Blond_Hair,Brown_Hair,Male,Pale_Skin"   # the forger's domains (bench/forge/*.toml)
+dd="Gray_Hair,Bangs,Eyeglasses,Smiling,Mustache"      # other domains (the wild editor's)
 editors="$here/work/editors"
 targets="res6 res9 cnet unet64"
 [ "${SMOKE:-0}" = 1 ] && editors="$work/editors"
