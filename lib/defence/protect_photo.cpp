@@ -18,34 +18,54 @@ CropPerturber generator_perturber(const PerturbationModel& model, const ProtectO
           }};
 }
 
-// out = round(clamp(in + delta, in ± cap, [0,255])): the cap holds after rounding too.
-static Rgb8 add_delta(const Rgb8& photo, const std::vector<float>& delta, double tau) {
+// out = round(clamp(in + delta, in ± cap, [0,255])) over a box of the photo: the cap holds
+// after rounding too. `delta` covers the box, row-major, channels last.
+static void add_delta_in(Rgb8& out, const Rgb8& photo, int left, int top, int width, int height,
+                         const float* delta, double tau) {
   const float cap = static_cast<float>(std::floor(tau * 127.5 + 0.5));
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width * 3; ++x) {
+      const float d0 = delta[std::size_t(y) * width * 3 + x];
+      if (d0 == 0.f) continue;  // most of a crop's box: keep it, skip the rounding
+      const std::size_t i = (std::size_t(y + top) * photo.width + left) * 3 + x;
+      float v = std::round(photo.pixels[i] + std::clamp(d0, -cap, cap));
+      out.pixels[i] = static_cast<std::uint8_t>(std::clamp(v, 0.f, 255.f));
+    }
+}
+
+static Rgb8 add_delta(const Rgb8& photo, const std::vector<float>& delta, double tau) {
   Rgb8 out = photo;
-  for (std::size_t i = 0; i < out.pixels.size(); ++i) {
-    if (delta[i] == 0.f) continue;  // most of a photo or frame: keep it, skip the rounding
-    float d = std::clamp(delta[i], -cap, cap);
-    float v = std::round(photo.pixels[i] + d);
-    out.pixels[i] = static_cast<std::uint8_t>(std::clamp(v, 0.f, 255.f));
-  }
+  add_delta_in(out, photo, 0, 0, photo.width, photo.height, delta.data(), tau);
   return out;
 }
 
 Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const CropPerturber& perturber,
-                   const ProtectOptions& options) {
-  if (faces.empty()) return photo;
-  std::vector<float> total;
+                   const ProtectOptions& options, ImageRegion* changed) {
+  if (changed) *changed = ImageRegion{};
+  std::vector<ImageRegion> regions;
+  int x0 = photo.width, y0 = photo.height, x1 = -1, y1 = -1;
   for (const FaceAlignment& alignment : faces) {
     Rgb8 crop = extract_crop(photo, alignment, perturber.crop_size);
-    std::vector<float> delta = perturber.perturb(crop);
-    std::vector<float> full = paste_back(delta, alignment, photo.width, photo.height, options.feather);
-    if (total.empty()) {
-      total = std::move(full);
-    } else {
-      for (std::size_t i = 0; i < total.size(); ++i) total[i] += full[i];
-    }
+    ImageRegion r = paste_back_region(perturber.perturb(crop), alignment, photo.width, photo.height, options.feather);
+    if (r.empty()) continue;
+    x0 = std::min(x0, r.left), y0 = std::min(y0, r.top);
+    x1 = std::max(x1, r.left + r.width - 1), y1 = std::max(y1, r.top + r.height - 1);
+    regions.push_back(std::move(r));
   }
-  return add_delta(photo, total, options.tau);
+  if (regions.empty()) return photo;
+  // The faces' perturbations add up (overlapping faces), then the cap applies to the sum.
+  const int w = x1 - x0 + 1, h = y1 - y0 + 1;
+  std::vector<float> total(std::size_t(w) * h * 3, 0.f);
+  for (const ImageRegion& r : regions)
+    for (int y = 0; y < r.height; ++y) {
+      const float* src = &r.values[std::size_t(y) * r.width * 3];
+      float* dst = &total[(std::size_t(y + r.top - y0) * w + (r.left - x0)) * 3];
+      for (int i = 0; i < r.width * 3; ++i) dst[i] += src[i];
+    }
+  Rgb8 out = photo;
+  add_delta_in(out, photo, x0, y0, w, h, total.data(), options.tau);
+  if (changed) changed->left = x0, changed->top = y0, changed->width = w, changed->height = h;
+  return out;
 }
 
 ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const CropPerturber& perturber,

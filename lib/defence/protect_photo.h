@@ -35,8 +35,10 @@ CropPerturber generator_perturber(const PerturbationModel& model, const ProtectO
 
 // Protects the faces at these alignments (found by the caller, e.g. tracked across video
 // frames): each is perturbed in its crop and pasted back; |out − in| ≤ round(τ·127.5).
+// `changed`, when given, receives the box outside which no pixel changed (its values are
+// not kept).
 Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const CropPerturber& perturber,
-                   const ProtectOptions& options);
+                   const ProtectOptions& options, ImageRegion* changed = nullptr);
 
 // Detects faces and protects each; a photo without faces comes back unchanged with no faces
 // listed (the caller decides whether that is an error). |out − in| ≤ round(τ·127.5).

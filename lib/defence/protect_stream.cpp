@@ -84,8 +84,9 @@ StreamStats StreamProtector::stats() const {
   return s;
 }
 
-Rgb8 StreamProtector::protected_rgb(const Rgb8& rgb, int& faces) {
+Rgb8 StreamProtector::protected_rgb(const Rgb8& rgb, int& faces, ImageRegion* changed) {
   ++stats_.frames;
+  if (changed) *changed = ImageRegion{0, 0, rgb.width, rgb.height, {}};
   if (!tracker_) {
     faces = 1;
   } else {
@@ -96,7 +97,7 @@ Rgb8 StreamProtector::protected_rgb(const Rgb8& rgb, int& faces) {
       ++stats_.frames_with_faces;
       stats_.faces += faces;
     }
-    return protect_faces(rgb, alignments, perturber_, options_);
+    return protect_faces(rgb, alignments, perturber_, options_, changed);
   }
   ++stats_.frames_with_faces;
   stats_.faces += 1;
@@ -114,14 +115,15 @@ int StreamProtector::protect(VideoFrame& frame, const ColourSpec& colour) {
   RgbFloatImage exact = to_rgb_float(frame, colour);
   Rgb8 rgb = to_rgb8(exact);
   int faces = 0;
-  Rgb8 out = protected_rgb(rgb, faces);
+  ImageRegion touched;
+  Rgb8 out = protected_rgb(rgb, faces, &touched);
 
   // The box of changed pixels, widened to whole chroma blocks so that converting it back
   // leaves every chroma sample outside it alone.
   const int w = frame.width(), h = frame.height();
   int x0 = w, x1 = -1, y0 = h, y1 = -1;
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
+  for (int y = touched.top; y < touched.top + touched.height; ++y)
+    for (int x = touched.left; x < touched.left + touched.width; ++x) {
       const std::size_t i = (static_cast<std::size_t>(y) * w + x) * 3;
       if (out.pixels[i] != rgb.pixels[i] || out.pixels[i + 1] != rgb.pixels[i + 1] ||
           out.pixels[i + 2] != rgb.pixels[i + 2])

@@ -65,7 +65,8 @@ class StreamProtector {
 
  private:
   // The protected version of `rgb` and its faces; `rgb` itself when there are none.
-  Rgb8 protected_rgb(const Rgb8& rgb, int& faces);
+  // `changed` (optional) gets the box outside which nothing changed.
+  Rgb8 protected_rgb(const Rgb8& rgb, int& faces, ImageRegion* changed = nullptr);
 
   std::unique_ptr<FaceTracker> tracker_;
   CropPerturber perturber_;

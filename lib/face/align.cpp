@@ -144,16 +144,15 @@ Rgb8 extract_crop(const Rgb8& image, const FaceAlignment& alignment, int size) {
   return crop;
 }
 
-std::vector<float> paste_back(const std::vector<float>& delta_crop, const FaceAlignment& alignment,
-                              int width, int height, double feather) {
+ImageRegion paste_back_region(const std::vector<float>& delta_crop, const FaceAlignment& alignment, int width,
+                              int height, double feather) {
   const int size = int(std::lround(std::sqrt(delta_crop.size() / 3.0)));
   if (size <= 0 || size_t(size) * size * 3 != delta_crop.size())
     throw std::invalid_argument("paste_back: delta is not size×size×3 (" + std::to_string(delta_crop.size()) +
                                 " values)");
   if (width <= 0 || height <= 0) throw std::invalid_argument("paste_back: empty image");
-  std::vector<float> out(size_t(width) * height * 3, 0.0f);
 
-  // Only the crop's footprint can receive anything: visit its bounding box.
+  // Only the crop's footprint can receive anything: its bounding box is the region.
   const Affine2x3 to_image = alignment.image_from_crop(size);
   double x_lo = 1e300, x_hi = -1e300, y_lo = 1e300, y_hi = -1e300;
   for (Point2 corner : {Point2{-0.5, -0.5}, Point2{size - 0.5, -0.5}, Point2{-0.5, size - 0.5},
@@ -162,8 +161,12 @@ std::vector<float> paste_back(const std::vector<float>& delta_crop, const FaceAl
     x_lo = std::min(x_lo, p.x), x_hi = std::max(x_hi, p.x);
     y_lo = std::min(y_lo, p.y), y_hi = std::max(y_hi, p.y);
   }
+  ImageRegion region;
   const int x0 = std::max(0, int(std::floor(x_lo))), x1 = std::min(width - 1, int(std::ceil(x_hi)));
   const int y0 = std::max(0, int(std::floor(y_lo))), y1 = std::min(height - 1, int(std::ceil(y_hi)));
+  if (x1 < x0 || y1 < y0) return region;
+  region.left = x0, region.top = y0, region.width = x1 - x0 + 1, region.height = y1 - y0 + 1;
+  region.values.assign(size_t(region.width) * region.height * 3, 0.0f);
 
   const Affine2x3 to_unit = alignment.unit_from_image;
   const Affine2x3 to_crop = alignment.crop_from_image(size);
@@ -180,10 +183,20 @@ std::vector<float> paste_back(const std::vector<float>& delta_crop, const FaceAl
       }
       Point2 q = to_crop({double(x), double(y)});
       sample_bilinear(delta_crop.data(), size, size, q.x, q.y, v);
-      float* o = &out[(size_t(y) * width + x) * 3];
+      float* o = &region.values[(size_t(y - y0) * region.width + (x - x0)) * 3];
       for (int c = 0; c < 3; ++c) o[c] = float(w * v[c]);
     }
   }
+  return region;
+}
+
+std::vector<float> paste_back(const std::vector<float>& delta_crop, const FaceAlignment& alignment,
+                              int width, int height, double feather) {
+  ImageRegion region = paste_back_region(delta_crop, alignment, width, height, feather);
+  std::vector<float> out(size_t(width) * height * 3, 0.0f);
+  for (int y = 0; y < region.height; ++y)
+    std::copy_n(&region.values[size_t(y) * region.width * 3], size_t(region.width) * 3,
+                &out[(size_t(y + region.top) * width + region.left) * 3]);
   return out;
 }
 

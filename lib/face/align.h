@@ -47,10 +47,23 @@ Affine2x3 fit_similarity(const std::vector<Point2>& from, const std::vector<Poin
 // The canonical crop, bilinearly sampled; outside the image the edge pixels repeat.
 Rgb8 extract_crop(const Rgb8& image, const FaceAlignment& alignment, int size);
 
+// A part of a width×height×3 float image: the box [left, left + width) × [top, top + height)
+// and its values, row-major, channels last; everything outside it is 0.
+struct ImageRegion {
+  int left = 0, top = 0, width = 0, height = 0;
+  std::vector<float> values;
+  bool empty() const { return width <= 0 || height <= 0; }
+};
+
 // Warps a perturbation computed on the crop (size×size×3 floats, row-major, channels last)
 // back onto a width×height image, weighted by a mask that is 1 inside the crop and falls
-// smoothly to 0 over the outer `feather` (a fraction of the crop side) of it. Returns
-// width×height×3 floats, exactly 0 outside the crop's footprint.
+// smoothly to 0 over the outer `feather` (a fraction of the crop side) of it. Returns the
+// crop footprint's bounding box within the image (empty when it misses the image); the
+// image is exactly 0 outside it.
+ImageRegion paste_back_region(const std::vector<float>& delta_crop, const FaceAlignment& alignment, int width,
+                              int height, double feather = 0.1);
+
+// The same as a whole width×height×3 image.
 std::vector<float> paste_back(const std::vector<float>& delta_crop, const FaceAlignment& alignment,
                               int width, int height, double feather = 0.1);
 

@@ -152,6 +152,31 @@ TEST_F(AlignAstronautTest, LandmarksFoundOnTheCropMapBackWithinAPixelOrTwo) {
   EXPECT_LT(total / kLandmarkCount, 2.5);
 }
 
+// The region form holds exactly the whole image's non-zero part, within its box.
+TEST_F(AlignAstronautTest, PasteBackRegionIsTheWholeImagesNonZeroBox) {
+  FaceAlignment alignment = align_face(face_->landmarks);
+  const int size = 64, w = astronaut_->width, h = astronaut_->height;
+  std::vector<float> ramp(size * size * 3);
+  for (std::size_t i = 0; i < ramp.size(); ++i) ramp[i] = float(i % 97) / 97.0f - 0.5f;
+  std::vector<float> full = paste_back(ramp, alignment, w, h, 0.1);
+  ImageRegion r = paste_back_region(ramp, alignment, w, h, 0.1);
+  ASSERT_FALSE(r.empty());
+  ASSERT_EQ(r.values.size(), size_t(r.width) * r.height * 3);
+  EXPECT_LT(size_t(r.width) * r.height, size_t(w) * h / 2);  // much smaller than the photo
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < 3; ++c) {
+        const float v = full[(size_t(y) * w + x) * 3 + c];
+        const bool inside = x >= r.left && x < r.left + r.width && y >= r.top && y < r.top + r.height;
+        if (!inside) ASSERT_EQ(v, 0.0f) << x << "," << y;
+        else ASSERT_EQ(v, r.values[(size_t(y - r.top) * r.width + (x - r.left)) * 3 + c]) << x << "," << y;
+      }
+  // A crop entirely outside the image gives an empty region.
+  FaceAlignment away = alignment;
+  away.unit_from_image.c -= 100;
+  EXPECT_TRUE(paste_back_region(ramp, away, w, h, 0.1).empty());
+}
+
 TEST_F(AlignAstronautTest, PasteBackIsZeroAwayFromTheFaceAndFullOnIt) {
   FaceAlignment alignment = align_face(face_->landmarks);
   const int size = 64, w = astronaut_->width, h = astronaut_->height;
