@@ -102,9 +102,8 @@ int train(const cli::Command& cmd, const Options& o) {
   nets::make_editor(t.net);  // refuses an unsupported size before the data is read
   t.d_width = o.d_width;
   t.attributes = o.attributes;
-  t.stargan = {o.lr_g, o.lr_d, 0.5, 0.999, o.n_critic, o.lambda_cls, o.lambda_rec, o.lambda_gp, 0, o.iterations,
-               std::min(o.decay_iterations, o.iterations)};
-  t.stargan.lambda_id = o.lambda_id;
+  t.stargan = {o.lr_g, o.lr_d, 0.5, 0.999, o.n_critic, o.lambda_cls, o.lambda_rec, o.lambda_gp, o.lambda_id,
+               o.iterations, std::min(o.decay_iterations, o.iterations)};
   t.batch = o.batch;
   t.seed = static_cast<std::uint64_t>(o.seed);
   t.output = o.output;

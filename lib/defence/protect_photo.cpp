@@ -53,17 +53,21 @@ Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, c
     regions.push_back(std::move(r));
   }
   if (regions.empty()) return photo;
-  // The faces' perturbations add up (overlapping faces), then the cap applies to the sum.
+  // The faces' perturbations add up (overlapping faces), then the cap applies to the sum;
+  // a single face's region is the sum already.
   const int w = x1 - x0 + 1, h = y1 - y0 + 1;
-  std::vector<float> total(std::size_t(w) * h * 3, 0.f);
-  for (const ImageRegion& r : regions)
-    for (int y = 0; y < r.height; ++y) {
-      const float* src = &r.values[std::size_t(y) * r.width * 3];
-      float* dst = &total[(std::size_t(y + r.top - y0) * w + (r.left - x0)) * 3];
-      for (int i = 0; i < r.width * 3; ++i) dst[i] += src[i];
-    }
+  std::vector<float> total;
+  if (regions.size() > 1) {
+    total.assign(std::size_t(w) * h * 3, 0.f);
+    for (const ImageRegion& r : regions)
+      for (int y = 0; y < r.height; ++y) {
+        const float* src = &r.values[std::size_t(y) * r.width * 3];
+        float* dst = &total[(std::size_t(y + r.top - y0) * w + (r.left - x0)) * 3];
+        for (int i = 0; i < r.width * 3; ++i) dst[i] += src[i];
+      }
+  }
   Rgb8 out = photo;
-  add_delta_in(out, photo, x0, y0, w, h, total.data(), options.tau);
+  add_delta_in(out, photo, x0, y0, w, h, regions.size() > 1 ? total.data() : regions[0].values.data(), options.tau);
   if (changed) changed->left = x0, changed->top = y0, changed->width = w, changed->height = h;
   return out;
 }

@@ -127,23 +127,14 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
   x_val = x_val.to(device);
   c_val = c_val.to(device);
 
-  std::int64_t start = 0;
-  double earlier_seconds = 0;
-  if (o.resume && fs::exists(o.checkpoint)) {
-    ModelFile ckpt = ModelFile::load(o.checkpoint);
-    ckpt.require("kind", "checkpoint");
+  const ResumePoint from = resume_point(o.checkpoint, o.resume, [&](const ModelFile& ckpt) {
     check_resumable(ckpt, o);
     trainer.load_state(ckpt);
-    start = ckpt.meta.get_int("training.iteration");
-    if (ckpt.meta.has("training.seconds")) earlier_seconds = ckpt.meta.get_double("training.seconds");
-    if (events.message) events.message("resuming from " + o.checkpoint + " at iteration " + std::to_string(start));
-  } else if (o.resume && events.message) {
-    events.message("no checkpoint at " + o.checkpoint + ": starting from the beginning");
-  }
+  }, events);
 
   install_interrupt_handler();
-  TrainingClock clock(earlier_seconds);
-  for (std::int64_t i = start; i < total; ++i) {
+  TrainingClock clock(from.seconds);
+  for (std::int64_t i = from.iteration; i < total; ++i) {
     auto [x, c] = iteration_batch(train, o.batch, o.seed, i, device);
     std::map<std::string, double> losses;
     const bool stage_a = o.alternate || i < pretrain;

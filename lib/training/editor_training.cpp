@@ -36,6 +36,23 @@ std::pair<torch::Tensor, torch::Tensor> iteration_batch(const FaceDataset& data,
   return {x.to(device), c.to(device)};
 }
 
+ResumePoint resume_point(const std::string& checkpoint, bool resume,
+                         const std::function<void(const ModelFile&)>& restore, const TrainingEvents& events) {
+  ResumePoint point;
+  if (resume && fs::exists(checkpoint)) {
+    ModelFile ckpt = ModelFile::load(checkpoint);
+    ckpt.require("kind", "checkpoint");
+    restore(ckpt);
+    point.iteration = ckpt.meta.get_int("training.iteration");
+    if (ckpt.meta.has("training.seconds")) point.seconds = ckpt.meta.get_double("training.seconds");
+    if (events.message)
+      events.message("resuming from " + checkpoint + " at iteration " + std::to_string(point.iteration));
+  } else if (resume && events.message) {
+    events.message("no checkpoint at " + checkpoint + ": starting from the beginning");
+  }
+  return point;
+}
+
 std::string interrupted_message(std::int64_t done, const std::string& checkpoint) {
   return "interrupted at iteration " + std::to_string(done) + "; checkpoint written to " + checkpoint +
          " (continue with --resume)";
@@ -95,12 +112,8 @@ TrainingResult train_editor(const EditorTrainingOptions& options, const FaceData
   d->to(device);
   StarGanTrainer trainer(g, d, o.stargan);
 
-  std::int64_t start = 0;
-  double earlier_seconds = 0;
-  if (o.resume && fs::exists(o.checkpoint)) {
-    ModelFile ckpt = ModelFile::load(o.checkpoint);
+  const ResumePoint from = resume_point(o.checkpoint, o.resume, [&](const ModelFile& ckpt) {
     ckpt.require("task", "editor");
-    ckpt.require("kind", "checkpoint");
     nets::EditorConfig saved = editor_config_of(ckpt);
     if (saved.arch != o.net.arch || saved.width != o.net.width || saved.image_size != o.net.image_size ||
         ckpt.meta.get_strings("domains") != o.attributes || ckpt.meta.get_int("training.batch") != o.batch ||
@@ -108,16 +121,11 @@ TrainingResult train_editor(const EditorTrainingOptions& options, const FaceData
       throw InputError(o.checkpoint, "was made with other settings (architecture, widths, size, attributes or "
                                      "batch); resume with the same ones or start afresh");
     trainer.load_state(ckpt);
-    start = ckpt.meta.get_int("training.iteration");
-    if (ckpt.meta.has("training.seconds")) earlier_seconds = ckpt.meta.get_double("training.seconds");
-    if (events.message) events.message("resuming from " + o.checkpoint + " at iteration " + std::to_string(start));
-  } else if (o.resume && events.message) {
-    events.message("no checkpoint at " + o.checkpoint + ": starting from the beginning");
-  }
+  }, events);
 
   install_interrupt_handler();
-  TrainingClock clock(earlier_seconds);
-  for (std::int64_t i = start; i < o.stargan.iterations; ++i) {
+  TrainingClock clock(from.seconds);
+  for (std::int64_t i = from.iteration; i < o.stargan.iterations; ++i) {
     auto [x, c] = iteration_batch(data, o.batch, o.seed, i, device);
     auto losses = trainer.step(i, x, c);
     const std::int64_t done = i + 1;

@@ -17,6 +17,7 @@
 namespace idef {
 
 class FaceDataset;
+class ModelFile;
 
 struct EditorTrainingOptions {
   nets::EditorConfig net;          // c_dim is set from the attributes
@@ -68,6 +69,16 @@ class TrainingClock {
   double earlier_;
   std::chrono::steady_clock::time_point start_;
 };
+
+// Where a run starts: with `resume` and an existing checkpoint, `restore` checks and loads
+// it (throwing for other settings) and the run continues at its iteration and training
+// time; otherwise from the beginning. Either way `events.message` says which.
+struct ResumePoint {
+  std::int64_t iteration = 0;
+  double seconds = 0;
+};
+ResumePoint resume_point(const std::string& checkpoint, bool resume,
+                         const std::function<void(const ModelFile&)>& restore, const TrainingEvents& events);
 
 // The message of a run stopped by a signal.
 std::string interrupted_message(std::int64_t done, const std::string& checkpoint);

@@ -13,14 +13,19 @@ using idef::test::ScratchDir;
 
 namespace {
 const char* kTiny = "--arch cnet --width 4 --d-width 4 --image-size 16 --batch 4 --n-critic 2 --threads 1 --quiet ";
+
+// Ten 16 px faces with two attributes in DIR/faces and a tiny editor trained on them, DIR/m.idm.
+idef::test::CommandResult train_tiny_editor(const ScratchDir& dir) {
+  idef::test::write_tiny_celeba(dir.path() / "faces", 10, 16, 2);
+  return run_tool("id-forge", std::string("train-attr ") + kTiny + "--data '" + dir / "faces" +
+                                  "' --attributes A0,A1 --iterations 4 --decay-iterations 2 --output '" + dir / "m.idm" +
+                                  "'");
+}
 }
 
 TEST(IdForge, TrainsThenEditsImagesAndFolders) {
   ScratchDir dir;
-  idef::test::write_tiny_celeba(dir.path() / "faces", 10, 16, 2);
-  auto r = run_tool("id-forge", std::string("train-attr ") + kTiny + "--data '" + dir / "faces" +
-                                    "' --attributes A0,A1 --iterations 4 --decay-iterations 2 --output '" +
-                                    dir / "m.idm" + "'");
+  auto r = train_tiny_editor(dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
   auto model = idef::load_editor_model(dir / "m.idm");
@@ -107,10 +112,7 @@ TEST(IdForge, EvalScoresAgainstCounterfactuals) {
 // can be judged. At the last iteration it is the final editor exactly.
 TEST(IdForge, CheckpointsLoadAsEditors) {
   ScratchDir dir;
-  idef::test::write_tiny_celeba(dir.path() / "faces", 10, 16, 2);
-  auto r = run_tool("id-forge", std::string("train-attr ") + kTiny + "--data '" + dir / "faces" +
-                                    "' --attributes A0,A1 --iterations 4 --decay-iterations 2 --output '" +
-                                    dir / "m.idm" + "'");
+  auto r = train_tiny_editor(dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto model = idef::load_editor_model(dir / "m.idm");
   auto ckpt = idef::load_editor_model(dir / "m.idm.ckpt");
