@@ -245,6 +245,8 @@ int run(const cli::Command& cmd, Options& o) {
                                                         : fs::path(job.output).parent_path());
       if (raw_input || y4m || video_file) {
         StreamProtector protector(detector, perturber, protect, o.detect_every);
+        // A lone job with more than one thread reads and finds faces a frame ahead on a second core.
+        if (o.jobs <= 1 && cmd.common().threads != 1) protector.set_lookahead(2);
         FrameCallback on_frame = [&](int n) {
           std::lock_guard<std::mutex> hold(mutex);
           progress.update(static_cast<std::int64_t>(done), {{"frames", std::to_string(n)}});

@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "core/two_stage.h"
 #include "face/align.h"
 #include "io/image.h"
 
@@ -84,39 +85,64 @@ StreamStats StreamProtector::stats() const {
   return s;
 }
 
-Rgb8 StreamProtector::protected_rgb(const Rgb8& rgb, int& faces, ImageRegion* changed) {
+PreparedFrame StreamProtector::prepare(Rgb8 frame) {
+  PreparedFrame prepared;
+  prepared.rgb = std::move(frame);
+  if (tracker_)
+    for (const Face& face : tracker_->next(prepared.rgb)) prepared.faces.push_back(align_face(face.landmarks));
+  return prepared;
+}
+
+PreparedFrame StreamProtector::prepare(const VideoFrame& frame, const ColourSpec& colour) {
+  RgbFloatImage exact = to_rgb_float(frame, colour);
+  PreparedFrame prepared = prepare(to_rgb8(exact));
+  prepared.exact = std::move(exact);
+  return prepared;
+}
+
+Rgb8 StreamProtector::protected_rgb(const PreparedFrame& prepared, int& faces, ImageRegion* changed) {
+  const Rgb8& rgb = prepared.rgb;
   ++stats_.frames;
   if (changed) *changed = ImageRegion{0, 0, rgb.width, rgb.height, {}};
   if (!tracker_) {
+    ++stats_.frames_with_faces;
+    stats_.faces += 1;
     faces = 1;
-  } else {
-    std::vector<FaceAlignment> alignments;
-    for (const Face& face : tracker_->next(rgb)) alignments.push_back(align_face(face.landmarks));
-    faces = static_cast<int>(alignments.size());
-    if (faces > 0) {
-      ++stats_.frames_with_faces;
-      stats_.faces += faces;
-    }
-    return protect_faces(rgb, alignments, perturber_, options_, changed);
+    return protect_aligned(rgb, perturber_, options_);
   }
-  ++stats_.frames_with_faces;
-  stats_.faces += 1;
-  return protect_aligned(rgb, perturber_, options_);
+  faces = static_cast<int>(prepared.faces.size());
+  if (faces > 0) {
+    ++stats_.frames_with_faces;
+    stats_.faces += faces;
+  }
+  return protect_faces(rgb, prepared.faces, perturber_, options_, changed);
+}
+
+int StreamProtector::finish(PreparedFrame& prepared) {
+  int faces = 0;
+  Rgb8 out = protected_rgb(prepared, faces);
+  prepared.rgb = std::move(out);
+  return faces;
 }
 
 int StreamProtector::protect(Rgb8& frame) {
-  int faces = 0;
-  Rgb8 out = protected_rgb(frame, faces);
-  frame = std::move(out);
+  PreparedFrame prepared = prepare(std::move(frame));
+  const int faces = finish(prepared);
+  frame = std::move(prepared.rgb);
   return faces;
 }
 
 int StreamProtector::protect(VideoFrame& frame, const ColourSpec& colour) {
-  RgbFloatImage exact = to_rgb_float(frame, colour);
-  Rgb8 rgb = to_rgb8(exact);
+  PreparedFrame prepared = prepare(frame, colour);
+  return finish(frame, colour, prepared);
+}
+
+int StreamProtector::finish(VideoFrame& frame, const ColourSpec& colour, PreparedFrame& prepared) {
+  const RgbFloatImage& exact = prepared.exact;
+  const Rgb8& rgb = prepared.rgb;
   int faces = 0;
   ImageRegion touched;
-  Rgb8 out = protected_rgb(rgb, faces, &touched);
+  Rgb8 out = protected_rgb(prepared, faces, &touched);
 
   // The box of changed pixels, widened to whole chroma blocks so that converting it back
   // leaves every chroma sample outside it alone.
@@ -155,29 +181,53 @@ int StreamProtector::protect(VideoFrame& frame, const ColourSpec& colour) {
   return faces;
 }
 
+namespace {
+
+// A frame in flight between the two stages, with what its container keeps beside it.
+struct YuvItem {
+  VideoFrame frame;
+  std::string params;     // y4m frame parameters
+  std::int64_t pts = 0;   // video file timestamp
+  PreparedFrame prepared;
+};
+
+}  // namespace
+
 StreamStats protect_y4m(Y4mReader& in, Y4mWriter& out, StreamProtector& protector, const FrameCallback& on_frame) {
   const ColourSpec colour = in.header().colour_spec();
-  VideoFrame frame;
-  std::string params;
   int frames = 0;
-  while (in.read(frame, &params)) {
-    protector.protect(frame, colour);
-    out.write(frame, params);
-    if (on_frame) on_frame(++frames);
-  }
+  run_two_stage<YuvItem>(
+      protector.lookahead(),
+      [&](YuvItem& item) {
+        if (!in.read(item.frame, &item.params)) return false;
+        item.prepared = protector.prepare(item.frame, colour);
+        return true;
+      },
+      [&](YuvItem& item) {
+        protector.finish(item.frame, colour, item.prepared);
+        out.write(item.frame, item.params);
+        if (on_frame) on_frame(++frames);
+      });
   out.finish();
   return protector.stats();
 }
 
 StreamStats protect_raw_video(RawVideoReader& in, RawVideoWriter& out, StreamProtector& protector,
                               const FrameCallback& on_frame) {
-  Rgb8 frame;
   int frames = 0;
-  while (in.read(frame)) {
-    protector.protect(frame);
-    out.write(frame);
-    if (on_frame) on_frame(++frames);
-  }
+  run_two_stage<PreparedFrame>(
+      protector.lookahead(),
+      [&](PreparedFrame& item) {
+        Rgb8 frame;
+        if (!in.read(frame)) return false;
+        item = protector.prepare(std::move(frame));
+        return true;
+      },
+      [&](PreparedFrame& item) {
+        protector.finish(item);
+        out.write(item.rgb);
+        if (on_frame) on_frame(++frames);
+      });
   out.finish();
   return protector.stats();
 }
@@ -187,14 +237,19 @@ StreamStats protect_video_file(const std::string& input, const std::string& outp
   VideoReader in(input);
   VideoWriter out(output, in, options);
   const ColourSpec colour = in.info().colour;
-  VideoFrame frame;
-  std::int64_t pts = 0;
   int frames = 0;
-  while (in.read(frame, &pts)) {
-    protector.protect(frame, colour);
-    out.write(frame, pts);
-    if (on_frame) on_frame(++frames);
-  }
+  run_two_stage<YuvItem>(
+      protector.lookahead(),
+      [&](YuvItem& item) {
+        if (!in.read(item.frame, &item.pts)) return false;
+        item.prepared = protector.prepare(item.frame, colour);
+        return true;
+      },
+      [&](YuvItem& item) {
+        protector.finish(item.frame, colour, item.prepared);
+        out.write(item.frame, item.pts);
+        if (on_frame) on_frame(++frames);
+      });
   out.finish();
   return protector.stats();
 }

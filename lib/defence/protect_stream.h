@@ -3,7 +3,9 @@
 // Faces are detected every few frames; in between, the 68 landmarks are re-fitted inside
 // each face's last box, moved along with the face (dlib's shape predictor takes about a
 // millisecond given a box, the HOG detector tens of milliseconds on a 720p frame), so the
-// perturbation follows the face at a fraction of the cost. One frame is held at a time:
+// perturbation follows the face at a fraction of the cost. With a lookahead, one thread
+// reads, converts and finds the faces of the next frames while another protects and writes
+// the current one (the output is the same); at most lookahead + 2 frames are held, so
 // memory is constant over the length of the stream.
 //
 // YUV frames go through the exact float path of io/frame.h and only the block of pixels
@@ -51,6 +53,13 @@ struct StreamStats {
   std::int64_t faces = 0;  // faces protected, summed over the frames
 };
 
+// A frame after the first stage: its RGB view and the faces found in it.
+struct PreparedFrame {
+  RgbFloatImage exact;  // YUV frames: the exact float RGB (empty for rgb24 frames)
+  Rgb8 rgb;             // what the detector and the perturber see
+  std::vector<FaceAlignment> faces;
+};
+
 class StreamProtector {
  public:
   // Tracks faces with `detector`; without one (nullptr) every frame is an aligned face crop
@@ -61,14 +70,27 @@ class StreamProtector {
   int protect(Rgb8& frame);
   int protect(VideoFrame& frame, const ColourSpec& colour);
 
+  // The same in two stages that may run on two threads, each called in frame order:
+  // prepare converts the frame and finds its faces, finish protects it with what prepare
+  // found (the rgb24 form replaces prepared.rgb with the protected frame).
+  PreparedFrame prepare(Rgb8 frame);
+  PreparedFrame prepare(const VideoFrame& frame, const ColourSpec& colour);
+  int finish(PreparedFrame& prepared);
+  int finish(VideoFrame& frame, const ColourSpec& colour, PreparedFrame& prepared);
+
+  // Frames the stream functions below prepare ahead on a second thread (0: one thread).
+  void set_lookahead(int frames) { lookahead_ = frames < 0 ? 0 : frames; }
+  int lookahead() const { return lookahead_; }
+
   StreamStats stats() const;
 
  private:
-  // The protected version of `rgb` and its faces; `rgb` itself when there are none.
+  // The protected version of prepared.rgb; prepared.rgb itself when it has no faces.
   // `changed` (optional) gets the box outside which nothing changed.
-  Rgb8 protected_rgb(const Rgb8& rgb, int& faces, ImageRegion* changed = nullptr);
+  Rgb8 protected_rgb(const PreparedFrame& prepared, int& faces, ImageRegion* changed = nullptr);
 
   std::unique_ptr<FaceTracker> tracker_;
+  int lookahead_ = 0;
   CropPerturber perturber_;
   ProtectOptions options_;
   StreamStats stats_;

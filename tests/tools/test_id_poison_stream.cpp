@@ -184,6 +184,32 @@ TEST(IdPoisonStream, TruncatedY4mWritesTheFramesBeforeTheDamage) {
   EXPECT_FALSE(fs::exists(dir / "cut.protected.y4m"));
 }
 
+// With two threads, id-poison reads and tracks the next frames on one while it protects
+// the current one on the other: the output is byte for byte that of one thread, and a
+// damaged frame still gives the frames before it and the error.
+TEST(IdPoisonStream, TwoThreadsGiveTheSameBytesAsOne) {
+  ScratchDir dir;
+  std::string model = idef::test::write_pg_model(dir);
+  std::string in = make_talking_y4m(dir, "yuv420p");
+  const std::string two = " --epsilon 1 --tau 0.05 --threads 2 --detect-every 3 ";
+  const std::string one = " --epsilon 1 --tau 0.05 --threads 1 --detect-every 3 ";
+  auto a = run_command("'" + tool("id-poison") + "' --model " + q(model) + one + "- < " + q(in) + " > " + q(dir / "one.y4m"));
+  auto b = run_command("'" + tool("id-poison") + "' --model " + q(model) + two + "- < " + q(in) + " > " + q(dir / "two.y4m"));
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(idef::read_all(dir / "two.y4m"), idef::read_all(dir / "one.y4m"));
+  EXPECT_NE(idef::read_all(dir / "two.y4m"), idef::read_all(in));
+
+  std::string bytes = idef::read_all(in);
+  const std::size_t header = bytes.find('\n') + 1, frame = 6 + std::size_t(kWidth) * kHeight * 3 / 2;
+  idef::write_all(dir / "cut.y4m", bytes.substr(0, header + 6 * frame + 1000));
+  auto cut = run_command("'" + tool("id-poison") + "' --model " + q(model) + two + "- < " + q(dir / "cut.y4m") +
+                         " > " + q(dir / "cut-out.y4m"));
+  EXPECT_EQ(cut.exit_code, 1);
+  EXPECT_NE(cut.err.find("truncated frame 7"), std::string::npos) << cut.err;
+  EXPECT_EQ(idef::read_all(dir / "cut-out.y4m"), idef::read_all(dir / "one.y4m").substr(0, header + 6 * frame));
+}
+
 // Raw rgb24 with --size: no conversion at all, so τ holds exactly; a partial last frame is
 // an error after the whole frames.
 TEST(IdPoisonStream, RawRgb24WithSize) {
