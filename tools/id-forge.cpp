@@ -32,6 +32,8 @@ struct Options {
                limit = -1, seed = 1;
   int n_critic = 5;
   double lr_g = 1e-4, lr_d = 1e-4, lambda_cls = 1, lambda_rec = 10, lambda_gp = 10, lambda_id = 0;
+  std::int64_t warmup_iterations = 0;
+  double lambda_adv = 1;
   bool resume = false, json = false;
 };
 
@@ -76,6 +78,9 @@ void define(cli::Command& cmd, Options& o) {
       .option("lambda-gp", &o.lambda_gp, "W", "weight of the gradient penalty")
       .option("lambda-id", &o.lambda_id, "W", "weight of the identity loss |G(x, c) - x| on the input's own "
                                               "labels (0: StarGAN's recipe)")
+      .option("lambda-adv", &o.lambda_adv, "W", "weight of the generator's adversarial loss (1: StarGAN's recipe)")
+      .option("warmup-iterations", &o.warmup_iterations, "N", "train the generator alone on the identity loss "
+                                                             "for the first N iterations (0: StarGAN's recipe)")
       .choice("split", &o.split, {"train", "val", "test", "all"}, "which part of the dataset to use")
       .option("limit", &o.limit, "N", "use at most the first N images of the split (-1: all)")
       .option("seed", &o.seed, "N", "random seed (weights, batches, flips)")
@@ -93,6 +98,8 @@ int train(const cli::Command& cmd, const Options& o) {
   if (o.args.size() > 1) throw UsageError("train-attr takes no inputs besides --data");
   if (o.attributes.empty()) throw UsageError("--attributes: at least one attribute");
   if (o.batch < 1 || o.iterations < 1 || o.n_critic < 1) throw UsageError("--batch, --iterations and --n-critic must be positive");
+  if (o.warmup_iterations < 0 || o.warmup_iterations >= o.iterations)
+    throw UsageError("--warmup-iterations must be at least 0 and less than --iterations");
   cli::Log log(cmd.program(), cmd.common().quiet);
   EditorTrainingOptions t;
   t.net.arch = o.arch;
@@ -104,6 +111,8 @@ int train(const cli::Command& cmd, const Options& o) {
   t.attributes = o.attributes;
   t.stargan = {o.lr_g, o.lr_d, 0.5, 0.999, o.n_critic, o.lambda_cls, o.lambda_rec, o.lambda_gp, o.lambda_id,
                o.iterations, std::min(o.decay_iterations, o.iterations)};
+  t.stargan.warmup_iterations = o.warmup_iterations;
+  t.stargan.lambda_adv = o.lambda_adv;
   t.batch = o.batch;
   t.seed = static_cast<std::uint64_t>(o.seed);
   t.output = o.output;
@@ -130,7 +139,7 @@ int train(const cli::Command& cmd, const Options& o) {
 
   cli::Progress progress(cmd.common(), "train-attr", o.iterations);
   TrainingEvents events;
-  events.iteration = cli::LossReport(progress, {"D/loss_real", "D/loss_fake", "D/loss_gp", "G/loss_rec", "G/loss_cls"});
+  events.iteration = cli::LossReport(progress, {"D/loss_real", "D/loss_fake", "D/loss_gp", "G/loss_rec", "G/loss_cls", "G/loss_id"});
   events.message = [&](const std::string& m) { log.info(m); };
   TrainingResult result = train_editor(t, data, events);
   if (result == TrainingResult::Interrupted) return 128 + interrupt_signal();

@@ -25,6 +25,8 @@ complete -c id-forge -l lambda-cls -x -d 'weight of the domain classification lo
 complete -c id-forge -l lambda-rec -x -d 'weight of the cycle reconstruction loss'
 complete -c id-forge -l lambda-gp -x -d 'weight of the gradient penalty'
 complete -c id-forge -l lambda-id -x -d 'weight of the identity loss |G(x, c) - x| on the input s own labels (0: StarGAN s recipe)'
+complete -c id-forge -l lambda-adv -x -d 'weight of the generator s adversarial loss (1: StarGAN s recipe)'
+complete -c id-forge -l warmup-iterations -x -d 'train the generator alone on the identity loss for the first N iterations (0: StarGAN s recipe)'
 complete -c id-forge -l split -x -a 'train val test all' -d 'which part of the dataset to use'
 complete -c id-forge -l limit -x -d 'use at most the first N images of the split (-1: all)'
 complete -c id-forge -l seed -x -d 'random seed (weights, batches, flips)'

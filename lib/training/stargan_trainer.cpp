@@ -36,6 +36,15 @@ std::map<std::string, double> StarGanTrainer::step(std::int64_t iteration, const
   set_lr(d_opt_, settings_.lr_d * factor);
   std::map<std::string, double> losses;
 
+  if (iteration < settings_.warmup_iterations) {
+    torch::Tensor g_loss_id = (g_->forward(x_real, label_org) - x_real).abs().mean();
+    g_opt_.zero_grad();
+    g_loss_id.backward();
+    g_opt_.step();
+    losses["G/loss_id"] = g_loss_id.item<double>();
+    return losses;
+  }
+
   torch::Tensor label_trg = label_org.index_select(0, torch::randperm(label_org.size(0), torch::kLong));
 
   // Critic: real, fake, domain classification of real images, gradient penalty.
@@ -63,7 +72,7 @@ std::map<std::string, double> StarGanTrainer::step(std::int64_t iteration, const
     torch::Tensor g_loss_cls = losses::classification_loss(fake_cls, label_trg);
     torch::Tensor x_rec = g_->forward(fake, label_org);
     torch::Tensor g_loss_rec = (x_real - x_rec).abs().mean();
-    torch::Tensor g_loss = g_loss_fake + settings_.lambda_rec * g_loss_rec + settings_.lambda_cls * g_loss_cls;
+    torch::Tensor g_loss = settings_.lambda_adv * g_loss_fake + settings_.lambda_rec * g_loss_rec + settings_.lambda_cls * g_loss_cls;
     if (settings_.lambda_id > 0) {
       torch::Tensor g_loss_id = (g_->forward(x_real, label_org) - x_real).abs().mean();
       g_loss = g_loss + settings_.lambda_id * g_loss_id;

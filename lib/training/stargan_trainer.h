@@ -25,6 +25,16 @@ struct StarGanSettings {
   // asked to change, which the cycle term alone teaches only slowly.
   double lambda_id = 0;
   std::int64_t iterations = 200000, decay_iterations = 100000;
+  // Iterations at the start in which only the generator trains, on the identity loss alone
+  // (not in StarGAN's recipe, hence 0). StarGAN's InstanceNorm discards each image's mean
+  // colour, which the network then has to recover from the zero-padded borders; under the
+  // adversarial loss a small editor learns that slowly (grey backgrounds after thousands of
+  // iterations), as a plain autoencoder it learns it several times faster.
+  std::int64_t warmup_iterations = 0;
+  // Weight of the generator's adversarial term (StarGAN: 1). The critic's gradient per
+  // pixel is about ten times the L1 terms' at 64 px, and it pulls a small editor's
+  // colours towards grey; below 1 the edits come from the classification term.
+  double lambda_adv = 1;
 };
 
 class StarGanTrainer {
@@ -32,7 +42,8 @@ class StarGanTrainer {
   StarGanTrainer(nets::Editor generator, nets::StarGanDiscriminator discriminator, StarGanSettings settings);
 
   // One iteration (0-based): a critic step on (x_real, label_org) and, every n_critic
-  // iterations, a generator step. Target labels are label_org shuffled across the batch,
+  // iterations, a generator step (during the warm-up: a generator step on the identity
+  // loss only, "G/loss_id"). Target labels are label_org shuffled across the batch,
   // as in StarGAN. Returns the losses of the steps taken ("D/loss_real", "G/loss_rec", ...).
   std::map<std::string, double> step(std::int64_t iteration, const torch::Tensor& x_real,
                                      const torch::Tensor& label_org);

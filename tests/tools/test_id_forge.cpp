@@ -76,6 +76,9 @@ TEST(IdForge, UsageErrorsExitTwoBeforeReadingData) {
   auto size = run_tool("id-forge", "train-attr --arch unet64 --image-size 48 --data /nonexistent --output x.idm");
   EXPECT_EQ(size.exit_code, 2) << size.err;
   EXPECT_NE(size.err.find("48"), std::string::npos) << size.err;
+  auto warmup = run_tool("id-forge", "train-attr --iterations 10 --warmup-iterations 10 --data /nonexistent --output x.idm");
+  EXPECT_EQ(warmup.exit_code, 2) << warmup.err;
+  EXPECT_NE(warmup.err.find("--warmup-iterations"), std::string::npos) << warmup.err;
   auto model = run_tool("id-forge", "eval --model '" + dir / "missing.idm" + "' --data /nonexistent");
   EXPECT_EQ(model.exit_code, 1);
   EXPECT_NE(model.err.find("missing.idm"), std::string::npos);

@@ -134,3 +134,43 @@ TEST(StarGanTrainer, LearningRateDecaysLinearlyToZero) {
   EXPECT_DOUBLE_EQ(t.lr_factor(8), 0.5);
   EXPECT_DOUBLE_EQ(t.lr_factor(10), 0.0);
 }
+
+// During the warm-up only the generator learns, on the identity loss alone; the critic
+// keeps its weights. After it, the usual critic and generator steps follow.
+TEST(StarGanTrainer, WarmupTrainsTheGeneratorAloneOnTheIdentityLoss) {
+  torch::manual_seed(3);
+  idef::nets::EditorConfig c;
+  c.arch = "res6";
+  c.width = 4;
+  c.image_size = 16;
+  c.c_dim = 2;
+  idef::StarGanSettings s;
+  s.iterations = 4;
+  s.decay_iterations = 0;
+  s.n_critic = 1;
+  s.warmup_iterations = 2;
+  idef::StarGanTrainer t(idef::nets::make_editor(c), idef::nets::StarGanDiscriminator(16, 4, 2), s);
+  auto snapshot = [](torch::nn::Module& m) {
+    std::vector<torch::Tensor> v;
+    for (const auto& p : m.parameters()) v.push_back(p.detach().clone());
+    return v;
+  };
+  auto same = [](const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (!torch::equal(a[i], b[i])) return false;
+    return true;
+  };
+  torch::Tensor x = torch::rand({4, 3, 16, 16}) * 2 - 1;
+  torch::Tensor labels = torch::tensor({{1.f, 0.f}, {0.f, 1.f}, {1.f, 1.f}, {0.f, 0.f}});
+  auto g0 = snapshot(*t.generator()), d0 = snapshot(*t.discriminator());
+  auto first = t.step(0, x, labels);
+  EXPECT_EQ(first.size(), 1u);
+  ASSERT_EQ(first.count("G/loss_id"), 1u);
+  t.step(1, x, labels);
+  EXPECT_FALSE(same(snapshot(*t.generator()), g0));
+  EXPECT_TRUE(same(snapshot(*t.discriminator()), d0));
+  auto after = t.step(2, x, labels);
+  EXPECT_EQ(after.count("D/loss_real"), 1u);
+  EXPECT_EQ(after.count("G/loss_rec"), 1u);
+  EXPECT_FALSE(same(snapshot(*t.discriminator()), d0));
+}
