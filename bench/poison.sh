@@ -11,7 +11,7 @@
 # Environment (defaults in brackets):
 #   THREADS [nproc]        --threads of id-poison and of the model training
 #   PG_MODEL               a trained unet64 perturbation model; else a small one is trained
-#                          for PG_ITERATIONS [2] iterations at width PG_WIDTH [32] and cached
+#                          for PG_ITERATIONS [2] iterations at width PG_WIDTH [16] and cached
 #                          (the speed of a generator does not depend on its weights' values)
 #   TARGET_MODEL           the editor pgd attacks; else bench/work/editors/res6-*.idm
 #                          (bench/forge.sh), else a res6 width 16 trained for a few iterations
@@ -41,7 +41,7 @@ pg_repeat=${PG_REPEAT:-20}
 faces=${FACES:-5}
 frames=${FRAMES:-300}
 long_frames=${LONG_FRAMES:-3000}
-pg_width=${PG_WIDTH:-32}
+pg_width=${PG_WIDTH:-16}
 pg_iterations=${PG_ITERATIONS:-2}
 detect=""
 [ -n "${DETECT_EVERY:-}" ] && detect="--detect-every $DETECT_EVERY"
@@ -226,14 +226,19 @@ slowdown=$(div "$plain_fps" "$pipe_fps")
 rss_short=$(field 2 "$work/stream.m")
 pipe_cmd="ffmpeg -i talk.y4m -f yuv4mpegpipe - \\| id-poison --model PG $opts - \\| ffmpeg -f yuv4mpegpipe -i - $x264 out.mp4"
 
-# --- 4. peak memory on a long stream ----------------------------------------------------
-rss_long=skipped; long_s=""; rss_long_md="skipped (LONG_FRAMES=0)"
+# --- 4. peak memory: the same looped stream, output discarded, FRAMES and LONG_FRAMES long --
+# (Both runs alike: the pipe into x264 above fills id-poison's frame queue differently.)
+rss_long=skipped; long_s=""; rss_long_md="skipped (LONG_FRAMES=0)"; rss_short_loop=skipped
 if [ "$long_frames" -gt 0 ]; then
-  loops=$(( (long_frames + frames - 1) / frames - 1 ))
-  echo "memory: $long_frames frames (the stream looped), output discarded"
-  ffmpeg -v error -stream_loop "$loops" -i "$talk" -frames:v "$long_frames" -f yuv4mpegpipe - |
-    measure "$work/long.m" "$poison" --model "$pg" --threads "$threads" --quiet $detect - > /dev/null
-  rss_long=$(field 2 "$work/long.m"); long_s=$(field 1 "$work/long.m"); rss_long_md="$rss_long KiB"
+  for n in "$frames" "$long_frames"; do
+    loops=$(( (n + frames - 1) / frames - 1 ))
+    echo "memory: $n frames (the stream looped), output discarded"
+    ffmpeg -v error -stream_loop "$loops" -i "$talk" -frames:v "$n" -f yuv4mpegpipe - |
+      measure "$work/loop-$n.m" "$poison" --model "$pg" --threads "$threads" --quiet $detect - > /dev/null
+  done
+  rss_short_loop=$(field 2 "$work/loop-$frames.m")
+  rss_long=$(field 2 "$work/loop-$long_frames.m"); long_s=$(field 1 "$work/loop-$long_frames.m")
+  rss_long_md="$rss_long KiB"
 fi
 
 # --- results ----------------------------------------------------------------------------
@@ -253,7 +258,8 @@ csv="$results/poison.csv"
   echo "pipeline_plain_fps,$plain_fps,fps"
   echo "pipeline_poison_fps,$pipe_fps,fps"
   echo "pipeline_slowdown,$slowdown,x"
-  echo "poison_peak_rss_${frames}_frames,$rss_short,KiB"
+  echo "poison_peak_rss_${frames}_frames_x264_pipe,$rss_short,KiB"
+  echo "poison_peak_rss_${frames}_frames,$rss_short_loop,KiB"
   echo "poison_peak_rss_${long_frames}_frames,$rss_long,KiB"
 } > "$csv.part"
 mv "$csv.part" "$csv"
@@ -274,8 +280,9 @@ PG: $pg_note. PGD target: $target_note ($(basename "$target")); PGD runs 10 step
 | pipeline without id-poison | $plain_fps fps | \`ffmpeg -i talk.y4m -f yuv4mpegpipe - \\| ffmpeg -f yuv4mpegpipe -i - $x264 out.mp4\`, $frames frames of 1280×720 |
 | pipeline with id-poison | $pipe_fps fps | \`$pipe_cmd\` |
 | slowdown | ${slowdown}× | fps without / fps with |
-| id-poison peak RSS, $frames frames | $rss_short KiB | the pipeline above (max resident set size, getrusage) |
-| id-poison peak RSS, $long_frames frames | $rss_long_md | the same stream looped (\`ffmpeg -stream_loop\`), output discarded${long_s:+; $long_s s} |
+| id-poison peak RSS in the pipeline | $rss_short KiB | the pipeline above, $frames frames (max resident set size, getrusage) |
+| id-poison peak RSS, $frames frames | $rss_short_loop KiB | \`ffmpeg -stream_loop N -i talk.y4m -frames:v $frames -f yuv4mpegpipe - \| id-poison --model PG $opts - > /dev/null\` |
+| id-poison peak RSS, $long_frames frames | $rss_long_md | the same with $long_frames frames${long_s:+ ($long_s s)}: must not grow with the length |
 EOF
 mv "$results/poison.md.part" "$results/poison.md"
 cat "$results/poison.md"
