@@ -48,7 +48,9 @@ void define(cli::Command& cmd, Options& o) {
           "every --checkpoint-every iterations and on SIGINT/SIGTERM; --resume continues from it. edit applies "
           "an editor to face crops, one output per domain: NAME.ATTRIBUTE.png. eval scores an editor on "
           "synthetic faces (id-synth) against their true counterfactuals: per attribute, the mean L1 of the "
-          "edit to the counterfactual next to the do-nothing L1 of the input to it.")
+          "edit to the counterfactual next to the do-nothing L1 of the input to it; then the editor's "
+          "reconstruction error (its output on the input's own labels against the input) and the L1 between "
+          "the change it makes and the true change, whose do-nothing figure is the same.")
       .example("id-forge train-attr --data faces --arch res6 --width 16 --image-size 64 --iterations 20000 "
                "--output res6.idm",
                "train a small editor on 64 px synthetic faces")
@@ -224,27 +226,40 @@ int eval(const cli::Command& cmd, const Options& o) {
   d.limit = o.limit;
   d.crop = o.crop;
   auto scores = evaluate_editor(model, o.data, d, o.batch, device);
-  double mean_edit = 0, mean_nothing = 0;
+  AttributeEditScore mean;
+  mean.attribute = "mean";
   for (const auto& s : scores) {
-    mean_edit += s.l1_edit / scores.size();
-    mean_nothing += s.l1_nothing / scores.size();
+    const double w = 1.0 / static_cast<double>(scores.size());
+    mean.l1_edit += w * s.l1_edit;
+    mean.l1_nothing += w * s.l1_nothing;
+    mean.l1_reconstruction += w * s.l1_reconstruction;
+    mean.l1_change += w * s.l1_change;
   }
-  double reduction = mean_nothing > 0 ? 1 - mean_edit / mean_nothing : 0;
   if (o.json) {
+    auto fields = [](const AttributeEditScore& s) {
+      char buf[256];
+      std::snprintf(buf, sizeof buf,
+                    "\"l1_edit\": %.6f, \"l1_nothing\": %.6f, \"reduction\": %.6f, \"l1_reconstruction\": %.6f, "
+                    "\"l1_change\": %.6f, \"change_reduction\": %.6f",
+                    s.l1_edit, s.l1_nothing, s.reduction(), s.l1_reconstruction, s.l1_change, s.change_reduction());
+      return std::string(buf);
+    };
     std::printf("{\"model\": \"%s\", \"attributes\": [", o.model.c_str());
     for (std::size_t i = 0; i < scores.size(); ++i)
-      std::printf("%s{\"attribute\": \"%s\", \"count\": %lld, \"l1_edit\": %.6f, \"l1_nothing\": %.6f, "
-                  "\"reduction\": %.6f}",
-                  i ? ", " : "", scores[i].attribute.c_str(), static_cast<long long>(scores[i].count),
-                  scores[i].l1_edit, scores[i].l1_nothing, scores[i].reduction());
-    std::printf("], \"mean_l1_edit\": %.6f, \"mean_l1_nothing\": %.6f, \"mean_reduction\": %.6f}\n", mean_edit,
-                mean_nothing, reduction);
+      std::printf("%s{\"attribute\": \"%s\", \"count\": %lld, %s}", i ? ", " : "", scores[i].attribute.c_str(),
+                  static_cast<long long>(scores[i].count), fields(scores[i]).c_str());
+    std::printf("], \"mean\": {%s}, \"mean_l1_edit\": %.6f, \"mean_l1_nothing\": %.6f, \"mean_reduction\": %.6f}\n",
+                fields(mean).c_str(), mean.l1_edit, mean.l1_nothing, mean.reduction());
   } else {
-    std::printf("%-14s %7s %10s %12s %10s\n", "attribute", "count", "L1 edit", "L1 nothing", "reduction");
-    for (const auto& s : scores)
-      std::printf("%-14s %7lld %10.4f %12.4f %9.1f%%\n", s.attribute.c_str(), static_cast<long long>(s.count),
-                  s.l1_edit, s.l1_nothing, 100 * s.reduction());
-    std::printf("%-14s %7s %10.4f %12.4f %9.1f%%\n", "mean", "", mean_edit, mean_nothing, 100 * reduction);
+    std::printf("%-14s %7s %9s %11s %10s %9s %10s %10s\n", "attribute", "count", "L1 edit", "L1 nothing", "reduction",
+                "L1 recon", "L1 change", "reduction");
+    auto row = [](const AttributeEditScore& s, const std::string& count) {
+      std::printf("%-14s %7s %9.4f %11.4f %9.1f%% %9.4f %10.4f %9.1f%%\n", s.attribute.c_str(), count.c_str(),
+                  s.l1_edit, s.l1_nothing, 100 * s.reduction(), s.l1_reconstruction, s.l1_change,
+                  100 * s.change_reduction());
+    };
+    for (const auto& s : scores) row(s, std::to_string(s.count));
+    row(mean, "");
   }
   return 0;
 }

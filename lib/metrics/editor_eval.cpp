@@ -26,26 +26,32 @@ std::vector<AttributeEditScore> evaluate_editor(const EditorModel& model, const 
     score.attribute = model.attributes[j];
     fs::path cf_dir = fs::path(root) / "counterfactuals" / score.attribute;
     if (!fs::is_directory(cf_dir)) throw InputError(cf_dir.string(), "no counterfactuals for this attribute");
-    double sum_edit = 0, sum_nothing = 0;
+    double sum_edit = 0, sum_nothing = 0, sum_reconstruction = 0, sum_change = 0;
     for (std::int64_t first = 0; first < data.size(); first += batch) {
       std::vector<std::int64_t> idx;
       for (std::int64_t i = first; i < std::min<std::int64_t>(data.size(), first + batch); ++i) idx.push_back(i);
       auto [x, labels] = data.batch(idx);
       torch::Tensor c = target_domain_labels(labels, model.attributes)[j];
       torch::Tensor edit = model.editor->forward(x.to(device), c.to(device)).to(torch::kCPU);
+      torch::Tensor same = model.editor->forward(x.to(device), labels.to(device)).to(torch::kCPU);
       for (std::size_t i = 0; i < idx.size(); ++i) {
         const std::string& name = data.names()[static_cast<std::size_t>(idx[i])];
         if (torch::equal(labels[static_cast<std::int64_t>(i)], c[static_cast<std::int64_t>(i)])) continue;  // the counterfactual is the input itself
         Rgb8 cf = prepare_face(Image::load((cf_dir / name).string()).rgb(), opt.crop, opt.image_size);
         torch::Tensor target = rgb8_to_tensor(cf)[0];
         sum_edit += (edit[static_cast<std::int64_t>(i)] - target).abs().mean().item<double>();
-        sum_nothing += (x[static_cast<std::int64_t>(i)] - target).abs().mean().item<double>();
+        const auto k = static_cast<std::int64_t>(i);
+        sum_nothing += (x[k] - target).abs().mean().item<double>();
+        sum_reconstruction += (same[k] - x[k]).abs().mean().item<double>();
+        sum_change += ((edit[k] - same[k]) - (target - x[k])).abs().mean().item<double>();
         ++score.count;
       }
     }
     if (score.count > 0) {
       score.l1_edit = sum_edit / score.count;
       score.l1_nothing = sum_nothing / score.count;
+      score.l1_reconstruction = sum_reconstruction / score.count;
+      score.l1_change = sum_change / score.count;
     }
     scores.push_back(score);
   }

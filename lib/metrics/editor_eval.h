@@ -1,6 +1,10 @@
 // How well a forger's editor edits, judged on synthetic faces whose true counterfactuals
 // are known: per attribute, the mean L1 between the edit and the counterfactual, next to
-// the do-nothing L1 between the input and the counterfactual.
+// the do-nothing L1 between the input and the counterfactual. Because the edit's L1 also
+// carries every error the editor makes where nothing should change, two more figures
+// separate the two: the editor's reconstruction error M(x, c) − x on the input's own labels,
+// and the L1 between the change it makes and the true change (with the same do-nothing
+// figure: an editor that changes nothing scores l1_nothing on both).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -16,7 +20,10 @@ struct AttributeEditScore {
   std::int64_t count = 0;
   double l1_edit = 0;     // mean |M(x, c_j) − x_cf|, [-1,1] scale
   double l1_nothing = 0;  // mean |x − x_cf|
+  double l1_reconstruction = 0;  // mean |M(x, c) − x|, c the input's own labels
+  double l1_change = 0;          // mean |(M(x, c_j) − M(x, c)) − (x_cf − x)|
   double reduction() const { return l1_nothing > 0 ? 1.0 - l1_edit / l1_nothing : 0.0; }
+  double change_reduction() const { return l1_nothing > 0 ? 1.0 - l1_change / l1_nothing : 0.0; }
 };
 
 // `root` is a CelebA-layout folder with counterfactuals/<Attribute>/<file> beside
