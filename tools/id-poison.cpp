@@ -249,6 +249,10 @@ int run(const cli::Command& cmd, Options& o) {
         // second core, and the network gets the other threads: waiting OpenMP threads spin,
         // and one spinning beside the reader took a quarter of the CPU time.
         const int network_threads = torch::get_num_threads();
+        struct RestoreThreads {
+          int count;
+          ~RestoreThreads() { set_thread_count(count); }
+        } restore{network_threads};
         if (o.jobs <= 1 && network_threads > 1) {
           protector.set_lookahead(2);
           set_thread_count(network_threads - 1);
@@ -257,16 +261,10 @@ int run(const cli::Command& cmd, Options& o) {
           std::lock_guard<std::mutex> hold(mutex);
           progress.update(static_cast<std::int64_t>(done), {{"frames", std::to_string(n)}});
         };
-        StreamStats stats;
-        try {
-          stats = raw_input ? protect_raw_stdin(raw, protector, on_frame)
-                  : y4m     ? protect_y4m_input(job, std::move(stdin_source), head, protector, on_frame)
-                            : protect_video_file(job.input, job.output, protector, video_writer_options(o), on_frame);
-        } catch (...) {
-          set_thread_count(network_threads);
-          throw;
-        }
-        set_thread_count(network_threads);
+        StreamStats stats = raw_input ? protect_raw_stdin(raw, protector, on_frame)
+                            : y4m     ? protect_y4m_input(job, std::move(stdin_source), head, protector, on_frame)
+                                      : protect_video_file(job.input, job.output, protector,
+                                                           video_writer_options(o), on_frame);
         {
           std::lock_guard<std::mutex> hold(mutex);
           faces += static_cast<std::size_t>(stats.faces);

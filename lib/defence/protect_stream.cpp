@@ -191,25 +191,35 @@ struct YuvItem {
   PreparedFrame prepared;
 };
 
-}  // namespace
-
-StreamStats protect_y4m(Y4mReader& in, Y4mWriter& out, StreamProtector& protector, const FrameCallback& on_frame) {
-  const ColourSpec colour = in.header().colour_spec();
+// The YUV streams' loop: `read` fills a frame (and what its container keeps beside it),
+// `write` stores it protected.
+StreamStats protect_yuv(StreamProtector& protector, const ColourSpec& colour,
+                        const std::function<bool(YuvItem&)>& read, const std::function<void(const YuvItem&)>& write,
+                        const FrameCallback& on_frame) {
   int frames = 0;
   run_two_stage<YuvItem>(
       protector.lookahead(),
       [&](YuvItem& item) {
-        if (!in.read(item.frame, &item.params)) return false;
+        if (!read(item)) return false;
         item.prepared = protector.prepare(item.frame, colour);
         return true;
       },
       [&](YuvItem& item) {
         protector.finish(item.frame, colour, item.prepared);
-        out.write(item.frame, item.params);
+        write(item);
         if (on_frame) on_frame(++frames);
       });
-  out.finish();
   return protector.stats();
+}
+
+}  // namespace
+
+StreamStats protect_y4m(Y4mReader& in, Y4mWriter& out, StreamProtector& protector, const FrameCallback& on_frame) {
+  StreamStats stats = protect_yuv(
+      protector, in.header().colour_spec(), [&](YuvItem& item) { return in.read(item.frame, &item.params); },
+      [&](const YuvItem& item) { out.write(item.frame, item.params); }, on_frame);
+  out.finish();
+  return stats;
 }
 
 StreamStats protect_raw_video(RawVideoReader& in, RawVideoWriter& out, StreamProtector& protector,
@@ -236,22 +246,11 @@ StreamStats protect_video_file(const std::string& input, const std::string& outp
                                const VideoWriterOptions& options, const FrameCallback& on_frame) {
   VideoReader in(input);
   VideoWriter out(output, in, options);
-  const ColourSpec colour = in.info().colour;
-  int frames = 0;
-  run_two_stage<YuvItem>(
-      protector.lookahead(),
-      [&](YuvItem& item) {
-        if (!in.read(item.frame, &item.pts)) return false;
-        item.prepared = protector.prepare(item.frame, colour);
-        return true;
-      },
-      [&](YuvItem& item) {
-        protector.finish(item.frame, colour, item.prepared);
-        out.write(item.frame, item.pts);
-        if (on_frame) on_frame(++frames);
-      });
+  StreamStats stats = protect_yuv(
+      protector, in.info().colour, [&](YuvItem& item) { return in.read(item.frame, &item.pts); },
+      [&](const YuvItem& item) { out.write(item.frame, item.pts); }, on_frame);
   out.finish();
-  return protector.stats();
+  return stats;
 }
 
 bool has_video_extension(const std::string& path) {
