@@ -12,7 +12,7 @@
 # several sittings only redoes what is missing.
 #   bench/attr.sh [BUILD_DIR]     scoring needs the forger's editors: bench/forge.sh
 #   results: bench/results/attr.md, attr.csv, attr-sweep/ (plots)
-# Environment: THREADS (1), ATTR_FACES (6000), SCORE_FACES (100 test faces),
+# Environment: JOBS (2 lanes side by side), THREADS (1 per lane), ATTR_FACES (6000), SCORE_FACES (100 test faces),
 # SMOKE=1 (a tiny run of the whole pipeline, minutes, results under bench/work/attr-smoke).
 set -eu
 build=${1:-build}
@@ -26,7 +26,7 @@ version=$("$train" --version | head -n 1)
 
 if [ "${SMOKE:-0}" = 1 ]; then
   work="$here/work/attr-smoke" results="$work/results" faces_count=300 score_faces=4
-  tiny="--iterations 4 --decay-iterations 2 --checkpoint-every 2 --sample-every 2"
+  tiny="--iterations 4 --decay-iterations 2 --warmup-iterations 2 --checkpoint-every 2 --sample-every 2"
   pg_tiny="--iterations 4 --decay-iterations 2 --validate-every 2 --checkpoint-every 2 --sample-every 2 --batch 4"
 else
   work="$here/work/attr" results="$here/results" faces_count=${ATTR_FACES:-6000} score_faces=${SCORE_FACES:-100}
@@ -59,10 +59,24 @@ surrogate() {  # NAME DOMAINS
     echo "attr.sh: surrogate $1 ($2)" >&2
     # shellcheck disable=SC2086
     "$forge" train-attr --config "$here/attr/surrogate.toml" --attributes "$2" --data "$faces" --split train \
-      --threads "$threads" --output "$out" --resume --quiet $tiny
+      --threads "$threads" --output "$out" --resume --quiet $tiny || exit 1
   fi
   echo "$out"
 }
+# Two lanes of training side by side (JOBS=2, one core each) or one after the other.
+lanes=${JOBS:-2}
+in_lanes() {  # FUNCTION_A FUNCTION_B: run both, in parallel when lanes > 1; fail if either does
+  if [ "$lanes" -gt 1 ]; then
+    "$1" & a=$!
+    "$2" & b=$!
+    wait $a && wait $b
+  else
+    "$1" && "$2"
+  fi
+}
+train_sm_sd() { surrogate sd "$sd" > /dev/null; }
+train_sm_dd() { surrogate dd "$dd" > /dev/null; }
+in_lanes train_sm_sd train_sm_dd
 sm_sd=$(surrogate sd "$sd")
 sm_dd=$(surrogate dd "$dd")
 
@@ -75,17 +89,22 @@ pg() {  # NAME DOMAINS SURROGATE [id-train-attr options...]
     # shellcheck disable=SC2086
     "$train" --config "$here/attr/pg.toml" --attributes "$domains" --surrogate-init "$init.ckpt" --data "$faces" \
       --threads "$threads" --output "$out" --surrogate-output "$out.surrogate.idm" --samples "$out.samples" \
-      --resume --quiet $pg_tiny "$@"
+      --resume --quiet $pg_tiny "$@" || exit 1
   fi
   echo "$out"
 }
-pg_ours_sd=$(pg ours-sd "$sd" "$sm_sd")
-pg_noalt_sd=$(pg noalt-sd "$sd" "$sm_sd" --no-alternate --surrogate-iterations 0)
-pg_notde_sd=$(pg notde-sd "$sd" "$sm_sd" --no-tde)
-pg_ours_dd=$(pg ours-dd "$dd" "$sm_dd")
-pg_noalt_dd=$(pg noalt-dd "$dd" "$sm_dd" --no-alternate --surrogate-iterations 0)
+model_ours_sd() { pg ours-sd "$sd" "$sm_sd"; }
+model_noalt_sd() { pg noalt-sd "$sd" "$sm_sd" --no-alternate --surrogate-iterations 0; }
+model_notde_sd() { pg notde-sd "$sd" "$sm_sd" --no-tde; }
+model_ours_dd() { pg ours-dd "$dd" "$sm_dd"; }
+model_noalt_dd() { pg noalt-dd "$dd" "$sm_dd" --no-alternate --surrogate-iterations 0; }
 # Ablation of the domain sampling: ours with L_A->B over all five domains every step.
-pg_all_sd=$(pg all-sd "$sd" "$sm_sd" --domains-per-step 0)
+model_all_sd() { pg all-sd "$sd" "$sm_sd" --domains-per-step 0; }
+train_pgs_a() { model_ours_sd > /dev/null && model_noalt_sd > /dev/null && model_notde_sd > /dev/null; }
+train_pgs_b() { model_ours_dd > /dev/null && model_noalt_dd > /dev/null && model_all_sd > /dev/null; }
+in_lanes train_pgs_a train_pgs_b
+pg_ours_sd=$(model_ours_sd) pg_noalt_sd=$(model_noalt_sd) pg_notde_sd=$(model_notde_sd)
+pg_ours_dd=$(model_ours_dd) pg_noalt_dd=$(model_noalt_dd) pg_all_sd=$(model_all_sd)
 
 # The forger's editors (bench/forge.sh; the defender's models above do not need them); a smoke
 # run makes tiny stand-ins on the defender's faces.
@@ -109,10 +128,11 @@ run_score() {  # FILE FORGERS id-score options...
   file=$1 who=$2; shift 2
   [ -f "$file" ] && return 0
   "$score" attr --data "$faces" --split test --limit "$score_faces" --forger "$who" --threads "$threads" \
-    --seed 1 --json --quiet "$@" > "$file.part"
+    --seed 1 --json --quiet "$@" > "$file.part" || exit 1
   mv "$file.part" "$file"
 }
-for eps in 0.05 0.03; do
+score_at() {  # EPSILON
+  eps=$1
   for setting in sd dd; do
     if [ $setting = sd ]; then ours=$pg_ours_sd noalt=$pg_noalt_sd sm=$sm_sd; else ours=$pg_ours_dd noalt=$pg_noalt_dd sm=$sm_dd; fi
     run_score "$scores/$setting-ours-$eps.json" "$forgers" --method pg --model "$ours" --epsilon $eps
@@ -129,7 +149,10 @@ for eps in 0.05 0.03; do
   run_score "$scores/noise-$eps.json" "$forgers" --method noise --epsilon $eps
   run_score "$scores/wild-ours-$eps.json" "$editors/wild-res6.idm" --method pg --model "$pg_ours_sd" --epsilon $eps
   run_score "$scores/wild-pgd-surrogate-$eps.json" "$editors/wild-res6.idm" --method pgd --attack-model "$sm_sd" --epsilon $eps
-done
+}
+score_005() { score_at 0.05; }
+score_003() { score_at 0.03; }
+in_lanes score_005 score_003
 
 # The ε sweep (Figure 4's data) against the gray-box target.
 if [ ! -f "$scores/sweep/sweep.csv" ]; then
