@@ -13,6 +13,7 @@
 #   bench/attr.sh [BUILD_DIR]     scoring needs the forger's editors: bench/forge.sh
 #   results: bench/results/attr.md, attr.csv, attr-sweep/ (plots)
 # Environment: JOBS (2 lanes side by side), THREADS (1 per lane), ATTR_FACES (6000), SCORE_FACES (100 test faces),
+# DEFAULT_ONLY=1 (train the shipped default model alone and copy it to models/default.idm),
 # SMOKE=1 (a tiny run of the whole pipeline, minutes, results under bench/work/attr-smoke).
 set -eu
 build=${1:-build}
@@ -74,11 +75,6 @@ in_lanes() {  # FUNCTION_A FUNCTION_B: run both, in parallel when lanes > 1; fai
     "$1" && "$2"
   fi
 }
-train_sm_sd() { surrogate sd "$sd" > /dev/null; }
-train_sm_dd() { surrogate dd "$dd" > /dev/null; }
-in_lanes train_sm_sd train_sm_dd
-sm_sd=$(surrogate sd "$sd")
-sm_dd=$(surrogate dd "$dd")
 
 # Perturbation generators.
 pg() {  # NAME DOMAINS SURROGATE [id-train-attr options...]
@@ -93,6 +89,27 @@ pg() {  # NAME DOMAINS SURROGATE [id-train-attr options...]
   fi
   echo "$out"
 }
+# The shipped default model (models/default.idm): ours on the SD domains, trained longer.
+# DEFAULT_ONLY=1 trains just it (and what it needs) and copies it into models/.
+default_length="--iterations 2000 --decay-iterations 700"
+[ "${SMOKE:-0}" = 1 ] && default_length=""
+# shellcheck disable=SC2086
+model_default() { pg default-sd "$sd" "$sm_sd" $default_length; }
+if [ "${DEFAULT_ONLY:-0}" = 1 ]; then
+  sm_sd=$(surrogate sd "$sd")
+  model=$(model_default)
+  dest="$here/../models/default.idm"
+  [ "${SMOKE:-0}" = 1 ] && dest="$work/default.idm"
+  cp "$model" "$dest.part" && mv "$dest.part" "$dest"
+  echo "attr.sh: $dest <- $model"
+  exit 0
+fi
+
+train_sm_sd() { surrogate sd "$sd" > /dev/null; }
+train_sm_dd() { surrogate dd "$dd" > /dev/null; }
+in_lanes train_sm_sd train_sm_dd
+sm_sd=$(surrogate sd "$sd")
+sm_dd=$(surrogate dd "$dd")
 model_ours_sd() { pg ours-sd "$sd" "$sm_sd"; }
 model_noalt_sd() { pg noalt-sd "$sd" "$sm_sd" --no-alternate --surrogate-iterations 0; }
 model_notde_sd() { pg notde-sd "$sd" "$sm_sd" --no-tde; }
