@@ -1,0 +1,48 @@
+#!/bin/sh
+# `make demo`: the toolkit's main job on the shipped models. Protects a real portrait
+# (skimage's astronaut, fetched from a Debian package) and a synthetic face with the default
+# perturbation generator, measures how much the pictures changed, and lets the shipped
+# forger edit the clean and the protected faces: the contact sheet shows both edits side
+# by side.
+#   models/demo.sh [BUILD_DIR] [OUT_DIR]      defaults: build, demo-output
+# Environment: THREADS (0: all cores), DEMO_CACHE (where the fetched photo is kept, OUT_DIR/cache)
+set -eu
+build=${1:-build}
+out=${2:-demo-output}
+here=$(cd "$(dirname "$0")" && pwd)
+model="$here/default.idm"
+forger="$here/forger-unet64.idm"
+for f in "$build/id-synth" "$build/id-poison" "$build/id-score"; do
+  [ -x "$f" ] || { echo "demo: $f is missing: build first (make build)" >&2; exit 1; }
+done
+for f in "$model" "$forger"; do
+  [ -f "$f" ] || { echo "demo: $f is missing from this checkout" >&2; exit 1; }
+done
+threads=${THREADS:-0}
+
+# A fresh run every time: the outputs below are only what this run made.
+rm -rf "$out/originals" "$out/protected" "$out/report" "$out/synth"
+cache=${DEMO_CACHE:-$out/cache}
+mkdir -p "$out/originals"
+"$here/../tests/data/fetch-testdata.sh" "$cache"
+cp "$cache/astronaut.png" "$out/originals/astronaut.png"
+# A face of a data set no shipped model was trained on (theirs are of seed 7).
+"$build/id-synth" faces --count 1 --size 256 --seed 1 --start-index 3 --quiet "$out/synth"
+cp "$out/synth/img_align_celeba/000004.png" "$out/originals/synthetic-face.png"
+rm -rf "$out/synth"
+
+echo "== id-poison: protecting the faces in $out/originals with the default model"
+"$build/id-poison" --threads "$threads" --output "$out/protected" "$out/originals"
+
+echo "== id-score image: how much the protection changed each picture"
+"$build/id-score" image --threads "$threads" "$out/originals" "$out/protected"
+
+echo "== id-score attr: the forger ($forger) edits the clean and the protected faces"
+"$build/id-score" attr --align --forger "$forger" --protected "$out/protected" --threads "$threads" \
+  --report "$out/report" "$out/originals"
+
+echo
+echo "demo: protected pictures in $out/protected/"
+sheet="$out/report/sheet-forger-unet64.png"
+[ -f "$sheet" ] || { echo "demo: id-score wrote no contact sheet ($sheet)" >&2; exit 1; }
+echo "demo: contact sheet (clean face, protected face, perturbation, the forger's edit of each): $sheet"

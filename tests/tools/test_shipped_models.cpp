@@ -1,0 +1,52 @@
+// The models shipped in models/: id-poison finds the default perturbation generator by
+// itself, and what it makes disrupts the shipped forger (what `make demo` shows).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "io/image.h"
+#include "poison_test.h"
+
+namespace fs = std::filesystem;
+using idef::test::run_tool;
+using idef::test::ScratchDir;
+
+namespace {
+
+std::string q(const std::string& s) { return "'" + s + "'"; }
+
+std::string shipped(const std::string& name) { return std::string(ID_SOURCE_DIR) + "/models/" + name; }
+
+// The first number after `"key": ` in a JSON text (-1 if there is none).
+double json_number(const std::string& json, const std::string& key) {
+  std::smatch m;
+  if (!std::regex_search(json, m, std::regex("\"" + key + "\": ([-0-9.eE+]+)"))) return -1;
+  return std::stod(m[1]);
+}
+
+}  // namespace
+
+TEST(ShippedModels, DefaultModelProtectsAPortraitBetterThanNoise) {
+  ScratchDir dir;
+  fs::create_directories(dir.path() / "in");
+  fs::copy_file(idef::test::testdata("astronaut.png"), dir.path() / "in" / "astronaut.png");
+  // No --model: the tool finds models/default.idm beside its build tree.
+  auto r = run_tool("id-poison", "--threads 2 --quiet --output " + q(dir / "out") + " " + q(dir / "in"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto in = idef::Image::load(dir / "in/astronaut.png");
+  auto out = idef::Image::load(dir / "out/astronaut.png");
+  const int diff = idef::test::max_abs_diff(in.rgb(), out.rgb());
+  EXPECT_GT(diff, 0);
+  EXPECT_LE(diff, 7);  // the model's ε = 0.05 on [-1, 1]: 6.4 levels of 255, rounded
+
+  // The shipped forger's edits of the protected face are further from its edits of the clean
+  // face than those of the same face under uniform noise of the same ε.
+  const std::string score = "attr --align --json --threads 2 --quiet --forger " + q(shipped("forger-unet64.idm")) + " ";
+  auto s = run_tool("id-score", score + "--protected " + q(dir / "out") + " " + q(dir / "in"));
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  ASSERT_EQ(json_number(s.out, "pairs"), 5) << s.out;  // one face, the forger's five domains
+  auto noise = run_tool("id-score", score + "--method noise --epsilon 0.05 --seed 1 " + q(dir / "in"));
+  ASSERT_EQ(noise.exit_code, 0) << noise.err;
+  EXPECT_GT(json_number(s.out, "l2"), 2 * json_number(noise.out, "l2")) << s.out << noise.out;
+}
