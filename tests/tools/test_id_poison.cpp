@@ -11,6 +11,7 @@
 #include "poison_test.h"
 
 namespace fs = std::filesystem;
+using idef::test::q;
 using idef::test::run_tool;
 using idef::test::ScratchDir;
 
@@ -20,8 +21,6 @@ using idef::test::write_pg_model;
 using idef::test::kStrongCap;
 
 namespace {
-
-std::string q(const std::string& s) { return "'" + s + "'"; }
 
 // The faces as id-poison's detector sees them.
 std::vector<idef::FaceBox> faces_in(const idef::Rgb8& rgb) {

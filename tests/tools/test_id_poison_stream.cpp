@@ -16,6 +16,7 @@ namespace fs = std::filesystem;
 using idef::test::kStrong;
 using idef::test::kStrongCap;
 using idef::test::run_command;
+using idef::test::q;
 using idef::test::run_tool;
 using idef::test::ScratchDir;
 using idef::test::tool;
@@ -25,8 +26,6 @@ namespace {
 constexpr int kWidth = 224, kHeight = 160, kFrames = 12;
 // The face (128×128) sits at x 0..127, y 16..143; columns from here on are background.
 constexpr int kFarColumn = 176;
-
-std::string q(const std::string& path) { return "'" + path + "'"; }
 
 // A y4m file of the padded talking head in the given ffmpeg pixel format.
 std::string make_talking_y4m(const ScratchDir& dir, const std::string& pix_fmt) {

@@ -16,12 +16,12 @@
 
 namespace fs = std::filesystem;
 using idef::Rgb8;
+using idef::test::q;
 using idef::test::run_tool;
 using idef::test::ScratchDir;
 
 namespace {
 
-std::string q(const std::string& s) { return "'" + s + "'"; }
 bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 int lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 

@@ -9,12 +9,11 @@
 #include "poison_test.h"
 
 namespace fs = std::filesystem;
+using idef::test::q;
 using idef::test::run_tool;
 using idef::test::ScratchDir;
 
 namespace {
-
-std::string q(const std::string& s) { return "'" + s + "'"; }
 
 std::string shipped(const std::string& name) { return std::string(ID_SOURCE_DIR) + "/models/" + name; }
 
