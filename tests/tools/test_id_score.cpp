@@ -10,6 +10,7 @@
 
 namespace fs = std::filesystem;
 using idef::Rgb8;
+using idef::test::has;
 using idef::test::q;
 using idef::test::run_tool;
 using idef::test::ScratchDir;
@@ -26,8 +27,6 @@ void write_png(const std::string& path, const Rgb8& im) {
   fs::create_directories(fs::path(path).parent_path());
   idef::save_rgb8(path, im);
 }
-
-bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 
 }  // namespace
 

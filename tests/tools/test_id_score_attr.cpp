@@ -16,13 +16,13 @@
 
 namespace fs = std::filesystem;
 using idef::Rgb8;
+using idef::test::has;
 using idef::test::q;
 using idef::test::run_tool;
 using idef::test::ScratchDir;
 
 namespace {
 
-bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 int lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 
 void write_editor(const std::string& path, int size, std::uint64_t seed) {

@@ -12,6 +12,9 @@ inline std::string tool(const std::string& name) { return std::string(ID_BINARY_
 // A path or word in single quotes for the shell of run_tool/run_command (test paths hold no quote).
 inline std::string q(const std::string& s) { return "'" + s + "'"; }
 
+// Whether a tool's output contains `what`.
+inline bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+
 // Runs a tool with shell-quoted arguments already in `args`.
 inline CommandResult run_tool(const std::string& name, const std::string& args) {
   return run_command("'" + tool(name) + "' " + args);
