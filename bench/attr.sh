@@ -117,8 +117,10 @@ model_ours_dd() { pg ours-dd "$dd" "$sm_dd"; }
 model_noalt_dd() { pg noalt-dd "$dd" "$sm_dd" --no-alternate --surrogate-iterations 0; }
 # Ablation of the domain sampling: ours with L_A->B over all five domains every step.
 model_all_sd() { pg all-sd "$sd" "$sm_sd" --domains-per-step 0; }
-train_pgs_a() { model_ours_sd > /dev/null && model_noalt_sd > /dev/null && model_notde_sd > /dev/null; }
-train_pgs_b() { model_ours_dd > /dev/null && model_noalt_dd > /dev/null && model_all_sd > /dev/null; }
+# all-sd runs the surrogate on five domains a step instead of one, several times the cost of
+# the others: it shares a lane with one PG, the other four fill the second lane.
+train_pgs_a() { model_ours_sd > /dev/null && model_noalt_sd > /dev/null && model_notde_sd > /dev/null && model_noalt_dd > /dev/null; }
+train_pgs_b() { model_ours_dd > /dev/null && model_all_sd > /dev/null; }
 in_lanes train_pgs_a train_pgs_b
 pg_ours_sd=$(model_ours_sd) pg_noalt_sd=$(model_noalt_sd) pg_notde_sd=$(model_notde_sd)
 pg_ours_dd=$(model_ours_dd) pg_noalt_dd=$(model_noalt_dd) pg_all_sd=$(model_all_sd)
