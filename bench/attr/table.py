@@ -72,7 +72,7 @@ for eps in ("0.05", "0.03"):
             for method, _ in METHODS:
                 r = next((x for x in rows if x["epsilon"] == eps and x["setting"] == setting and
                           x["target"] == target and x["method"] == method), None)
-                cells.append(f'{100 * r["dsr"]:.0f}% | {r["l2"]:.3f}' if r else "– | –")
+                cells.append(f'{100 * r["dsr"]:.0f}% | {r["l2"]:.5f}' if r else "– | –")
             star = "*" if setting == "SD" and target == "res6" else ""
             out.append(f"| {setting.lower() if setting == 'WILD' else setting} | {target}{star} | " + " | ".join(cells) + " |")
     psnr = []
@@ -82,6 +82,42 @@ for eps in ("0.05", "0.03"):
     out.append("")
     out.append("PSNR (dB): " + ", ".join(psnr))
     out.append("")
+
+
+def find(eps, setting, target, method):
+    return next((x for x in rows if x["epsilon"] == eps and x["setting"] == setting and
+                 x["target"] == target and x["method"] == method), None)
+
+
+def above(a, b):
+    """Whether a disrupts more than b: by DSR, and by L2 where the DSRs are equal."""
+    return (a["dsr"], a["l2"]) > (b["dsr"], b["l2"])
+
+
+# The issue's goals at ε = 0.05, checked cell by cell (met / missed and by how much).
+goals = []
+gray = find("0.05", "SD", "res6", "ours")
+if gray:
+    goals.append(f'- gray-box DSR ≥ 90%: {100 * gray["dsr"]:.1f}% ({"met" if gray["dsr"] >= 0.9 else "missed"})')
+for rival, label in (("pgd-surrogate", "PGD on the surrogate"), ("noalt", "--no-alternate")):
+    cells = [(s_, t) for s_ in ("SD", "DD") for t in targets if rival == "noalt" or t != "res6"]
+    wins, detail = 0, []
+    for s_, t in cells:
+        a, b = find("0.05", s_, t, "ours"), find("0.05", s_, t, rival)
+        if a and b:
+            wins += above(a, b)
+            detail.append(f'{s_} {t} {"above" if above(a, b) else "below"} (L2 {a["l2"]:.5f} vs {b["l2"]:.5f})')
+    if detail:
+        goals.append(f"- ours above {label}: {wins} of {len(detail)} cells: " + "; ".join(detail))
+noise = [x for x in rows if x["epsilon"] == "0.05" and x["method"] == "noise" and x["setting"] == "SD"]
+if noise:
+    goals.append("- noise near 0%: DSR " + ", ".join(f'{x["target"]} {100 * x["dsr"]:.1f}%' for x in noise))
+ours3, gray3 = [x for x in rows if x["epsilon"] == "0.03" and x["method"] == "ours"], find("0.03", "SD", "res6", "ours")
+if ours3 and gray3:
+    goals.append(f'- ε = 0.03: ours PSNR {sum(x["psnr"] for x in ours3) / len(ours3):.1f} dB, '
+                 f'gray-box DSR {100 * gray3["dsr"]:.1f}% (L2 {gray3["l2"]:.5f})')
+if goals:
+    out += ["## Goals (at ε = 0.05 unless stated)", "", *goals, ""]
 out.append("## Training time (seconds, summed over sittings)")
 out.append("")
 out.append("| model | seconds |")
