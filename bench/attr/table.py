@@ -118,12 +118,24 @@ if ours3 and gray3:
                  f'gray-box DSR {100 * gray3["dsr"]:.1f}% (L2 {gray3["l2"]:.5f})')
 if goals:
     out += ["## Goals (at ε = 0.05 unless stated)", "", *goals, ""]
-out.append("## Training time (seconds, summed over sittings)")
+out.append("## Time (seconds of one core; training summed over sittings)")
 out.append("")
 out.append("| model | seconds |")
 out.append("|---|---|")
 for name, value in seconds.items():
     out.append(f"| {name} | {value:.0f} |")
+# Scoring: each id-score run's wall time (one core), recorded by attr.sh when it made the file.
+scoring = {}
+for name in sorted(os.listdir(scores_dir)):
+    path = os.path.join(scores_dir, name, "seconds") if name == "sweep" else os.path.join(scores_dir, name)
+    if (name == "sweep" or name.endswith(".json.seconds")) and os.path.exists(path):
+        with open(path) as f:
+            scoring[name.removesuffix(".json.seconds")] = float(f.read())
+if scoring:
+    out.append(f"| scoring: {len(scoring) - ('sweep' in scoring)} id-score attr runs | "
+               f"{sum(v for k, v in scoring.items() if k != 'sweep'):.0f} |")
+    if "sweep" in scoring:
+        out.append(f'| scoring: the ε sweep | {scoring["sweep"]:.0f} |')
 out.append("")
 out.append("ε sweep against the gray-box res6 (PSNR and DSR against ε): attr-sweep/")
 with open(os.path.join(results, "attr.md"), "w") as f:
