@@ -34,7 +34,8 @@ if [ "$(cat "$faces/.complete" 2>/dev/null)" != "$synth_args" ]; then
 fi
 
 csv="$results/forge.csv"
-echo "arch,config,train_seconds,attribute,count,l1_edit,l1_nothing,reduction,l1_reconstruction,l1_change,change_reduction" > "$csv.part"
+part="$csv.$$.part"  # per run: two FORGE_ONLY runs side by side must not mix their rows
+echo "arch,config,train_seconds,attribute,count,l1_edit,l1_nothing,reduction,l1_reconstruction,l1_change,change_reduction" > "$part"
 # The gray-box target first, the wild-domain editor last; FORGE_ONLY="res6 ..." picks some.
 for arch in ${FORGE_ONLY:-res6 unet64 cnet res9 wild-res6}; do
   config="$here/forge/$arch.toml"
@@ -56,7 +57,7 @@ for arch in ${FORGE_ONLY:-res6 unet64 cnet res9 wild-res6}; do
     mv "$eval_json.part" "$eval_json"
   fi
   cp "$eval_json" "$work/$arch.eval.json"
-  python3 - "$work/$arch.eval.json" "$arch" "$(basename "$config")" "$seconds" >> "$csv.part" <<'PY'
+  python3 - "$work/$arch.eval.json" "$arch" "$(basename "$config")" "$seconds" >> "$part" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 def row(name, count, a):
@@ -67,7 +68,7 @@ for a in r["attributes"]:
 row("mean", "", r["mean"])
 PY
 done
-mv "$csv.part" "$csv"
+mv "$part" "$csv"
 python3 - "$csv" > "$results/forge.md" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
