@@ -46,6 +46,12 @@ with open(os.path.join(results, "attr.csv"), "w", newline="") as f:
     w.writeheader()
     w.writerows(rows)
 
+
+def find(eps, setting, target, method):
+    return next((x for x in rows if x["epsilon"] == eps and x["setting"] == setting and
+                 x["target"] == target and x["method"] == method), None)
+
+
 seconds = {}
 with open(seconds_file) as f:
     for line in f:
@@ -70,8 +76,7 @@ for eps in ("0.05", "0.03"):
         for target in (["res6"] if setting == "WILD" else targets):
             cells = []
             for method, _ in METHODS:
-                r = next((x for x in rows if x["epsilon"] == eps and x["setting"] == setting and
-                          x["target"] == target and x["method"] == method), None)
+                r = find(eps, setting, target, method)
                 cells.append(f'{100 * r["dsr"]:.0f}% | {r["l2"]:.5f}' if r else "– | –")
             star = "*" if setting == "SD" and target == "res6" else ""
             out.append(f"| {setting.lower() if setting == 'WILD' else setting} | {target}{star} | " + " | ".join(cells) + " |")
@@ -82,11 +87,6 @@ for eps in ("0.05", "0.03"):
     out.append("")
     out.append("PSNR (dB): " + ", ".join(psnr))
     out.append("")
-
-
-def find(eps, setting, target, method):
-    return next((x for x in rows if x["epsilon"] == eps and x["setting"] == setting and
-                 x["target"] == target and x["method"] == method), None)
 
 
 def above(a, b):

@@ -17,7 +17,7 @@ inline bool has(const std::string& text, const std::string& what) { return text.
 
 // Runs a tool with shell-quoted arguments already in `args`.
 inline CommandResult run_tool(const std::string& name, const std::string& args) {
-  return run_command("'" + tool(name) + "' " + args);
+  return run_command(q(tool(name)) + " " + args);
 }
 
 }  // namespace idef::test
