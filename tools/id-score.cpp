@@ -87,8 +87,9 @@ void define(cli::Command& cmd, Options& o) {
           "against every forger. It prints a table (or JSON: {verb, threshold, rows: [{method, epsilon, "
           "forger, images, pairs, psnr, ssim, l1, l2, dsr}], errors}) and with --report DIR writes sweep.csv "
           "(method, epsilon, forger, images, pairs, psnr, ssim, l1, l2, dsr), psnr-vs-epsilon.png (one line "
-          "per method; the protection does not depend on the forger) and dsr-vs-epsilon-FORGER.png (one per "
-          "forger, one line per method): the data of the paper's Figure 4.")
+          "per method; the protection does not depend on the forger), dsr-vs-epsilon-FORGER.png and "
+          "l2-vs-epsilon-FORGER.png (one each per forger, one line per method): the data of the paper's "
+          "Figure 4, and the forgery distance that ranks methods where every DSR is 0.")
       .example("id-score image photo.png protected.png", "how much the protection changed one photo")
       .example("id-score image --csv scores.csv --lpips-weights alex.idm originals/ protected/",
                "a folder, per-item CSV and LPIPS")
@@ -507,8 +508,10 @@ int score_sweep_verb(const cli::Command& cmd, const Options& o) {
     fs::path dir = report_dir(o.report);
     write_all((dir / "sweep.csv").string(), sweep_csv(rows));
     save_rgb8((dir / "psnr-vs-epsilon.png").string(), render_line_plot(sweep_psnr_plot(rows)));
-    for (const auto& f : s.forgers)
+    for (const auto& f : s.forgers) {
       save_rgb8((dir / ("dsr-vs-epsilon-" + f.name + ".png")).string(), render_line_plot(sweep_dsr_plot(rows, f.name)));
+      save_rgb8((dir / ("l2-vs-epsilon-" + f.name + ".png")).string(), render_line_plot(sweep_l2_plot(rows, f.name)));
+    }
   }
   if (o.json) {
     std::string out = "{\"verb\": \"sweep\", \"threshold\": " + json_number(o.threshold) + ", \"rows\": [";

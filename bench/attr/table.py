@@ -137,7 +137,7 @@ if scoring:
     if "sweep" in scoring:
         out.append(f'| scoring: the ε sweep | {scoring["sweep"]:.0f} |')
 out.append("")
-out.append("ε sweep against the gray-box res6 (PSNR and DSR against ε): attr-sweep/")
+out.append("ε sweep against the gray-box res6 (PSNR, DSR and forgery L2 against ε): attr-sweep/")
 with open(os.path.join(results, "attr.md"), "w") as f:
     f.write("\n".join(out) + "\n")
 print("\n".join(out))

@@ -181,4 +181,13 @@ LinePlot sweep_dsr_plot(const std::vector<SweepRow>& rows, const std::string& fo
   return plot;
 }
 
+LinePlot sweep_l2_plot(const std::vector<SweepRow>& rows, const std::string& forger) {
+  LinePlot plot;
+  plot.title = "Forgery distance against ε, forger " + forger;
+  plot.x_label = "ε (intensity on the [-1, 1] scale)";
+  plot.y_label = "mean L2 (MSE) of the forgeries";
+  plot.series = series_by_method(rows, forger, [](const SweepRow& r) { return r.summary.l2; });
+  return plot;
+}
+
 }  // namespace idef

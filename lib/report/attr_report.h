@@ -35,5 +35,9 @@ std::string sweep_csv(const std::vector<SweepRow>& rows);
 LinePlot sweep_psnr_plot(const std::vector<SweepRow>& rows);
 // DSR (%) against ε for one forger, one line per method.
 LinePlot sweep_dsr_plot(const std::vector<SweepRow>& rows, const std::string& forger);
+// Mean L2 between the forgeries of protected and clean faces against ε, one forger: it ranks
+// the methods where every DSR is 0 (a forger that small perturbations cannot push past the
+// threshold).
+LinePlot sweep_l2_plot(const std::vector<SweepRow>& rows, const std::string& forger);
 
 }  // namespace idef

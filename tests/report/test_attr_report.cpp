@@ -71,6 +71,10 @@ TEST(AttrReport, SweepCsvAndPlotSeriesPerMethodInEpsilonOrder) {
   EXPECT_EQ(dsr.series[0].label, "noise");
   EXPECT_EQ(dsr.series[0].x, (std::vector<double>{0.01, 0.05}));
   EXPECT_EQ(dsr.series[0].y, (std::vector<double>{0, 25}));
+  rows[4].summary.l2 = 0.002;
+  LinePlot l2 = sweep_l2_plot(rows, "f2");
+  ASSERT_EQ(l2.series.size(), 1u);
+  EXPECT_EQ(l2.series[0].y, (std::vector<double>{0, 0.002}));
   LinePlot psnr = sweep_psnr_plot(rows);
   ASSERT_EQ(psnr.series.size(), 2u);
   EXPECT_EQ(psnr.series[1].label, "pgd");

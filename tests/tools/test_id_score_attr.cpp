@@ -210,7 +210,8 @@ TEST(IdScoreSweep, WritesSweepCsvAndReadablePlots) {
   EXPECT_EQ(lines(csv), 1 + 12) << csv;
   EXPECT_TRUE(has(csv, "method,epsilon,forger,images,pairs,psnr,ssim,l1,l2,dsr\nnoise,0.02,m16,3,6,")) << csv;
   EXPECT_TRUE(has(csv, "\npg,0.05,m32,3,6,")) << csv;
-  for (const char* png : {"R/psnr-vs-epsilon.png", "R/dsr-vs-epsilon-m16.png", "R/dsr-vs-epsilon-m32.png"}) {
+  for (const char* png : {"R/psnr-vs-epsilon.png", "R/dsr-vs-epsilon-m16.png", "R/dsr-vs-epsilon-m32.png",
+                          "R/l2-vs-epsilon-m16.png", "R/l2-vs-epsilon-m32.png"}) {
     expect_picture(f.dir / png, 720, 440);
     EXPECT_EQ(idef::Image::load(f.dir / png).width(), 720);
     EXPECT_EQ(idef::Image::load(f.dir / png).height(), 440);
