@@ -158,13 +158,19 @@ std::vector<PlotSeries> series_by_method(const std::vector<SweepRow>& rows, cons
   return series;
 }
 
+// A plot against ε, the sweep's x axis.
+LinePlot sweep_plot(const std::string& title, const std::string& y_label) {
+  LinePlot plot;
+  plot.title = title;
+  plot.x_label = "ε (intensity on the [-1, 1] scale)";
+  plot.y_label = y_label;
+  return plot;
+}
+
 }  // namespace
 
 LinePlot sweep_psnr_plot(const std::vector<SweepRow>& rows) {
-  LinePlot plot;
-  plot.title = "PSNR of the protection against ε";
-  plot.x_label = "ε (intensity on the [-1, 1] scale)";
-  plot.y_label = "PSNR (dB)";
+  LinePlot plot = sweep_plot("PSNR of the protection against ε", "PSNR (dB)");
   // The first forger's rows carry the protection's PSNR (the same for every forger).
   const std::string first = rows.empty() ? "" : rows.front().summary.forger;
   plot.series = series_by_method(rows, first, [](const SweepRow& r) { return r.summary.psnr; });
@@ -172,20 +178,14 @@ LinePlot sweep_psnr_plot(const std::vector<SweepRow>& rows) {
 }
 
 LinePlot sweep_dsr_plot(const std::vector<SweepRow>& rows, const std::string& forger) {
-  LinePlot plot;
-  plot.title = "DSR against ε, forger " + forger;
-  plot.x_label = "ε (intensity on the [-1, 1] scale)";
-  plot.y_label = "DSR (%)";
+  LinePlot plot = sweep_plot("DSR against ε, forger " + forger, "DSR (%)");
   plot.y_range = std::make_pair(0.0, 100.0);
   plot.series = series_by_method(rows, forger, [](const SweepRow& r) { return 100 * r.summary.dsr; });
   return plot;
 }
 
 LinePlot sweep_l2_plot(const std::vector<SweepRow>& rows, const std::string& forger) {
-  LinePlot plot;
-  plot.title = "Forgery distance against ε, forger " + forger;
-  plot.x_label = "ε (intensity on the [-1, 1] scale)";
-  plot.y_label = "mean L2 (MSE) of the forgeries";
+  LinePlot plot = sweep_plot("Forgery distance against ε, forger " + forger, "mean L2 (MSE) of the forgeries");
   plot.series = series_by_method(rows, forger, [](const SweepRow& r) { return r.summary.l2; });
   return plot;
 }
