@@ -143,13 +143,16 @@ forgers=$(for a in $targets; do printf '%s,' "$editors/$a.idm"; done | sed 's/,$
 scores="$work/scores-$(printf '%s ' "$pg_ours_sd" "$pg_noalt_sd" "$pg_notde_sd" "$pg_ours_dd" "$pg_noalt_dd" "$pg_all_sd" "$score_faces" \
   "$(for a in $targets wild-res6; do readlink "$editors/$a.idm" || echo "$a"; done)" | key -)"
 mkdir -p "$scores"
+timed() {  # SECONDS_FILE COMMAND...: runs it, then writes its wall time there (the table's scoring time)
+  timed_file=$1 timed_start=$(date +%s); shift
+  "$@" || return 1
+  echo $(( $(date +%s) - timed_start )) > "$timed_file"
+}
 run_score() {  # FILE FORGERS id-score options...
   file=$1 who=$2; shift 2
   [ -f "$file" ] && return 0
-  start=$(date +%s)
-  "$score" attr --data "$faces" --split test --limit "$score_faces" --forger "$who" --threads "$threads" \
-    --seed 1 --json --quiet "$@" > "$file.part" || exit 1
-  echo $(( $(date +%s) - start )) > "$file.seconds"  # the table's scoring time
+  timed "$file.seconds" "$score" attr --data "$faces" --split test --limit "$score_faces" --forger "$who" \
+    --threads "$threads" --seed 1 --json --quiet "$@" > "$file.part" || exit 1
   mv "$file.part" "$file"
 }
 score_at() {  # EPSILON
@@ -177,11 +180,9 @@ in_lanes score_005 score_003
 
 # The ε sweep (Figure 4's data) against the gray-box target.
 if [ ! -f "$scores/sweep/sweep.csv" ]; then
-  start=$(date +%s)
-  "$score" sweep --data "$faces" --split test --limit "$score_faces" --forger "$editors/res6.idm" --model "$pg_ours_sd" \
-    --attack-model "$sm_sd" --methods pg,pgd,noise --epsilons 0.01,0.02,0.03,0.04,0.05 --threads "$threads" \
-    --seed 1 --report "$scores/sweep.part" --quiet > /dev/null
-  echo $(( $(date +%s) - start )) > "$scores/sweep.part/seconds"
+  timed "$scores/sweep.part/seconds" "$score" sweep --data "$faces" --split test --limit "$score_faces" \
+    --forger "$editors/res6.idm" --model "$pg_ours_sd" --attack-model "$sm_sd" --methods pg,pgd,noise \
+    --epsilons 0.01,0.02,0.03,0.04,0.05 --threads "$threads" --seed 1 --report "$scores/sweep.part" --quiet > /dev/null
   rm -rf "$scores/sweep" && mv "$scores/sweep.part" "$scores/sweep"
 fi
 rm -rf "$results/attr-sweep" && cp -r "$scores/sweep" "$results/attr-sweep"

@@ -2,6 +2,7 @@
 """Assembles bench/attr.sh's id-score JSON files into the Table 1 layout.
    table.py SCORES_DIR TRAIN_SECONDS "TARGETS" RESULTS_DIR  ->  attr.csv, attr.md"""
 import csv
+import glob
 import json
 import os
 import sys
@@ -125,17 +126,19 @@ out.append("|---|---|")
 for name, value in seconds.items():
     out.append(f"| {name} | {value:.0f} |")
 # Scoring: each id-score run's wall time (one core), recorded by attr.sh when it made the file.
-scoring = {}
-for name in sorted(os.listdir(scores_dir)):
-    path = os.path.join(scores_dir, name, "seconds") if name == "sweep" else os.path.join(scores_dir, name)
-    if (name == "sweep" or name.endswith(".json.seconds")) and os.path.exists(path):
-        with open(path) as f:
-            scoring[name.removesuffix(".json.seconds")] = float(f.read())
-if scoring:
-    out.append(f"| scoring: {len(scoring) - ('sweep' in scoring)} id-score attr runs | "
-               f"{sum(v for k, v in scoring.items() if k != 'sweep'):.0f} |")
-    if "sweep" in scoring:
-        out.append(f'| scoring: the ε sweep | {scoring["sweep"]:.0f} |')
+
+
+def read_seconds(path):
+    with open(path) as f:
+        return float(f.read())
+
+
+runs = [read_seconds(p) for p in glob.glob(os.path.join(scores_dir, "*.json.seconds"))]
+if runs:
+    out.append(f"| scoring: {len(runs)} id-score attr runs | {sum(runs):.0f} |")
+sweep_seconds = os.path.join(scores_dir, "sweep", "seconds")
+if os.path.exists(sweep_seconds):
+    out.append(f"| scoring: the ε sweep | {read_seconds(sweep_seconds):.0f} |")
 out.append("")
 out.append("ε sweep against the gray-box res6 (PSNR, DSR and forgery L2 against ε): attr-sweep/")
 with open(os.path.join(results, "attr.md"), "w") as f:
