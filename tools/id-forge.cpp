@@ -26,6 +26,7 @@ struct Options {
   std::vector<std::string> args;  // VERB, then inputs for edit
   std::string data, output, model, split = "train", checkpoint, samples;
   std::vector<std::string> attributes{"Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"};  // StarGAN's five
+  std::vector<std::string> source_attributes;  // edit: what the input faces are, when known
   std::string arch = "res6";
   int width = 64, d_width = 64, image_size = 128, batch = 16, crop = 0;
   std::int64_t iterations = 200000, decay_iterations = 100000, checkpoint_every = 1000, sample_every = 1000,
@@ -63,6 +64,10 @@ void define(cli::Command& cmd, Options& o) {
       .option("model", &o.model, "FILE", "editor model file (edit, eval)", cli::ValueKind::File, 'm')
       .list("attributes", &o.attributes, "LIST", "domain attributes, comma-separated (train-attr); the "
                                                  "domains to apply (edit)")
+      .list("source-attributes", &o.source_attributes, "LIST",
+            "edit: the attributes the input faces have among the model's domains ('none' for none); each edit "
+            "then changes one attribute from them, as StarGAN's test does (a hair colour set, any other "
+            "attribute flipped); without it each domain is that one attribute on and the others off")
       .choice("arch", &o.arch, nets::editor_architectures(), "editor architecture")
       .option("width", &o.width, "N", "editor width (conv_dim / ngf)")
       .option("d-width", &o.d_width, "N", "discriminator width (conv_dim)")
@@ -150,6 +155,34 @@ int train(const cli::Command& cmd, const Options& o) {
   return 0;
 }
 
+// The source labels are unknown for arbitrary photos: each domain is that one attribute on.
+std::vector<torch::Tensor> one_hot_domains(const EditorModel& model) {
+  std::vector<torch::Tensor> labels;
+  for (std::size_t j = 0; j < model.attributes.size(); ++j)
+    labels.push_back(single_attribute_domain(static_cast<int>(model.attributes.size()), static_cast<int>(j)));
+  return labels;
+}
+
+// StarGAN's targets from the faces' own attributes, named by the user.
+std::vector<torch::Tensor> source_domains(const std::vector<std::string>& source,
+                                          const std::vector<std::string>& attributes) {
+  torch::Tensor own = torch::zeros({1, static_cast<std::int64_t>(attributes.size())});
+  const bool none = source.size() == 1 && source[0] == "none";
+  int hair_colours = 0;
+  for (const auto& a : none ? std::vector<std::string>{} : source) {
+    auto it = std::find(attributes.begin(), attributes.end(), a);
+    if (it == attributes.end()) {
+      std::string known;
+      for (const auto& m : attributes) known += (known.empty() ? "" : ", ") + m;
+      throw UsageError("--source-attributes: the model has no domain '" + a + "' (its domains: " + known +
+                       "; 'none' alone for none)");
+    }
+    if (is_hair_colour(a) && ++hair_colours > 1) throw UsageError("--source-attributes: a face has one hair colour");
+    own[0][it - attributes.begin()] = 1.0f;
+  }
+  return target_domain_labels(own, attributes);
+}
+
 int edit(const cli::Command& cmd, const Options& o) {
   if (o.model.empty()) throw UsageError("edit needs --model");
   std::vector<std::string> inputs(o.args.begin() + 1, o.args.end());
@@ -169,6 +202,8 @@ int edit(const cli::Command& cmd, const Options& o) {
   for (const auto& a : o.attributes)
     if (explicit_attrs && std::find(model.attributes.begin(), model.attributes.end(), a) == model.attributes.end())
       throw UsageError("--attributes: the model has no domain '" + a + "'");
+  const std::vector<torch::Tensor> labels =
+      cmd.given("source-attributes") ? source_domains(o.source_attributes, model.attributes) : one_hot_domains(model);
   if (to_stdout && domains.size() != 1) throw UsageError("editing stdin to stdout needs exactly one --attributes domain");
 
   std::vector<std::pair<std::string, std::string>> files;  // (path, name relative to its input)
@@ -190,10 +225,8 @@ int edit(const cli::Command& cmd, const Options& o) {
     try {
       Rgb8 face = prepare_face(Image::load(path).rgb(), o.crop, size);
       torch::Tensor x = rgb8_to_tensor(face).to(device);
-      // The source labels are unknown for arbitrary photos: each domain is that one attribute on.
       for (int j : domains) {
-        torch::Tensor c = single_attribute_domain(static_cast<int>(model.attributes.size()), j);
-        Rgb8 out = tensor_to_rgb8(model.editor->forward(x, c.to(device)).to(torch::kCPU));
+        Rgb8 out = tensor_to_rgb8(model.editor->forward(x, labels[j].to(device)).to(torch::kCPU));
         if (to_stdout) {
           save_rgb8("-", out, ImageSaveOptions{95, false, "png"});
         } else {

@@ -10,6 +10,7 @@ complete -c id-forge -l data -x -a '(__fish_complete_directories)' -d 'CelebA-la
 complete -c id-forge -s o -l output -r -F -d 'train-attr: the model file; edit: the output folder'
 complete -c id-forge -s m -l model -r -F -d 'editor model file (edit, eval)'
 complete -c id-forge -l attributes -x -d 'domain attributes, comma-separated (train-attr); the domains to apply (edit)'
+complete -c id-forge -l source-attributes -x -d 'edit: the attributes the input faces have among the model s domains ( none  for none); each edit then changes one attribute from them, as StarGAN s test does (a hair colour set, any other attribute flipped); without it each domain is that one attribute on and the others off'
 complete -c id-forge -l arch -x -a 'res6 res9 cnet unet64 unet128 unet256' -d 'editor architecture'
 complete -c id-forge -l width -x -d 'editor width (conv_dim / ngf)'
 complete -c id-forge -l d-width -x -d 'discriminator width (conv_dim)'
