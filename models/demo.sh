@@ -21,7 +21,7 @@ done
 threads=${THREADS:-0}
 
 # A fresh run every time: the outputs below are only what this run made.
-rm -rf "$out/originals" "$out/protected" "$out/report" "$out/synth"
+rm -rf "$out/originals" "$out/protected" "$out/report" "$out/synth" "$out/labels.txt"
 cache=${DEMO_CACHE:-$out/cache}
 mkdir -p "$out/originals"
 "$here/../tests/data/fetch-testdata.sh" "$cache"
@@ -29,6 +29,17 @@ cp "$cache/astronaut.png" "$out/originals/astronaut.png"
 # A face of a data set no shipped model was trained on (theirs are of seed 7).
 "$build/id-synth" faces --count 1 --size 256 --seed 1 --start-index 3 --quiet "$out/synth"
 cp "$out/synth/img_align_celeba/000004.png" "$out/originals/synthetic-face.png"
+# What each face is, in the forger's domains, so that each forgery changes one attribute and
+# keeps the rest (StarGAN's test): the astronaut by eye, the synthetic face from its own list.
+domains="Black_Hair Blond_Hair Brown_Hair Male Pale_Skin"
+{
+  echo 2
+  echo "$domains"
+  echo "astronaut.png -1 -1 1 -1 -1"
+  awk -v want="$domains" 'NR == 2 { n = split(want, w, " "); for (i = 1; i <= NF; i++) col[$i] = i + 1 }
+    NR == 3 { printf "synthetic-face.png"; for (k = 1; k <= n; k++) printf " %s", $col[w[k]]; print "" }' \
+    "$out/synth/list_attr_celeba.txt"
+} > "$out/labels.txt"
 rm -rf "$out/synth"
 
 echo "== id-poison: protecting the faces in $out/originals with the default model"
@@ -39,7 +50,7 @@ echo "== id-score image: how much the protection changed each picture"
 
 echo "== id-score attr: the forger ($forger) edits the clean and the protected faces"
 "$build/id-score" attr --align --forger "$forger" --protected "$out/protected" --threads "$threads" \
-  --report "$out/report" "$out/originals"
+  --labels "$out/labels.txt" --report "$out/report" "$out/originals"
 
 echo
 echo "demo: protected pictures in $out/protected/"

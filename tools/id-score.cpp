@@ -37,7 +37,7 @@ struct Options {
   std::string csv;
   std::string lpips_weights;
   // attr, sweep
-  std::string data, split = "test", protected_dir, method, model, attack_model, report;
+  std::string data, split = "test", protected_dir, method, model, attack_model, report, labels;
   std::vector<std::string> forgers;
   std::vector<std::string> methods{"pg", "pgd", "ifgsm", "fgsm", "noise"};
   std::vector<std::string> epsilons{"0.01", "0.02", "0.03", "0.04", "0.05"};
@@ -64,8 +64,8 @@ void define(cli::Command& cmd, Options& o) {
           "summary; null stands for n/a, and for PSNR, which always exists, for +inf).\n\n"
           "attr measures the attribute defence the way the paper does. The clean faces come from a CelebA-layout "
           "folder (--data; its labels give StarGAN's target domains: a hair colour set, any other attribute "
-          "flipped) or from image files and folders (no labels: each domain is one attribute on, the others "
-          "off); every face is centre-cropped and resized to the scoring size (--image-size, default the "
+          "flipped) or from image files and folders (no labels unless --labels gives them: each domain is one "
+          "attribute on, the others off); every face is centre-cropped and resized to the scoring size (--image-size, default the "
           "first forger's). The protected faces are either ready-made (--protected DIR, matched by the "
           "path relative to the input folder, prepared the same way) or made on the fly: --method pg with "
           "--model, noise (uniform, a control), or the PGD attack of Ruiz et al. and its I-FGSM and FGSM "
@@ -118,6 +118,10 @@ void define(cli::Command& cmd, Options& o) {
       .option("limit", &o.limit, "N", "attr, sweep: score at most the first N faces (-1: all)")
       .flag("align", &o.align, "attr, sweep: find the faces in photos (IMAGE|DIR inputs) and score each on the "
                                "aligned face crop a forger would cut, the protected counterpart cut alike")
+      .option("labels", &o.labels, "FILE", "attr, sweep: the IMAGE|DIR faces' own attributes, in CelebA's "
+                                          "list_attr_celeba.txt format, a row per photo (NAME) or per face "
+                                          "(NAME#k): their domains become StarGAN's targets",
+              cli::ValueKind::File)
       .option("crop", &o.crop, "PX", "attr, sweep: centre square cut before resizing (0: the shorter side)")
       .option("image-size", &o.image_size, "PX", "attr, sweep: scoring size (0: the first forger's)")
       .option("protected", &o.protected_dir, "DIR", "attr: ready-made protected faces, matched by relative path",
@@ -283,7 +287,22 @@ void check_attr_options(const Options& o, const std::string& verb) {
   if (o.sheet_count < 0) throw UsageError("--sheet-count must not be negative");
   if (o.image_size < 0 || o.crop < 0) throw UsageError("--image-size and --crop must not be negative");
   if (o.align && !o.data.empty()) throw UsageError("--align is for photos given as IMAGE|DIR inputs, not --data");
+  if (!o.labels.empty() && !o.data.empty())
+    throw UsageError("--labels is for faces given as IMAGE|DIR inputs; --data brings its own labels");
   if (!o.csv.empty() || !o.lpips_weights.empty()) throw UsageError("--csv and --lpips-weights are for image");
+}
+
+// --labels: every attribute a forger or the attack edits must be a column of the list.
+void label_image_faces(AttrSetup& s, const std::string& path, const cli::Log& log) {
+  AttributeList list = read_attribute_list(path);
+  std::vector<const EditorModel*> models;
+  for (const auto& forger : s.forgers) models.push_back(&forger.model);
+  if (s.attack_model) models.push_back(s.attack_model.get());
+  for (const EditorModel* m : models)
+    for (const auto& a : m->attributes)
+      if (list.index_of(a) < 0) throw InputError(path, "has no column '" + a + "', which an editor here edits");
+  for (const auto& name : label_faces(s.faces, list))
+    log.warn("'" + path + "' has no row for '" + name + "': its domains are one attribute on each, the others off");
 }
 
 AttrSetup load_setup(const Options& o, const torch::Device& device, const cli::Log& log) {
@@ -310,6 +329,7 @@ AttrSetup load_setup(const Options& o, const torch::Device& device, const cli::L
     std::unique_ptr<FaceDetector> detector;
     if (o.align) detector = std::make_unique<FaceDetector>();
     s.faces = load_image_faces(std::vector<std::string>(o.args.begin() + 1, o.args.end()), f, detector.get());
+    if (!o.labels.empty()) label_image_faces(s, o.labels, log);
   }
   if (s.faces.faces.empty()) {
     for (const auto& p : s.faces.problems) log.error(p);

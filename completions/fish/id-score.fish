@@ -14,6 +14,7 @@ complete -c id-score -l data -x -a '(__fish_complete_directories)' -d 'attr, swe
 complete -c id-score -l split -x -a 'train val test all' -d 'attr, sweep: which part of --data'
 complete -c id-score -l limit -x -d 'attr, sweep: score at most the first N faces (-1: all)'
 complete -c id-score -l align -d 'attr, sweep: find the faces in photos (IMAGE|DIR inputs) and score each on the aligned face crop a forger would cut, the protected counterpart cut alike'
+complete -c id-score -l labels -r -F -d 'attr, sweep: the IMAGE|DIR faces  own attributes, in CelebA s list_attr_celeba.txt format, a row per photo (NAME) or per face (NAME#k): their domains become StarGAN s targets'
 complete -c id-score -l crop -x -d 'attr, sweep: centre square cut before resizing (0: the shorter side)'
 complete -c id-score -l image-size -x -d 'attr, sweep: scoring size (0: the first forger s)'
 complete -c id-score -l protected -x -a '(__fish_complete_directories)' -d 'attr: ready-made protected faces, matched by relative path'

@@ -107,6 +107,24 @@ FaceSet load_image_faces(const std::vector<std::string>& inputs, const DatasetOp
   return set;
 }
 
+std::vector<std::string> label_faces(FaceSet& set, const AttributeList& list) {
+  std::map<std::string, std::size_t> row_of;
+  for (std::size_t r = 0; r < list.files.size(); ++r) row_of[list.files[r]] = r;
+  std::vector<std::string> unlabelled;
+  for (auto& face : set.faces) {
+    auto it = row_of.find(face.name);
+    if (it == row_of.end() && !face.counterpart.empty()) it = row_of.find(face.counterpart);
+    face.labels.clear();
+    if (it == row_of.end()) {
+      unlabelled.push_back(face.name);
+      continue;
+    }
+    for (std::int8_t v : list.values[it->second]) face.labels.push_back(v > 0 ? 1.0f : 0.0f);
+  }
+  set.attributes = list.names;
+  return unlabelled;
+}
+
 torch::Tensor face_domains(const FaceItem& face, const std::vector<std::string>& label_attributes,
                            const std::vector<std::string>& editor_attributes) {
   const int c_dim = static_cast<int>(editor_attributes.size());

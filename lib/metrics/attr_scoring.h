@@ -15,6 +15,7 @@
 
 #include <torch/torch.h>
 
+#include "data/attributes.h"
 #include "data/face_dataset.h"
 #include "defence/perturbation_model.h"
 #include "face/align.h"
@@ -52,6 +53,13 @@ FaceSet load_celeba_faces(const std::string& root, const DatasetOptions& options
 // counterpart is cut out with the same alignment. A photo without a face is a problem.
 FaceSet load_image_faces(const std::vector<std::string>& inputs, const DatasetOptions& options,
                          FaceDetector* detector = nullptr);
+
+// Labels for faces read from image files (--labels): a CelebA-format attribute list
+// (data/attributes.h) whose rows name the photos as the faces do (path relative to the input
+// folder, or file name); a row "NAME#k" labels a photo's k-th face alone, a row "NAME" all of
+// its faces. The set's attributes become the list's; faces without a row keep none, and their
+// names are returned.
+std::vector<std::string> label_faces(FaceSet& set, const AttributeList& list);
 
 // The target domains of one face for an editor, [D, c_dim]: StarGAN's (hair colour set,
 // other attributes flipped) from the face's labels when it has them — every editor

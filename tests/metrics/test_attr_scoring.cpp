@@ -143,6 +143,31 @@ TEST(AttrScoring, DomainsFromLabelsAreStarGansTargetsAndWithoutLabelsOneAttribut
   EXPECT_THROW(face_domains(face, {"Male"}, {"Eyeglasses"}), Error);
 }
 
+// --labels: a row named after a photo labels all of its faces, a row NAME#k that face alone;
+// faces without a row keep no labels and are returned.
+TEST(AttrScoring, LabelFacesByPhotoAndByFaceRows) {
+  auto face = [](const std::string& name, const std::string& counterpart) {
+    FaceItem f;
+    f.name = name;
+    f.counterpart = counterpart;
+    return f;
+  };
+  FaceSet set;
+  set.faces = {face("group.jpg", "group.jpg"), face("group.jpg#2", "group.jpg"), face("group.jpg#3", "group.jpg"),
+               face("sub/solo.png", ""), face("other.png", "")};
+  AttributeList list;
+  list.names = {"Male", "Black_Hair"};
+  list.files = {"group.jpg", "group.jpg#2", "sub/solo.png"};
+  list.values = {{1, -1}, {-1, 1}, {-1, -1}};
+  EXPECT_EQ(label_faces(set, list), std::vector<std::string>{"other.png"});
+  EXPECT_EQ(set.attributes, list.names);
+  EXPECT_EQ(set.faces[0].labels, (std::vector<float>{1, 0}));
+  EXPECT_EQ(set.faces[1].labels, (std::vector<float>{0, 1}));  // its own row, not the photo's
+  EXPECT_EQ(set.faces[2].labels, (std::vector<float>{1, 0}));
+  EXPECT_EQ(set.faces[3].labels, (std::vector<float>{0, 0}));
+  EXPECT_TRUE(set.faces[4].labels.empty());
+}
+
 TEST(AttrScoring, NoiseProtectionStaysWithinEpsilonAndDependsOnTheSeedAndIndex) {
   FaceItem face = pattern_face("a", 16, 2);
   ProtectionMethod m;

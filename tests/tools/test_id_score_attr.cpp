@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -163,6 +164,68 @@ TEST(IdScoreAttr, ProtectedFolderMatchesAnIndependentComputationAndReportsMissin
   EXPECT_NEAR(std::stod(cells[6]), 20 * std::log10(255.0 / 12), 1e-6);  // PSNR of a uniform +12
 }
 
+// --labels gives photos their own attributes, so that each domain is StarGAN's target (one
+// attribute flipped, the rest kept; recomputed here); a photo without a row is named in a
+// warning and keeps one attribute on per domain; a list that lacks a column the forger edits is
+// refused before any work, naming the file.
+TEST(IdScoreAttr, LabelsGivePhotosStarGanTargets) {
+  ScratchDir dir;
+  write_editor(dir / "m16.idm", 16, 1);
+  fs::create_directories(dir.path() / "clean");
+  fs::create_directories(dir.path() / "prot");
+  std::map<std::string, std::pair<Rgb8, Rgb8>> pictures;
+  for (int i = 0; i < 2; ++i) {
+    Rgb8 clean = pattern(16, i), prot = clean;
+    for (auto& v : prot.pixels) v = static_cast<std::uint8_t>(v + 12);
+    const std::string name = i == 0 ? "a.png" : "b.png";
+    idef::save_rgb8(dir / ("clean/" + name), clean);
+    idef::save_rgb8(dir / ("prot/" + name), prot);
+    pictures[name] = {clean, prot};
+  }
+  idef::write_all(dir / "labels.txt", "1\nA0 Other A1\na.png 1 1 -1\n");
+  const std::string base = "attr --threads 1 --forger " + q(dir / "m16.idm") + " --protected " + q(dir / "prot");
+  auto r = run_tool("id-score", base + " --labels " + q(dir / "labels.txt") + " --report " + q(dir / "R") + " " +
+                                    q(dir / "clean"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(has(r.err, "no row for 'b.png'")) << r.err;
+
+  auto model = idef::load_editor_model(dir / "m16.idm");
+  torch::NoGradGuard no_grad;
+  auto l2_for = [&](const std::string& name, std::vector<float> labels) {
+    torch::Tensor c = torch::tensor(labels).reshape({1, 2});
+    torch::Tensor y = model.editor->forward(idef::rgb8_to_tensor(pictures[name].first), c);
+    torch::Tensor yp = model.editor->forward(idef::rgb8_to_tensor(pictures[name].second), c);
+    return (yp - y).pow(2).mean().item<double>();
+  };
+  const std::map<std::string, std::vector<float>> domains{
+      {"a.png,A0", {0, 0}}, {"a.png,A1", {1, 1}},  // a.png is A0: each domain flips one attribute
+      {"b.png,A0", {1, 0}}, {"b.png,A1", {0, 1}}};  // b.png has no row: one attribute on
+  std::istringstream rows(idef::read_all(dir / "R/items.csv"));
+  std::string row;
+  std::getline(rows, row);
+  int checked = 0;
+  while (std::getline(rows, row)) {
+    std::vector<std::string> cells;
+    std::stringstream cs(row);
+    for (std::string cell; std::getline(cs, cell, ',');) cells.push_back(cell);
+    ASSERT_EQ(cells.size(), 8u) << row;
+    const auto it = domains.find(cells[0] + "," + cells[2]);
+    ASSERT_NE(it, domains.end()) << row;
+    EXPECT_NEAR(std::stod(cells[4]), l2_for(cells[0], it->second), 1e-6) << row;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 4);
+  // The labelled face's domains differ from the one-attribute ones, so the check above has teeth.
+  EXPECT_GT(std::abs(l2_for("a.png", {0, 0}) - l2_for("a.png", {1, 0})), 1e-9);
+
+  idef::write_all(dir / "short.txt", "1\nA0 Other\na.png 1 1\n");
+  auto bad = run_tool("id-score", base + " --labels " + q(dir / "short.txt") + " --report " + q(dir / "S") + " " +
+                                      q(dir / "clean"));
+  EXPECT_EQ(bad.exit_code, 1) << bad.err;
+  EXPECT_TRUE(has(bad.err, "short.txt") && has(bad.err, "no column 'A1'")) << bad.err;
+  EXPECT_FALSE(fs::exists(dir / "S"));
+}
+
 TEST(IdScoreAttr, AnotherTasksModelAsForgerIsAnErrorBeforeAnyWork) {
   Fixture f;
   // The data folder does not exist: the model is refused first.
@@ -187,7 +250,7 @@ TEST(IdScoreAttr, UsageErrorsExitTwoWithNothingOnStdout) {
         "attr --method noise" + m + " " + q(f.dir / "faces"), "attr --method noise --epsilon 2" + m,
         "attr --method noise --epsilons 0.1" + m, "sweep --methods noise --epsilons 0.1,x" + m,
         "sweep --methods noise,pgd --epsilons 0.1" + m, "sweep --methods noise --method noise" + m,
-        "sweep --methods blur" + m}) {
+        "sweep --methods blur" + m, "attr --method noise --labels " + q(f.dir / "faces/list_attr_celeba.txt") + m}) {
     auto r = run_tool("id-score", args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
     EXPECT_EQ(r.out, "") << args;
