@@ -64,9 +64,9 @@ void define(cli::Command& cmd, Options& o) {
           "summary; null stands for n/a, and for PSNR, which always exists, for +inf).\n\n"
           "attr measures the attribute defence the way the paper does. The clean faces come from a CelebA-layout "
           "folder (--data; its labels give StarGAN's target domains: a hair colour set, any other attribute "
-          "flipped) or from image files and folders (no labels unless --labels gives them: each domain is one "
-          "attribute on, the others off); every face is centre-cropped and resized to the scoring size (--image-size, default the "
-          "first forger's). The protected faces are either ready-made (--protected DIR, matched by the "
+          "flipped) or from image files and folders (no labels unless --labels gives them: each domain is "
+          "one attribute on, the others off); every face is centre-cropped and resized to the scoring size "
+          "(--image-size, default the first forger's). The protected faces are either ready-made (--protected DIR, matched by the "
           "path relative to the input folder, prepared the same way) or made on the fly: --method pg with "
           "--model, noise (uniform, a control), or the PGD attack of Ruiz et al. and its I-FGSM and FGSM "
           "variants against --attack-model (the surrogate for the gray-box column, the target itself for "
@@ -292,8 +292,8 @@ void check_attr_options(const Options& o, const std::string& verb) {
   if (!o.csv.empty() || !o.lpips_weights.empty()) throw UsageError("--csv and --lpips-weights are for image");
 }
 
-// --labels: every attribute a forger or the attack edits must be a column of the list.
-void label_image_faces(AttrSetup& s, const std::string& path, const cli::Log& log) {
+// --labels, read before any face: every attribute a forger or the attack edits must be a column.
+AttributeList read_labels(const AttrSetup& s, const std::string& path) {
   AttributeList list = read_attribute_list(path);
   std::vector<const EditorModel*> models;
   for (const auto& forger : s.forgers) models.push_back(&forger.model);
@@ -301,8 +301,7 @@ void label_image_faces(AttrSetup& s, const std::string& path, const cli::Log& lo
   for (const EditorModel* m : models)
     for (const auto& a : m->attributes)
       if (list.index_of(a) < 0) throw InputError(path, "has no column '" + a + "', which an editor here edits");
-  for (const auto& name : label_faces(s.faces, list))
-    log.warn("'" + path + "' has no row for '" + name + "': its domains are one attribute on each, the others off");
+  return list;
 }
 
 AttrSetup load_setup(const Options& o, const torch::Device& device, const cli::Log& log) {
@@ -326,10 +325,14 @@ AttrSetup load_setup(const Options& o, const torch::Device& device, const cli::L
         if (std::find(f.attributes.begin(), f.attributes.end(), a) == f.attributes.end()) f.attributes.push_back(a);
     s.faces = load_celeba_faces(o.data, f);
   } else {
+    std::optional<AttributeList> labels;
+    if (!o.labels.empty()) labels = read_labels(s, o.labels);
     std::unique_ptr<FaceDetector> detector;
     if (o.align) detector = std::make_unique<FaceDetector>();
     s.faces = load_image_faces(std::vector<std::string>(o.args.begin() + 1, o.args.end()), f, detector.get());
-    if (!o.labels.empty()) label_image_faces(s, o.labels, log);
+    if (labels)
+      for (const auto& name : label_faces(s.faces, *labels))
+        log.warn("'" + o.labels + "' has no row for '" + name + "': its domains are one attribute on each, the others off");
   }
   if (s.faces.faces.empty()) {
     for (const auto& p : s.faces.problems) log.error(p);
