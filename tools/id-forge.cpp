@@ -155,14 +155,6 @@ int train(const cli::Command& cmd, const Options& o) {
   return 0;
 }
 
-// The source labels are unknown for arbitrary photos: each domain is that one attribute on.
-std::vector<torch::Tensor> one_hot_domains(const EditorModel& model) {
-  std::vector<torch::Tensor> labels;
-  for (std::size_t j = 0; j < model.attributes.size(); ++j)
-    labels.push_back(single_attribute_domain(static_cast<int>(model.attributes.size()), static_cast<int>(j)));
-  return labels;
-}
-
 // StarGAN's targets from the faces' own attributes, named by the user.
 std::vector<torch::Tensor> source_domains(const std::vector<std::string>& source,
                                           const std::vector<std::string>& attributes) {
@@ -202,8 +194,10 @@ int edit(const cli::Command& cmd, const Options& o) {
   for (const auto& a : o.attributes)
     if (explicit_attrs && std::find(model.attributes.begin(), model.attributes.end(), a) == model.attributes.end())
       throw UsageError("--attributes: the model has no domain '" + a + "'");
-  const std::vector<torch::Tensor> labels =
-      cmd.given("source-attributes") ? source_domains(o.source_attributes, model.attributes) : one_hot_domains(model);
+  // Without the faces' own attributes, each edit is its one attribute on and the others off.
+  const std::vector<torch::Tensor> labels = cmd.given("source-attributes")
+                                                ? source_domains(o.source_attributes, model.attributes)
+                                                : one_attribute_domains(static_cast<int>(model.attributes.size()));
   if (to_stdout && domains.size() != 1) throw UsageError("editing stdin to stdout needs exactly one --attributes domain");
 
   std::vector<std::pair<std::string, std::string>> files;  // (path, name relative to its input)

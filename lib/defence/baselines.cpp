@@ -63,10 +63,8 @@ static std::vector<float> delta_hwc(const torch::Tensor& adv, const torch::Tenso
 
 CropPerturber attack_perturber(const EditorModel& target, const std::string& method, double epsilon,
                                std::uint64_t seed) {
-  const int c_dim = static_cast<int>(target.attributes.size());
-  std::vector<torch::Tensor> domains;
-  for (int j = 0; j < c_dim; ++j) domains.push_back(single_attribute_domain(c_dim, j));
-  return attack_perturber(target, method, epsilon, seed, std::move(domains));
+  return attack_perturber(target, method, epsilon, seed,
+                          one_attribute_domains(static_cast<int>(target.attributes.size())));
 }
 
 CropPerturber attack_perturber(const EditorModel& target, const std::string& method, double epsilon,

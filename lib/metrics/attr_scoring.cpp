@@ -128,11 +128,7 @@ std::vector<std::string> label_faces(FaceSet& set, const AttributeList& list) {
 torch::Tensor face_domains(const FaceItem& face, const std::vector<std::string>& label_attributes,
                            const std::vector<std::string>& editor_attributes) {
   const int c_dim = static_cast<int>(editor_attributes.size());
-  if (face.labels.empty()) {
-    std::vector<torch::Tensor> rows;
-    for (int j = 0; j < c_dim; ++j) rows.push_back(single_attribute_domain(c_dim, j));
-    return torch::cat(rows);
-  }
+  if (face.labels.empty()) return torch::cat(one_attribute_domains(c_dim));
   // The face's own labels in the editor's attribute order, then StarGAN's targets.
   std::vector<float> own;
   for (const auto& a : editor_attributes) {

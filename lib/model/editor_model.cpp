@@ -32,6 +32,12 @@ torch::Tensor single_attribute_domain(int c_dim, int j) {
   return c;
 }
 
+std::vector<torch::Tensor> one_attribute_domains(int c_dim) {
+  std::vector<torch::Tensor> domains;
+  for (int j = 0; j < c_dim; ++j) domains.push_back(single_attribute_domain(c_dim, j));
+  return domains;
+}
+
 void save_editor_model(const std::string& path, const EditorModel& model, const Metadata& extra) {
   ModelFile file;
   for (const auto& [key, value] : extra.values()) file.meta.set(key, value);

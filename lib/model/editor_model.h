@@ -21,6 +21,8 @@ nets::EditorConfig editor_config_of(const ModelFile& file);
 // The domain label for a photo whose own labels are unknown: attribute j on, all others
 // off, as a [1, c_dim] tensor.
 torch::Tensor single_attribute_domain(int c_dim, int j);
+// One such domain per attribute, in order: the edits tried on a face of unknown labels.
+std::vector<torch::Tensor> one_attribute_domains(int c_dim);
 
 void save_editor_model(const std::string& path, const EditorModel& model, const Metadata& extra = {});
 // Refuses files of another task; the network comes back in eval mode on `device`. An
