@@ -16,8 +16,11 @@ forgers="forger-res6 forger-unet64"   # models/NAME.idm
 for f in "$build/id-synth" "$build/id-poison" "$build/id-score"; do
   [ -x "$f" ] || { echo "demo: $f is missing: build first (make build)" >&2; exit 1; }
 done
-for f in "$model" "$here/forger-res6.idm" "$here/forger-unet64.idm"; do
-  [ -f "$f" ] || { echo "demo: $f is missing from this checkout" >&2; exit 1; }
+[ -f "$model" ] || { echo "demo: $model is missing from this checkout" >&2; exit 1; }
+forger_paths=""  # id-score's comma-separated --forger list
+for f in $forgers; do
+  [ -f "$here/$f.idm" ] || { echo "demo: $here/$f.idm is missing from this checkout" >&2; exit 1; }
+  forger_paths="${forger_paths:+$forger_paths,}$here/$f.idm"
 done
 threads=${THREADS:-0}
 
@@ -50,7 +53,7 @@ echo "== id-score image: how much the protection changed each picture"
 "$build/id-score" image --threads "$threads" "$out/originals" "$out/protected"
 
 echo "== id-score attr: the forgers ($forgers) edit the clean and the protected faces"
-"$build/id-score" attr --align --forger "$here/forger-res6.idm,$here/forger-unet64.idm" --protected "$out/protected" --threads "$threads" \
+"$build/id-score" attr --align --forger "$forger_paths" --protected "$out/protected" --threads "$threads" \
   --labels "$out/labels.txt" --report "$out/report" "$out/originals"
 
 echo
