@@ -33,7 +33,7 @@ struct Options {
                limit = -1, seed = 1;
   int n_critic = 5;
   double lr_g = 1e-4, lr_d = 1e-4, lambda_cls = 1, lambda_rec = 10, lambda_gp = 10, lambda_id = 0;
-  std::int64_t warmup_iterations = 0;
+  std::int64_t warmup_iterations = 0, warmup_decay_iterations = 0;
   double lambda_adv = 1;
   bool resume = false, json = false;
 };
@@ -88,6 +88,9 @@ void define(cli::Command& cmd, Options& o) {
       .option("lambda-adv", &o.lambda_adv, "W", "weight of the generator's adversarial loss (1: StarGAN's recipe)")
       .option("warmup-iterations", &o.warmup_iterations, "N", "train the generator alone on the identity loss "
                                                              "for the first N iterations (0: StarGAN's recipe)")
+      .option("warmup-decay-iterations", &o.warmup_decay_iterations, "N",
+              "decay the learning rates linearly to 0 over the warm-up's last N iterations too; the adversarial "
+              "phase then starts from the full rates (0: the warm-up follows --decay-iterations)")
       .choice("split", &o.split, {"train", "val", "test", "all"}, "which part of the dataset to use")
       .option("limit", &o.limit, "N", "use at most the first N images of the split (-1: all)")
       .option("seed", &o.seed, "N", "random seed (weights, batches, flips)")
@@ -107,6 +110,8 @@ int train(const cli::Command& cmd, const Options& o) {
   if (o.batch < 1 || o.iterations < 1 || o.n_critic < 1) throw UsageError("--batch, --iterations and --n-critic must be positive");
   if (o.warmup_iterations < 0 || o.warmup_iterations >= o.iterations)
     throw UsageError("--warmup-iterations must be at least 0 and less than --iterations");
+  if (o.warmup_decay_iterations < 0 || o.warmup_decay_iterations > o.warmup_iterations)
+    throw UsageError("--warmup-decay-iterations must be at least 0 and at most --warmup-iterations");
   cli::Log log(cmd.program(), cmd.common().quiet);
   EditorTrainingOptions t;
   t.net.arch = o.arch;
@@ -119,6 +124,7 @@ int train(const cli::Command& cmd, const Options& o) {
   t.stargan = {o.lr_g, o.lr_d, 0.5, 0.999, o.n_critic, o.lambda_cls, o.lambda_rec, o.lambda_gp, o.lambda_id,
                o.iterations, std::min(o.decay_iterations, o.iterations)};
   t.stargan.warmup_iterations = o.warmup_iterations;
+  t.stargan.warmup_decay_iterations = o.warmup_decay_iterations;
   t.stargan.lambda_adv = o.lambda_adv;
   t.batch = o.batch;
   t.seed = static_cast<std::uint64_t>(o.seed);

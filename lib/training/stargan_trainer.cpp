@@ -18,6 +18,10 @@ StarGanTrainer::StarGanTrainer(nets::Editor generator, nets::StarGanDiscriminato
 }
 
 double StarGanTrainer::lr_factor(std::int64_t iteration) const {
+  if (iteration < settings_.warmup_iterations && settings_.warmup_decay_iterations > 0) {
+    std::int64_t left = settings_.warmup_iterations - iteration;
+    return std::min(1.0, double(left) / double(settings_.warmup_decay_iterations));
+  }
   std::int64_t decay_start = settings_.iterations - settings_.decay_iterations;
   if (settings_.decay_iterations <= 0 || iteration < decay_start) return 1.0;
   return std::max(0.0, double(settings_.iterations - iteration) / double(settings_.decay_iterations));

@@ -116,6 +116,10 @@ TEST(IdForge, UsageErrorsExitTwoBeforeReadingData) {
   auto warmup = run_tool("id-forge", "train-attr --iterations 10 --warmup-iterations 10 --data /nonexistent --output x.idm");
   EXPECT_EQ(warmup.exit_code, 2) << warmup.err;
   EXPECT_NE(warmup.err.find("--warmup-iterations"), std::string::npos) << warmup.err;
+  auto warmup_decay = run_tool("id-forge", "train-attr --iterations 10 --warmup-iterations 4 "
+                                           "--warmup-decay-iterations 5 --data /nonexistent --output x.idm");
+  EXPECT_EQ(warmup_decay.exit_code, 2) << warmup_decay.err;
+  EXPECT_NE(warmup_decay.err.find("--warmup-decay-iterations"), std::string::npos) << warmup_decay.err;
   auto model = run_tool("id-forge", "eval --model '" + dir / "missing.idm" + "' --data /nonexistent");
   EXPECT_EQ(model.exit_code, 1);
   EXPECT_NE(model.err.find("missing.idm"), std::string::npos);

@@ -135,6 +135,29 @@ TEST(StarGanTrainer, LearningRateDecaysLinearlyToZero) {
   EXPECT_DOUBLE_EQ(t.lr_factor(10), 0.0);
 }
 
+// With warmup_decay_iterations the warm-up decays on its own, and the adversarial phase starts
+// again from the full rate and follows the run's schedule.
+TEST(StarGanTrainer, WarmupDecaysOnItsOwnThenTheRateStartsAgain) {
+  idef::nets::EditorConfig c;
+  c.arch = "cnet";
+  c.width = 4;
+  c.image_size = 16;
+  c.c_dim = 2;
+  idef::StarGanSettings s;
+  s.iterations = 20;
+  s.decay_iterations = 4;
+  s.warmup_iterations = 10;
+  s.warmup_decay_iterations = 4;
+  idef::StarGanTrainer t(idef::nets::make_editor(c), idef::nets::StarGanDiscriminator(16, 4, 2), s);
+  EXPECT_DOUBLE_EQ(t.lr_factor(0), 1.0);
+  EXPECT_DOUBLE_EQ(t.lr_factor(6), 1.0);
+  EXPECT_DOUBLE_EQ(t.lr_factor(8), 0.5);
+  EXPECT_DOUBLE_EQ(t.lr_factor(9), 0.25);
+  EXPECT_DOUBLE_EQ(t.lr_factor(10), 1.0);
+  EXPECT_DOUBLE_EQ(t.lr_factor(16), 1.0);
+  EXPECT_DOUBLE_EQ(t.lr_factor(18), 0.5);
+}
+
 // During the warm-up only the generator learns, on the identity loss alone; the critic
 // keeps its weights. After it, the usual critic and generator steps follow.
 TEST(StarGanTrainer, WarmupTrainsTheGeneratorAloneOnTheIdentityLoss) {
