@@ -34,6 +34,16 @@ idef::EditorTrainingOptions tiny_options(const ScratchDir& dir) {
   return o;
 }
 
+// A trainer of a width-4 editor on 16 px images with two domains.
+idef::StarGanTrainer tiny_trainer(const std::string& arch, const idef::StarGanSettings& s) {
+  idef::nets::EditorConfig c;
+  c.arch = arch;
+  c.width = 4;
+  c.image_size = 16;
+  c.c_dim = 2;
+  return idef::StarGanTrainer(idef::nets::make_editor(c), idef::nets::StarGanDiscriminator(16, 4, 2), s);
+}
+
 idef::FaceDataset tiny_data(const ScratchDir& dir) {
   idef::test::write_tiny_celeba(dir.path() / "faces", 12, 16, 2);
   idef::DatasetOptions d;
@@ -119,15 +129,10 @@ TEST(EditorTraining, ResumeRefusesACheckpointOfOtherSettings) {
 }
 
 TEST(StarGanTrainer, LearningRateDecaysLinearlyToZero) {
-  idef::nets::EditorConfig c;
-  c.arch = "cnet";
-  c.width = 4;
-  c.image_size = 16;
-  c.c_dim = 2;
   idef::StarGanSettings s;
   s.iterations = 10;
   s.decay_iterations = 4;
-  idef::StarGanTrainer t(idef::nets::make_editor(c), idef::nets::StarGanDiscriminator(16, 4, 2), s);
+  idef::StarGanTrainer t = tiny_trainer("cnet", s);
   EXPECT_DOUBLE_EQ(t.lr_factor(0), 1.0);
   EXPECT_DOUBLE_EQ(t.lr_factor(5), 1.0);
   EXPECT_DOUBLE_EQ(t.lr_factor(6), 1.0);
@@ -138,17 +143,12 @@ TEST(StarGanTrainer, LearningRateDecaysLinearlyToZero) {
 // With warmup_decay_iterations the warm-up decays on its own, and the adversarial phase starts
 // again from the full rate and follows the run's schedule.
 TEST(StarGanTrainer, WarmupDecaysOnItsOwnThenTheRateStartsAgain) {
-  idef::nets::EditorConfig c;
-  c.arch = "cnet";
-  c.width = 4;
-  c.image_size = 16;
-  c.c_dim = 2;
   idef::StarGanSettings s;
   s.iterations = 20;
   s.decay_iterations = 4;
   s.warmup_iterations = 10;
   s.warmup_decay_iterations = 4;
-  idef::StarGanTrainer t(idef::nets::make_editor(c), idef::nets::StarGanDiscriminator(16, 4, 2), s);
+  idef::StarGanTrainer t = tiny_trainer("cnet", s);
   EXPECT_DOUBLE_EQ(t.lr_factor(0), 1.0);
   EXPECT_DOUBLE_EQ(t.lr_factor(6), 1.0);
   EXPECT_DOUBLE_EQ(t.lr_factor(8), 0.5);
@@ -162,17 +162,12 @@ TEST(StarGanTrainer, WarmupDecaysOnItsOwnThenTheRateStartsAgain) {
 // keeps its weights. After it, the usual critic and generator steps follow.
 TEST(StarGanTrainer, WarmupTrainsTheGeneratorAloneOnTheIdentityLoss) {
   torch::manual_seed(3);
-  idef::nets::EditorConfig c;
-  c.arch = "res6";
-  c.width = 4;
-  c.image_size = 16;
-  c.c_dim = 2;
   idef::StarGanSettings s;
   s.iterations = 4;
   s.decay_iterations = 0;
   s.n_critic = 1;
   s.warmup_iterations = 2;
-  idef::StarGanTrainer t(idef::nets::make_editor(c), idef::nets::StarGanDiscriminator(16, 4, 2), s);
+  idef::StarGanTrainer t = tiny_trainer("res6", s);
   auto snapshot = [](torch::nn::Module& m) {
     std::vector<torch::Tensor> v;
     for (const auto& p : m.parameters()) v.push_back(p.detach().clone());
