@@ -1,5 +1,7 @@
 #include "training/stargan_trainer.h"
 
+#include <algorithm>
+
 #include "losses/gan.h"
 #include "model/model_file.h"
 
@@ -17,14 +19,16 @@ StarGanTrainer::StarGanTrainer(nets::Editor generator, nets::StarGanDiscriminato
   at::globalContext().setFlushDenormal(true);
 }
 
+// 1 until `span` iterations before `end`, then linear to 0 at `end` (always 1 when span <= 0).
+static double linear_decay(std::int64_t iteration, std::int64_t end, std::int64_t span) {
+  if (span <= 0) return 1.0;
+  return std::clamp(double(end - iteration) / double(span), 0.0, 1.0);
+}
+
 double StarGanTrainer::lr_factor(std::int64_t iteration) const {
-  if (iteration < settings_.warmup_iterations && settings_.warmup_decay_iterations > 0) {
-    std::int64_t left = settings_.warmup_iterations - iteration;
-    return std::min(1.0, double(left) / double(settings_.warmup_decay_iterations));
-  }
-  std::int64_t decay_start = settings_.iterations - settings_.decay_iterations;
-  if (settings_.decay_iterations <= 0 || iteration < decay_start) return 1.0;
-  return std::max(0.0, double(settings_.iterations - iteration) / double(settings_.decay_iterations));
+  if (iteration < settings_.warmup_iterations && settings_.warmup_decay_iterations > 0)
+    return linear_decay(iteration, settings_.warmup_iterations, settings_.warmup_decay_iterations);
+  return linear_decay(iteration, settings_.iterations, settings_.decay_iterations);
 }
 
 static void set_lr(torch::optim::Adam& opt, double lr) {
