@@ -23,7 +23,8 @@ for t in id-synth id-forge id-train-attr id-score; do
   [ -x "$build/$t" ] || { echo "attr.sh: build first ($build/$t)" >&2; exit 1; }
 done
 synth="$build/id-synth" forge="$build/id-forge" train="$build/id-train-attr" score="$build/id-score"
-version=$("$train" --version | head -n 1)
+# Models and faces are keyed on it: made by another version or renderer, they are not reused.
+version="$("$train" --version | head -n 1) renderer $("$here/tools/renderer_id.sh" "$synth")"
 
 if [ "${SMOKE:-0}" = 1 ]; then
   work="$here/work/attr-smoke" results="$work/results" faces_count=300 score_faces=4
@@ -43,11 +44,11 @@ targets="res6 res9 cnet unet64"
 # Defender's faces: identities from 0 (the forger's from 1,000,000).
 faces="$work/faces-64"
 synth_args="faces --count $faces_count --size 64 --seed 7 --start-index 0"
-if [ "$(cat "$faces/.complete" 2>/dev/null)" != "$synth_args" ]; then
+if [ "$(cat "$faces/.complete" 2>/dev/null)" != "$synth_args $version" ]; then
   rm -rf "$faces"
   # shellcheck disable=SC2086
   "$synth" $synth_args --quiet "$faces"
-  echo "$synth_args" > "$faces/.complete"
+  echo "$synth_args $version" > "$faces/.complete"
 fi
 
 key() { (cat "$@"; echo "$version") | sha256sum | cut -c1-12; }

@@ -18,18 +18,21 @@ for t in "$synth" "$forge"; do [ -x "$t" ] || { echo "forge.sh: build first ($t)
 # iteration), and two OpenMP threads on a core another process uses slow to a crawl.
 threads=${THREADS:-1}
 
+# Faces and editors made by an earlier renderer are not reused.
+renderer=$("$here/tools/renderer_id.sh" "$synth")
+
 # The forger's faces: identities from index 1,000,000 on (the defender's start at 0), with
 # counterfactuals for every attribute an editor below is trained on. Regenerated only when
-# the command that makes them changes.
+# the command that makes them or the renderer changes.
 faces="$work/forger-faces-64"
 cf_attributes=$(sed -n 's/^attributes = \[\(.*\)\]/\1/p' "$here"/forge/*.toml | tr -d '" ' | tr ',' '\n' | sort -u | paste -sd, -)
 synth_args="faces --count ${FORGE_FACES:-10000} --size 64 --seed 7 --start-index 1000000 --counterfactuals --attributes $cf_attributes"
-if [ "$(cat "$faces/.complete" 2>/dev/null)" != "$synth_args" ]; then
+if [ "$(cat "$faces/.complete" 2>/dev/null)" != "$synth_args renderer $renderer" ]; then
   rm -rf "$faces"
   start=$(date +%s)
   # shellcheck disable=SC2086
   "$synth" $synth_args --quiet "$faces"
-  echo "$synth_args" > "$faces/.complete"
+  echo "$synth_args renderer $renderer" > "$faces/.complete"
   echo "synthetic faces: $(( $(date +%s) - start )) s"
 fi
 
@@ -39,8 +42,8 @@ echo "arch,config,train_seconds,attribute,count,l1_edit,l1_nothing,reduction,l1_
 # The gray-box target first, the wild-domain editor last; FORGE_ONLY="res6 ..." picks some.
 for arch in ${FORGE_ONLY:-res6 unet64 cnet res9 wild-res6}; do
   config="$here/forge/$arch.toml"
-  # Cached by config and toolkit version (not the binary: a rebuild must not retrain).
-  key=$( (cat "$config"; "$forge" --version | head -n 1) | sha256sum | cut -c1-16)
+  # Cached by config, toolkit version and renderer (not the binary: a rebuild must not retrain).
+  key=$( (cat "$config"; "$forge" --version | head -n 1; echo "$renderer") | sha256sum | cut -c1-16)
   model="$work/editors/$arch-$key.idm"
   if [ ! -f "$model" ]; then
     echo "training $arch ($config)"

@@ -127,6 +127,19 @@ inline double clamp01(double v) { return v < 0 ? 0 : (v > 1 ? 1 : v); }
 // an optional extra softness.
 inline double cover(double d, double px, double soft = 0) { return clamp01(0.5 - d / (px + soft)); }
 
+// How much of a procedural texture of `rate` cycles (or noise cells) per face unit a pixel
+// of footprint `px` can show: all of it up to a quarter of a cycle per pixel, none from half
+// a cycle on. Finer texture sampled at pixel centres aliases into per-pixel noise, which a
+// camera's optics would have blurred away and which no editor could learn or copy.
+inline double resolvable(double rate, double px) {
+  double t = clamp01(2 - 4 * rate * px);
+  return t * t * (3 - 2 * t);
+}
+// A texture value drawn toward its mean as far as the pixel cannot resolve it.
+inline double band_limited(double value, double mean, double rate, double px) {
+  return mean + (value - mean) * resolvable(rate, px);
+}
+
 // Approximate signed distance to an axis-aligned ellipse (first-order, good near the edge).
 inline double ellipse_sd(double x, double y, double cx, double cy, double rx, double ry) {
   double dx = (x - cx) / rx, dy = (y - cy) / ry;
@@ -308,14 +321,16 @@ struct Scene {
     }
   }
 
-  double hair_texture(double x, double y) const {
+  double hair_texture(double x, double y, double px) const {
     double dx = x - 0.5 - f.hair_part, dy = y - 0.75;
     double angle = std::atan2(dx, -dy);
-    double r = std::sqrt(dx * dx + dy * dy);
+    double r = std::max(std::sqrt(dx * dx + dy * dy), 1e-6);
     double wave = f.wavy_hair ? 1.6 * std::sin(r * 70 + f.hair_phase) : 0.0;
-    double strands = std::sin(angle * f.hair_frequency + wave);
-    double n = value_noise(angle * 12, r * 30, tex ^ 0x4A);
-    return 0.82 + 0.12 * strands + 0.12 * (n - 0.5) + (f.wavy_hair ? 0.08 * std::sin(r * 70 + f.hair_phase) : 0.0);
+    // Strands run around the parting: their frequency across the hair grows as r shrinks.
+    double strands = band_limited(std::sin(angle * f.hair_frequency + wave), 0, f.hair_frequency / (2 * M_PI * r), px);
+    double n = band_limited(value_noise(angle * 12, r * 30, tex ^ 0x4A), 0.5, std::max(12 / r, 30.0), px);
+    double waves = f.wavy_hair ? band_limited(std::sin(r * 70 + f.hair_phase), 0, 70 / (2 * M_PI), px) : 0.0;
+    return 0.82 + 0.12 * strands + 0.12 * (n - 0.5) + 0.08 * waves;
   }
 
   Colour pixel(double qx, double qy, double x, double y, double px) const {
@@ -335,7 +350,7 @@ struct Scene {
       double bottom = f.long_hair_length;
       double body = box_sd(x, y, 0.5, (g.cranium_cy + bottom) / 2, hw, (bottom - g.cranium_cy) / 2, 0.08);
       double d = std::min(head_outer, body);
-      if (d < px) over(c, scaled(hair, sh * 0.8 * hair_texture(x, y)), cover(d, px));
+      if (d < px) over(c, scaled(hair, sh * 0.8 * hair_texture(x, y, px)), cover(d, px));
     }
     // Neck, darker under the chin.
     {
@@ -359,7 +374,7 @@ struct Scene {
     // Face skin.
     const double face = g.face_sd(x, y);
     if (face < px) {
-      double texture = 0.97 + 0.06 * value_noise(x * 45, y * 45, tex ^ 0x51);
+      double texture = 0.97 + 0.06 * band_limited(value_noise(x * 45, y * 45, tex ^ 0x51), 0.5, 45, px);
       // The rim of the face turns away from the light: a little darker.
       double rim = 1.0 - 0.10 * clamp01(1 + face / 0.05);
       over(c, scaled(skin, sh * texture * rim), cover(face, px));
@@ -372,7 +387,7 @@ struct Scene {
       double d = d_front;
       if (!g.long_hair) d = std::min(d, std::max(head_outer, std::max(y - (f.eye_y + 0.005), -face)));
       else d = std::min(d, std::max(head_outer, std::max(y - (f.eye_y - 0.02), -face)));
-      if (d < px) over(c, scaled(hair, sh * hair_texture(x, y)), cover(d, px));
+      if (d < px) over(c, scaled(hair, sh * hair_texture(x, y, px)), cover(d, px));
     }
     if (f.eyeglasses) glasses(c, x, y, px, sh);
     return c;
@@ -467,7 +482,7 @@ struct Scene {
         d = std::max(d, chin);
       }
       if (d < 0.01) {
-        double n = value_noise(x * 260, y * 260, tex ^ 0xBE);
+        double n = band_limited(value_noise(x * 260, y * 260, tex ^ 0xBE), 0.5, 260, px);
         if (f.beard_style == 0)
           over(c, scaled(lerp(beard, rgb(0.25, 0.27, 0.32), 0.5), sh), (0.28 + 0.2 * n) * cover(d, px, 0.01));
         else
@@ -480,7 +495,7 @@ struct Scene {
         double upper = g.upper_outer(std::clamp(s, -1.0, 1.0));
         double d = std::max(std::max(upper - 0.024 - y, y - (upper - 0.001)), (std::fabs(s) - 1) * g.mw);
         if (d < px) {
-          double n = value_noise(x * 200, y * 200, tex ^ 0x3C);
+          double n = band_limited(value_noise(x * 200, y * 200, tex ^ 0x3C), 0.5, 200, px);
           over(c, scaled(beard, sh * (0.75 + 0.3 * n)), 0.92 * cover(d, px, 0.003));
         }
       }
@@ -543,7 +558,7 @@ struct Scene {
     double t = g.brow_t(i, sc);
     double d = std::max(std::fabs(y - g.brow_y(i, sc)) - t / 2, (std::fabs(s) - 1) * g.brow_hw);
     if (d < px) {
-      double n = value_noise(x * 220, y * 90, tex ^ 0xB0);
+      double n = band_limited(value_noise(x * 220, y * 90, tex ^ 0xB0), 0.5, 220, px);
       over(c, scaled(brow, sh * (0.85 + 0.3 * n)), 0.9 * cover(d, px, 0.002));
     }
   }
