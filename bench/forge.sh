@@ -2,8 +2,9 @@
 # The forger's editors (issue: the forger's side): trains res6, res9, cnet and unet64
 # editors with id-forge on 64 px synthetic faces from a range of identities disjoint from
 # the defender's, then scores each on the forger's held-out test faces against the true
-# counterfactuals. Models are cached under bench/work/ by a hash of their config and the
-# toolkit version, so a rerun only redoes what changed; training resumes from checkpoints.
+# counterfactuals. Models are cached under bench/work/ (and committed ones taken from
+# bench/forge/trained/) by a hash of their config, the toolkit version and the renderer, so a
+# rerun only redoes what changed; training resumes from checkpoints.
 #   bench/forge.sh [BUILD_DIR]        results: bench/results/forge.md, forge.csv
 set -eu
 build=${1:-build}
@@ -45,6 +46,16 @@ for arch in ${FORGE_ONLY:-res6 unet64 cnet res9 wild-res6}; do
   # Cached by config, toolkit version and renderer (not the binary: a rebuild must not retrain).
   key=$( (cat "$config"; "$forge" --version | head -n 1; echo "$renderer") | sha256sum | cut -c1-16)
   model="$work/editors/$arch-$key.idm"
+  # Training all the editors takes longer than one sitting, and bench/work/ does not outlive
+  # a clean checkout: editors trained on this config and renderer, and checkpoints of those
+  # still training, are committed under bench/forge/trained/ with the same file names.
+  trained="$here/forge/trained/$arch-$key.idm"
+  for f in "$trained" "$trained.ckpt"; do
+    if [ ! -f "$model" ] && [ ! -f "$model.ckpt" ] && [ -f "$f" ]; then
+      echo "starting from the committed $f"
+      cp "$f" "$work/editors/$(basename "$f").part" && mv "$work/editors/$(basename "$f").part" "$work/editors/$(basename "$f")"
+    fi
+  done
   if [ ! -f "$model" ]; then
     echo "training $arch ($config)"
     "$forge" train-attr --config "$config" --data "$faces" --split train --threads "$threads" \
