@@ -51,9 +51,10 @@ for arch in ${FORGE_ONLY:-res6 unet64 cnet res9 wild-res6}; do
   # still training, are committed under bench/forge/trained/ with the same file names.
   trained="$here/forge/trained/$arch-$key.idm"
   for f in "$trained" "$trained.ckpt"; do
+    cached="$work/editors/$(basename "$f")"
     if [ ! -f "$model" ] && [ ! -f "$model.ckpt" ] && [ -f "$f" ]; then
       echo "starting from the committed $f"
-      cp "$f" "$work/editors/$(basename "$f").part" && mv "$work/editors/$(basename "$f").part" "$work/editors/$(basename "$f")"
+      cp "$f" "$cached.part" && mv "$cached.part" "$cached"
     fi
   done
   if [ ! -f "$model" ]; then

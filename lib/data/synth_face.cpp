@@ -325,12 +325,11 @@ struct Scene {
     double dx = x - 0.5 - f.hair_part, dy = y - 0.75;
     double angle = std::atan2(dx, -dy);
     double r = std::max(std::sqrt(dx * dx + dy * dy), 1e-6);
-    double wave = f.wavy_hair ? 1.6 * std::sin(r * 70 + f.hair_phase) : 0.0;
+    double wave = f.wavy_hair ? std::sin(r * 70 + f.hair_phase) : 0.0;  // bends the strands, and shades
     // Strands run around the parting: their frequency across the hair grows as r shrinks.
-    double strands = band_limited(std::sin(angle * f.hair_frequency + wave), 0, f.hair_frequency / (2 * M_PI * r), px);
+    double strands = band_limited(std::sin(angle * f.hair_frequency + 1.6 * wave), 0, f.hair_frequency / (2 * M_PI * r), px);
     double n = band_limited(value_noise(angle * 12, r * 30, tex ^ 0x4A), 0.5, std::max(12 / r, 30.0), px);
-    double waves = f.wavy_hair ? band_limited(std::sin(r * 70 + f.hair_phase), 0, 70 / (2 * M_PI), px) : 0.0;
-    return 0.82 + 0.12 * strands + 0.12 * (n - 0.5) + 0.08 * waves;
+    return 0.82 + 0.12 * strands + 0.12 * (n - 0.5) + 0.08 * band_limited(wave, 0, 70 / (2 * M_PI), px);
   }
 
   Colour pixel(double qx, double qy, double x, double y, double px) const {
