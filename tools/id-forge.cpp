@@ -34,7 +34,7 @@ struct Options {
   int n_critic = 5;
   double lr_g = 1e-4, lr_d = 1e-4, lambda_cls = 1, lambda_rec = 10, lambda_gp = 10, lambda_id = 0;
   std::int64_t warmup_iterations = 0, warmup_decay_iterations = 0;
-  double lambda_adv = 1;
+  double lambda_adv = 1, lambda_edit = 0;
   bool resume = false, json = false;
 };
 
@@ -86,6 +86,8 @@ void define(cli::Command& cmd, Options& o) {
       .option("lambda-id", &o.lambda_id, "W", "weight of the identity loss |G(x, c) - x| on the input's own "
                                               "labels (0: StarGAN's recipe)")
       .option("lambda-adv", &o.lambda_adv, "W", "weight of the generator's adversarial loss (1: StarGAN's recipe)")
+      .option("lambda-edit", &o.lambda_edit, "W", "weight of |G(x, c') - x| on the edits: no change beyond the "
+                                                  "attribute (0: StarGAN's recipe)")
       .option("warmup-iterations", &o.warmup_iterations, "N", "train the generator alone on the identity loss "
                                                              "for the first N iterations (0: StarGAN's recipe)")
       .option("warmup-decay-iterations", &o.warmup_decay_iterations, "N",
@@ -126,6 +128,7 @@ int train(const cli::Command& cmd, const Options& o) {
   t.stargan.warmup_iterations = o.warmup_iterations;
   t.stargan.warmup_decay_iterations = o.warmup_decay_iterations;
   t.stargan.lambda_adv = o.lambda_adv;
+  t.stargan.lambda_edit = o.lambda_edit;
   t.batch = o.batch;
   t.seed = static_cast<std::uint64_t>(o.seed);
   t.output = o.output;

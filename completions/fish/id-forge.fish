@@ -27,6 +27,7 @@ complete -c id-forge -l lambda-rec -x -d 'weight of the cycle reconstruction los
 complete -c id-forge -l lambda-gp -x -d 'weight of the gradient penalty'
 complete -c id-forge -l lambda-id -x -d 'weight of the identity loss |G(x, c) - x| on the input s own labels (0: StarGAN s recipe)'
 complete -c id-forge -l lambda-adv -x -d 'weight of the generator s adversarial loss (1: StarGAN s recipe)'
+complete -c id-forge -l lambda-edit -x -d 'weight of |G(x, c ) - x| on the edits: no change beyond the attribute (0: StarGAN s recipe)'
 complete -c id-forge -l warmup-iterations -x -d 'train the generator alone on the identity loss for the first N iterations (0: StarGAN s recipe)'
 complete -c id-forge -l warmup-decay-iterations -x -d 'decay the learning rates linearly to 0 over the warm-up s last N iterations too; the adversarial phase then starts from the full rates (0: the warm-up follows --decay-iterations)'
 complete -c id-forge -l split -x -a 'train val test all' -d 'which part of the dataset to use'

@@ -86,6 +86,11 @@ std::map<std::string, double> StarGanTrainer::step(std::int64_t iteration, const
       g_loss = g_loss + settings_.lambda_id * g_loss_id;
       losses["G/loss_id"] = g_loss_id.item<double>();
     }
+    if (settings_.lambda_edit > 0) {
+      torch::Tensor g_loss_edit = (fake - x_real).abs().mean();
+      g_loss = g_loss + settings_.lambda_edit * g_loss_edit;
+      losses["G/loss_edit"] = g_loss_edit.item<double>();
+    }
     g_opt_.zero_grad();
     g_loss.backward();
     g_opt_.step();

@@ -42,6 +42,10 @@ struct StarGanSettings {
   // pixel is about ten times the L1 terms' at 64 px, and it pulls a small editor's
   // colours towards grey; below 1 the edits come from the classification term.
   double lambda_adv = 1;
+  // Weight of |G(x, c') − x| on the edits themselves (not in StarGAN's recipe, hence 0): the
+  // classification term asks for the new attribute, this one for no change beyond it. Small
+  // editors otherwise shift colours all over the picture with every edit.
+  double lambda_edit = 0;
 };
 
 class StarGanTrainer {

@@ -192,3 +192,28 @@ TEST(StarGanTrainer, WarmupTrainsTheGeneratorAloneOnTheIdentityLoss) {
   EXPECT_EQ(after.count("G/loss_rec"), 1u);
   EXPECT_FALSE(same(snapshot(*t.discriminator()), d0));
 }
+
+// The edit term pulls each edit towards its input: the same training from the same start,
+// with a heavy weight on it, leaves edits that change the pictures less.
+TEST(StarGanTrainer, EditTermKeepsEditsCloseToTheirInput) {
+  auto change_after_training = [](double lambda_edit) {
+    torch::manual_seed(4);
+    idef::StarGanSettings s;
+    s.iterations = 30;
+    s.decay_iterations = 0;
+    s.n_critic = 1;
+    s.lr_g = 5e-3;
+    s.lambda_edit = lambda_edit;
+    idef::StarGanTrainer t = tiny_trainer("res6", s);
+    torch::Tensor x = torch::rand({4, 3, 16, 16}) * 2 - 1;
+    torch::Tensor labels = torch::tensor({{1.f, 0.f}, {0.f, 1.f}, {1.f, 1.f}, {0.f, 0.f}});
+    std::map<std::string, double> losses;
+    for (int i = 0; i < 30; ++i) losses = t.step(i, x, labels);
+    EXPECT_EQ(losses.count("G/loss_edit"), lambda_edit > 0 ? 1u : 0u);
+    torch::NoGradGuard no_grad;
+    t.generator()->eval();
+    return (t.generator()->forward(x, 1 - labels) - x).abs().mean().item<double>();
+  };
+  double with = change_after_training(100), without = change_after_training(0);
+  EXPECT_LT(with, 0.8 * without);
+}
