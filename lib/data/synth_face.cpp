@@ -104,12 +104,17 @@ inline void over(Colour& dst, const Colour& src, double alpha) {
   dst.b += (src.b - dst.b) * a;
 }
 
+// One colour per hair colour, lighter or darker by the same factor for all four: a hair
+// colour edit then maps each hair pixel by a fixed ratio per channel, whatever the light
+// and the shade, so that its counterfactual is a function of what the input shows (shades
+// spread differently per colour would hide the new colour's shade in a black-haired face).
 Colour hair_colour(HairColour h, double shade) {
+  double k = 0.88 + 0.24 * shade;
   switch (h) {
-    case HairColour::Black: return lerp(rgb(0.05, 0.045, 0.045), rgb(0.13, 0.10, 0.09), shade);
-    case HairColour::Brown: return lerp(rgb(0.27, 0.16, 0.09), rgb(0.47, 0.30, 0.16), shade);
-    case HairColour::Blond: return lerp(rgb(0.76, 0.62, 0.36), rgb(0.93, 0.83, 0.56), shade);
-    case HairColour::Gray: return lerp(rgb(0.55, 0.55, 0.56), rgb(0.82, 0.82, 0.82), shade);
+    case HairColour::Black: return scaled(rgb(0.09, 0.072, 0.067), k);
+    case HairColour::Brown: return scaled(rgb(0.37, 0.23, 0.125), k);
+    case HairColour::Blond: return scaled(rgb(0.845, 0.725, 0.46), k);
+    case HairColour::Gray: return scaled(rgb(0.685, 0.685, 0.69), k);
   }
   return {};
 }
@@ -285,7 +290,7 @@ struct Scene {
     skin = skin_colour(f);
     hair = hair_colour(f.hair, f.hair_shade);
     brow = f.brow;
-    beard = f.bald ? scaled(hair_colour(f.hair, f.hair_shade), 0.8) : scaled(hair, 0.8);
+    beard = scaled(hair, 0.8);
     Colour natural_lips = lerp(skin, rgb(0.72, 0.36, 0.36), 0.45);
     lips = f.lipstick ? f.lips : natural_lips;
     double n = std::sqrt(f.light_x * f.light_x + f.light_y * f.light_y + 1.0);
@@ -697,7 +702,6 @@ FaceParams sample_face(std::uint64_t seed, std::int64_t index) {
   f.lips = pick(r, {rgb(0.72, 0.10, 0.18), rgb(0.80, 0.20, 0.30), rgb(0.60, 0.12, 0.22), rgb(0.78, 0.30, 0.35)});
   f.hairline_y = r.normal_clamped(0.29, 0.02, 0.24, 0.34);
   f.hair_volume = r.normal_clamped(0.04, 0.012, 0.015, 0.07);
-  f.long_hair_length = r.uniform(0.85, 1.2);
   f.hair_shade = r.uniform();
   f.hair_part = r.uniform(-0.03, 0.03);
   f.hair_frequency = r.uniform(40, 90);
@@ -705,7 +709,6 @@ FaceParams sample_face(std::uint64_t seed, std::int64_t index) {
   f.glasses_shape = r.chance(0.5) ? 0 : 1;
   f.glasses_frame = pick(r, {rgb(0.05, 0.05, 0.05), rgb(0.25, 0.15, 0.08), rgb(0.55, 0.55, 0.6), rgb(0.15, 0.2, 0.4)});
   f.glasses_thickness = r.uniform(0.006, 0.012);
-  f.beard_style = int(r.uniform() * 3) % 3;
   f.makeup = pick(r, {rgb(0.45, 0.30, 0.50), rgb(0.40, 0.28, 0.22), rgb(0.30, 0.35, 0.55), rgb(0.55, 0.35, 0.35)});
   f.texture_seed = r.uniform();
   // Brows: dark, following the natural hair colour a little but not the Hair attribute,

@@ -68,6 +68,8 @@ struct FaceParams {
   Colour skin, lips;
   double hairline_y = 0.30;        // centre of the hairline
   double hair_volume = 0.04;       // hair thickness beyond the skull
+  // Not drawn by sample_face, like beard_style: what a Male edit adds must not be hidden in
+  // its input (a woman's beard style, a man's long-hair length), or no editor could match it.
   double long_hair_length = 1.05;  // bottom of long hair (women)
   double hair_shade = 0.5;         // lighter / darker variant of the hair colour
   double hair_part = 0.0;          // side parting offset
@@ -76,7 +78,7 @@ struct FaceParams {
   int glasses_shape = 0;           // 0 round, 1 rectangular
   Colour glasses_frame;
   double glasses_thickness = 0.009;
-  int beard_style = 0;             // 0 stubble, 1 full beard, 2 goatee
+  int beard_style = 1;             // 0 stubble, 1 full beard, 2 goatee
   Colour makeup;                   // eye shadow tint
   double texture_seed = 0;         // skin/hair/background texture phase
 

@@ -12,8 +12,12 @@ namespace {
 constexpr int kWidth = 224, kHeight = 160;
 constexpr int kFarColumn = 176;  // the face covers x < 128: from here on is background
 
+// The first woman of seed 3: dlib's HOG detector misses a fully bearded jaw in some frames,
+// and these tests are about the stream, not about the detector.
 idef::synth::FaceParams talking_face(int i) {
-  return idef::synth::at_time(idef::synth::sample_face(3, 0), i / 25.0, 7);
+  std::int64_t index = 0;
+  while (idef::synth::sample_face(3, index).male) ++index;
+  return idef::synth::at_time(idef::synth::sample_face(3, index), i / 25.0, 7);
 }
 
 // Frame i of a synthetic talking head (128 px) on a wider grey frame at (pan, 16).
