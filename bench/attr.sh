@@ -35,8 +35,8 @@ else
   tiny="" pg_tiny=""
 fi
 mkdir -p "$work" "$results"
-sd="Black_Hair,Blond_Hair,Brown_Hair,Male,Pale_Skin"   # the forger's domains (bench/forge/*.toml)
-dd="Gray_Hair,Bangs,Eyeglasses,Smiling,Mustache"      # other domains (the wild editor's)
+sd="Black_Hair,Blond_Hair,Brown_Hair,Gray_Hair,Male"   # the forger's domains (bench/forge/*.toml)
+dd="Pale_Skin,Bangs,Eyeglasses,Smiling,Mustache"      # other domains (the wild editor's)
 editors="$here/work/editors"
 targets="res6 res9 cnet unet64"
 [ "${SMOKE:-0}" = 1 ] && editors="$work/editors"
