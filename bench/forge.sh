@@ -39,12 +39,15 @@ fi
 
 csv="$results/forge.csv"
 part="$csv.$$.part"  # per run: two FORGE_ONLY runs side by side must not mix their rows
-echo "arch,config,train_seconds,attribute,count,l1_edit,l1_nothing,reduction,l1_reconstruction,l1_change,change_reduction" > "$part"
+echo "arch,config,train_seconds,attribute,count,l1_edit,l1_nothing,reduction,l1_reconstruction,l1_change,change_reduction,l1_change_inside,l1_change_outside,reduction_to_on,reduction_to_off" > "$part"
 # The gray-box target first, the wild-domain editor last; FORGE_ONLY="res6 ..." picks some.
 for arch in ${FORGE_ONLY:-res6 unet64 cnet res9 wild-res6}; do
   config="$here/forge/$arch.toml"
-  # Cached by config, toolkit version and renderer (not the binary: a rebuild must not retrain).
-  key=$( (cat "$config"; "$forge" --version | head -n 1; echo "$renderer") | sha256sum | cut -c1-16)
+  # Cached by config (with the one it includes), toolkit version and renderer (not the binary:
+  # a rebuild must not retrain).
+  included=$(sed -n 's/^include = "\(.*\)"/\1/p' "$config")
+  key=$( (cat "$config" ${included:+"$here/forge/$included"}; "$forge" --version | head -n 1; echo "$renderer") |
+    sha256sum | cut -c1-16)
   model="$work/editors/$arch-$key.idm"
   # Training all the editors takes longer than one sitting, and bench/work/ does not outlive
   # a clean checkout: editors trained on this config and renderer, and checkpoints of those
@@ -76,8 +79,11 @@ for arch in ${FORGE_ONLY:-res6 unet64 cnet res9 wild-res6}; do
 import json, sys
 r = json.load(open(sys.argv[1]))
 def row(name, count, a):
+    # A direction no test face took (a hair colour is only ever set) stays empty.
+    on, off = (f'{a[k]["reduction"]:.3f}' if k in a and a[k]["count"] else "" for k in ("to_on", "to_off"))
     print(f'{sys.argv[2]},{sys.argv[3]},{sys.argv[4]},{name},{count},{a["l1_edit"]:.4f},{a["l1_nothing"]:.4f},'
-          f'{a["reduction"]:.3f},{a["l1_reconstruction"]:.4f},{a["l1_change"]:.4f},{a["change_reduction"]:.3f}')
+          f'{a["reduction"]:.3f},{a["l1_reconstruction"]:.4f},{a["l1_change"]:.4f},{a["change_reduction"]:.3f},'
+          f'{a["l1_change_inside"]:.4f},{a["l1_change_outside"]:.4f},{on},{off}')
 for a in r["attributes"]:
     row(a["attribute"], a["count"], a)
 row("mean", "", r["mean"])
@@ -91,12 +97,17 @@ print("# Forger's editors on 64 px synthetic faces (bench/forge.sh)\n")
 print("L1 on the [-1,1] scale between the edit and the true counterfactual, next to the do-nothing")
 print("L1 between the input and the counterfactual, on the forger's held-out test faces; then the")
 print("editor's reconstruction error (its output for the input's own labels against the input) and")
-print("the L1 of its change against the true change (do-nothing figure: the same L1 nothing).")
+print("the L1 of its change against the true change (do-nothing figure: the same L1 nothing),")
+print("split into the pixels the true edit changes (in) and the others (out); last the reduction")
+print("of the edits that turn the attribute on and of those that turn it off.")
 print("Goal: reduction >= 40% on the mean row.\n")
-print("| editor | train time (s) | attribute | faces | L1 edit | L1 nothing | reduction | L1 recon | L1 change | change reduction |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| editor | train time (s) | attribute | faces | L1 edit | L1 nothing | reduction | L1 recon | L1 change "
+      "| change reduction | change in | change out | to on | to off |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+pct = lambda v: f"{float(v)*100:.1f}%" if v else ""
 for r in rows:
     print(f'| {r["arch"]} | {r["train_seconds"]} | {r["attribute"]} | {r["count"]} | {r["l1_edit"]} | {r["l1_nothing"]} '
-          f'| {float(r["reduction"])*100:.1f}% | {r["l1_reconstruction"]} | {r["l1_change"]} | {float(r["change_reduction"])*100:.1f}% |')
+          f'| {pct(r["reduction"])} | {r["l1_reconstruction"]} | {r["l1_change"]} | {pct(r["change_reduction"])} '
+          f'| {r["l1_change_inside"]} | {r["l1_change_outside"]} | {pct(r["reduction_to_on"])} | {pct(r["reduction_to_off"])} |')
 PY
 cat "$results/forge.md"

@@ -51,7 +51,10 @@ void define(cli::Command& cmd, Options& o) {
           "synthetic faces (id-synth) against their true counterfactuals: per attribute, the mean L1 of the "
           "edit to the counterfactual next to the do-nothing L1 of the input to it; then the editor's "
           "reconstruction error (its output on the input's own labels against the input) and the L1 between "
-          "the change it makes and the true change, whose do-nothing figure is the same.")
+          "the change it makes and the true change, whose do-nothing figure is the same, split into its part "
+          "inside the pixels the true edit changes (in) and outside them (out: an edit that spills over the "
+          "picture); last the reduction of the edits that turn the attribute on and of those that turn it off "
+          "(a hair colour is only ever set). --json adds to_on and to_off with their counts and L1s.")
       .example("id-forge train-attr --data faces --arch res6 --width 16 --image-size 64 --iterations 20000 "
                "--output res6.idm",
                "train a small editor on 64 px synthetic faces")
@@ -270,32 +273,51 @@ int eval(const cli::Command& cmd, const Options& o) {
     mean.l1_nothing += w * s.l1_nothing;
     mean.l1_reconstruction += w * s.l1_reconstruction;
     mean.l1_change += w * s.l1_change;
+    mean.l1_change_inside += w * s.l1_change_inside;
+    mean.l1_change_outside += w * s.l1_change_outside;
   }
   if (o.json) {
     auto fields = [](const AttributeEditScore& s) {
-      char buf[256];
+      char buf[512];
       std::snprintf(buf, sizeof buf,
                     "\"l1_edit\": %.6f, \"l1_nothing\": %.6f, \"reduction\": %.6f, \"l1_reconstruction\": %.6f, "
-                    "\"l1_change\": %.6f, \"change_reduction\": %.6f",
-                    s.l1_edit, s.l1_nothing, s.reduction(), s.l1_reconstruction, s.l1_change, s.change_reduction());
+                    "\"l1_change\": %.6f, \"change_reduction\": %.6f, \"l1_change_inside\": %.6f, "
+                    "\"l1_change_outside\": %.6f",
+                    s.l1_edit, s.l1_nothing, s.reduction(), s.l1_reconstruction, s.l1_change, s.change_reduction(),
+                    s.l1_change_inside, s.l1_change_outside);
+      return std::string(buf);
+    };
+    auto direction = [](const DirectionScore& d) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "{\"count\": %lld, \"l1_edit\": %.6f, \"l1_nothing\": %.6f, \"reduction\": %.6f}",
+                    static_cast<long long>(d.count), d.l1_edit, d.l1_nothing, d.reduction());
       return std::string(buf);
     };
     std::printf("{\"model\": \"%s\", \"attributes\": [", o.model.c_str());
     for (std::size_t i = 0; i < scores.size(); ++i)
-      std::printf("%s{\"attribute\": \"%s\", \"count\": %lld, %s}", i ? ", " : "", scores[i].attribute.c_str(),
-                  static_cast<long long>(scores[i].count), fields(scores[i]).c_str());
+      std::printf("%s{\"attribute\": \"%s\", \"count\": %lld, %s, \"to_on\": %s, \"to_off\": %s}", i ? ", " : "",
+                  scores[i].attribute.c_str(), static_cast<long long>(scores[i].count), fields(scores[i]).c_str(),
+                  direction(scores[i].to_on).c_str(), direction(scores[i].to_off).c_str());
     std::printf("], \"mean\": {%s}, \"mean_l1_edit\": %.6f, \"mean_l1_nothing\": %.6f, \"mean_reduction\": %.6f}\n",
                 fields(mean).c_str(), mean.l1_edit, mean.l1_nothing, mean.reduction());
   } else {
-    std::printf("%-14s %7s %9s %11s %10s %9s %10s %10s\n", "attribute", "count", "L1 edit", "L1 nothing", "reduction",
-                "L1 recon", "L1 change", "reduction");
-    auto row = [](const AttributeEditScore& s, const std::string& count) {
-      std::printf("%-14s %7s %9.4f %11.4f %9.1f%% %9.4f %10.4f %9.1f%%\n", s.attribute.c_str(), count.c_str(),
-                  s.l1_edit, s.l1_nothing, 100 * s.reduction(), s.l1_reconstruction, s.l1_change,
-                  100 * s.change_reduction());
+    std::printf("%-14s %7s %9s %11s %10s %9s %10s %10s %9s %9s %9s %9s\n", "attribute", "count", "L1 edit", "L1 nothing",
+                "reduction", "L1 recon", "L1 change", "reduction", "in", "out", "to on", "to off");
+    // A direction no face took reads '-'.
+    auto percent = [](const DirectionScore& d) {
+      char buf[16];
+      if (d.count == 0) return std::string("-");
+      std::snprintf(buf, sizeof buf, "%.1f%%", 100 * d.reduction());
+      return std::string(buf);
     };
-    for (const auto& s : scores) row(s, std::to_string(s.count));
-    row(mean, "");
+    auto row = [&](const AttributeEditScore& s, const std::string& count, bool directions) {
+      std::printf("%-14s %7s %9.4f %11.4f %9.1f%% %9.4f %10.4f %9.1f%% %9.4f %9.4f %9s %9s\n", s.attribute.c_str(),
+                  count.c_str(), s.l1_edit, s.l1_nothing, 100 * s.reduction(), s.l1_reconstruction, s.l1_change,
+                  100 * s.change_reduction(), s.l1_change_inside, s.l1_change_outside,
+                  directions ? percent(s.to_on).c_str() : "", directions ? percent(s.to_off).c_str() : "");
+    };
+    for (const auto& s : scores) row(s, std::to_string(s.count), true);
+    row(mean, "", false);
   }
   return 0;
 }

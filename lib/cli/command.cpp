@@ -4,6 +4,8 @@
 
 #include <boost/program_options.hpp>
 #include <csignal>
+#include <filesystem>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -77,8 +79,9 @@ Command::Command(std::string program, std::string summary)
     add(std::move(s));
   };
   common({"config", 0, ValueKind::File, "FILE", "read options from a TOML file (keys are the long option names; "
-                                                 "a table named after the tool applies to it alone; the command "
-                                                 "line wins)"});
+                                                 "a table named after the tool applies to it alone; include = "
+                                                 "\"FILE\" starts from another file's keys; the command line "
+                                                 "wins)"});
   impl_->apply["config"] = [this](const std::vector<std::string>& v) { common_.config = v.back(); };
   common({"quiet", 'q', ValueKind::Flag, "", "print only errors"});
   impl_->apply["quiet"] = [this](const std::vector<std::string>&) { common_.quiet = true; };
@@ -272,40 +275,51 @@ bool Command::parse(int argc, const char* const* argv) {
     return false;
   }
 
-  // The config file fills in what the command line left unset.
+  // The config file fills in what the command line left unset. A file may start from another
+  // (`include = "FILE"`, relative to the file naming it): the included keys are read first,
+  // so the including file's own keys win.
   if (impl_->given.count("config")) {
-    const std::string path = impl_->given["config"].back();
-    toml::table root;
-    try {
-      root = toml::parse_file(path);
-    } catch (const toml::parse_error& e) {
-      std::ostringstream msg;
-      msg << "--config: cannot read '" << path << "': " << e.description() << " (line " << e.source().begin.line
-          << ")";
-      throw UsageError(msg.str());
-    }
     std::map<std::string, std::vector<std::string>> from_file;
-    auto take = [&](const toml::table& table, bool tool_table) {
-      for (const auto& [k, node] : table) {
-        std::string key(k.str());
-        if (node.is_table()) {
-          if (tool_table) throw UsageError("--config '" + path + "': nested table '" + key + "' in [" + program_ + "]");
-          continue;  // tables of other tools
-        }
-        auto spec = std::find_if(specs_.begin(), specs_.end(), [&](const OptionSpec& s) { return s.name == key; });
-        if (spec == specs_.end() || key == "config" || key == "help" || key == "version")
-          throw UsageError("--config '" + path + "': unknown key '" + key + "' for " + program_);
-        std::vector<std::string> values;
-        if (auto* arr = node.as_array()) {
-          for (const auto& e : *arr) values.push_back(toml_scalar_text(e, key));
-        } else {
-          values.push_back(toml_scalar_text(node, key));
-        }
-        from_file[key] = values;
+    std::function<void(const std::string&, int)> read = [&](const std::string& path, int depth) {
+      if (depth > 8) throw UsageError("--config '" + path + "': includes nest more than 8 deep (a cycle?)");
+      toml::table root;
+      try {
+        root = toml::parse_file(path);
+      } catch (const toml::parse_error& e) {
+        std::ostringstream msg;
+        msg << "--config: cannot read '" << path << "': " << e.description() << " (line " << e.source().begin.line
+            << ")";
+        throw UsageError(msg.str());
       }
+      if (const toml::node* include = root.get("include")) {
+        const auto* name = include->as_string();
+        if (!name) throw UsageError("--config '" + path + "': include must be a file name in quotes");
+        read((std::filesystem::path(path).parent_path() / name->get()).string(), depth + 1);
+      }
+      auto take = [&](const toml::table& table, bool tool_table) {
+        for (const auto& [k, node] : table) {
+          std::string key(k.str());
+          if (!tool_table && key == "include") continue;
+          if (node.is_table()) {
+            if (tool_table) throw UsageError("--config '" + path + "': nested table '" + key + "' in [" + program_ + "]");
+            continue;  // tables of other tools
+          }
+          auto spec = std::find_if(specs_.begin(), specs_.end(), [&](const OptionSpec& s) { return s.name == key; });
+          if (spec == specs_.end() || key == "config" || key == "help" || key == "version")
+            throw UsageError("--config '" + path + "': unknown key '" + key + "' for " + program_);
+          std::vector<std::string> values;
+          if (auto* arr = node.as_array()) {
+            for (const auto& e : *arr) values.push_back(toml_scalar_text(e, key));
+          } else {
+            values.push_back(toml_scalar_text(node, key));
+          }
+          from_file[key] = values;
+        }
+      };
+      take(root, false);
+      if (auto* own = root[program_].as_table()) take(*own, true);
     };
-    take(root, false);
-    if (auto* own = root[program_].as_table()) take(*own, true);
+    read(impl_->given["config"].back(), 0);
     for (auto& [key, values] : from_file)
       if (!impl_->given.count(key)) impl_->given[key] = values;
   }

@@ -99,6 +99,29 @@ TEST(Command, ConfigFileSetsKeysAndTheCommandLineWins) {
   EXPECT_EQ(o.domains, (std::vector<std::string>{"Pale_Skin", "Male"}));
 }
 
+// A config that includes another overrides its keys; the include is relative to the file.
+TEST(Command, ConfigIncludeReadsTheOtherFileFirst) {
+  ScratchDir dir;
+  std::filesystem::create_directories(dir.path() / "sub");
+  idef::write_all(dir / "sub/base.toml", "epsilon = 0.02\nbatch = 8\n[id-demo]\nmethod = 'noise'\n");
+  idef::write_all(dir / "top.toml", "include = 'sub/base.toml'\nbatch = 4\n");
+  Command cmd("id-demo", "demo");
+  ToolOptions o;
+  define(cmd, o);
+  ASSERT_TRUE(parse(cmd, {"--config", dir / "top.toml", "--epsilon", "0.04", "a.png"}));
+  EXPECT_DOUBLE_EQ(o.epsilon, 0.04);
+  EXPECT_EQ(o.batch, 4);
+  EXPECT_EQ(o.method, "noise");
+
+  idef::write_all(dir / "loop.toml", "include = 'loop.toml'\n");
+  EXPECT_NE(usage_error({"--config", dir / "loop.toml", "a.png"}).find("nest more than 8 deep"), std::string::npos);
+  idef::write_all(dir / "lost.toml", "include = 'nowhere.toml'\n");
+  EXPECT_NE(usage_error({"--config", dir / "lost.toml", "a.png"}).find("nowhere.toml"), std::string::npos);
+  idef::write_all(dir / "number.toml", "include = 3\n");
+  EXPECT_NE(usage_error({"--config", dir / "number.toml", "a.png"}).find("include must be a file name"),
+            std::string::npos);
+}
+
 TEST(Command, ConfigErrorsNameTheFileAndKey) {
   ScratchDir dir;
   idef::write_all(dir / "bad.toml", "epsilom = 0.02\n");

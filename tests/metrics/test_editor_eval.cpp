@@ -52,6 +52,16 @@ TEST(EditorEval, ReconstructionAndChangeSeparateTheEditorsErrors) {
       EXPECT_NEAR(s.change_reduction(), 0.0, 1e-4) << s.attribute;
       if (shift == 0.0) EXPECT_NEAR(s.l1_edit, s.l1_nothing, 1e-6) << s.attribute;
       else EXPECT_GT(s.l1_edit, s.l1_nothing) << s.attribute;
+      // Making no change misses the true change where it lies, and nearly nothing elsewhere.
+      EXPECT_NEAR(s.l1_change_inside + s.l1_change_outside, s.l1_change, 1e-6) << s.attribute;
+      EXPECT_LT(s.l1_change_outside, 0.05 * s.l1_change_inside) << s.attribute;
+      // Flipped both ways over these faces, each direction making no change of its own.
+      EXPECT_GT(s.to_on.count, 0) << s.attribute;
+      EXPECT_GT(s.to_off.count, 0) << s.attribute;
+      EXPECT_EQ(s.to_on.count + s.to_off.count, s.count) << s.attribute;
+      EXPECT_NEAR(s.to_on.l1_nothing * s.to_on.count + s.to_off.l1_nothing * s.to_off.count,
+                  s.l1_nothing * s.count, 1e-5 * s.count) << s.attribute;
+      if (shift == 0.0) EXPECT_NEAR(s.to_off.reduction(), 0.0, 1e-5) << s.attribute;
     }
   }
 }

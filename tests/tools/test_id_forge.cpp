@@ -138,8 +138,9 @@ TEST(IdForge, EvalScoresAgainstCounterfactuals) {
   ASSERT_EQ(t.exit_code, 0) << t.err;
   auto e = run_tool("id-forge", "eval --json --split all --model '" + dir / "m.idm" + "' --data '" + dir / "faces" + "'");
   ASSERT_EQ(e.exit_code, 0) << e.err;
-  for (const char* key : {"\"attribute\": \"Black_Hair\"", "\"attribute\": \"Male\"", "\"l1_edit\"", "\"l1_nothing\"", "\"l1_reconstruction\"", "\"l1_change\"",
-                          "\"mean_reduction\""})
+  for (const char* key : {"\"attribute\": \"Black_Hair\"", "\"attribute\": \"Male\"", "\"l1_edit\"", "\"l1_nothing\"",
+                          "\"l1_reconstruction\"", "\"l1_change\"", "\"l1_change_inside\"", "\"l1_change_outside\"",
+                          "\"to_on\": {\"count\": ", "\"to_off\": {\"count\": 0,", "\"mean_reduction\""})
     EXPECT_NE(e.out.find(key), std::string::npos) << key << " in " << e.out;
   // Every face gets a Male counterfactual; hair colours skip faces that already have it.
   EXPECT_NE(e.out.find("\"attribute\": \"Male\", \"count\": 30"), std::string::npos) << e.out;
