@@ -61,7 +61,7 @@ docs: build
 bench: build
 	bench/blas.sh $(BUILD)
 
-# About 8 hours of one core (five editors, one after the other; FORGE_ONLY="res6 ..." picks
+# About 13 hours of one core (five editors, one after the other; FORGE_ONLY="res6 ..." picks
 # some, so two runs can share 2 cores); cached, so a rerun only redoes what changed.
 bench-forge: build
 	bench/forge.sh $(BUILD)

@@ -37,17 +37,20 @@ if [ "$(cat "$faces/.complete" 2>/dev/null)" != "$synth_args renderer $renderer"
   echo "synthetic faces: $(( $(date +%s) - start )) s"
 fi
 
-csv="$results/forge.csv"
-part="$csv.$$.part"  # per run: two FORGE_ONLY runs side by side must not mix their rows
-echo "arch,config,train_seconds,attribute,count,l1_edit,l1_nothing,reduction,l1_reconstruction,l1_change,change_reduction,l1_change_inside,l1_change_outside,reduction_to_on,reduction_to_off" > "$part"
-# The gray-box target first, the wild-domain editor last; FORGE_ONLY="res6 ..." picks some.
-for arch in ${FORGE_ONLY:-res6 unet64 cnet res9 wild-res6}; do
-  config="$here/forge/$arch.toml"
-  # Cached by config (with the one it includes), toolkit version and renderer (not the binary:
-  # a rebuild must not retrain).
+editors="res6 unet64 cnet res9 wild-res6"  # the gray-box target first, the wild-domain editor last
+# Editors are cached by config (with the one it includes), toolkit version and renderer (not
+# the binary: a rebuild must not retrain).
+key_of() {
+  config="$here/forge/$1.toml"
   included=$(sed -n 's/^include = "\(.*\)"/\1/p' "$config")
-  key=$( (cat "$config" ${included:+"$here/forge/$included"}; "$forge" --version | head -n 1; echo "$renderer") |
-    sha256sum | cut -c1-16)
+  (cat "$config" ${included:+"$here/forge/$included"}; "$forge" --version | head -n 1; echo "$renderer") |
+    sha256sum | cut -c1-16
+}
+
+# FORGE_ONLY="res6 ..." picks some; two such runs can share the machine.
+for arch in ${FORGE_ONLY:-$editors}; do
+  config="$here/forge/$arch.toml"
+  key=$(key_of "$arch")
   model="$work/editors/$arch-$key.idm"
   # Training all the editors takes longer than one sitting, and bench/work/ does not outlive
   # a clean checkout: editors trained on this config and renderer, and checkpoints of those
@@ -66,8 +69,6 @@ for arch in ${FORGE_ONLY:-res6 unet64 cnet res9 wild-res6}; do
       --samples "$work/editors/$arch-$key.samples" --output "$model" --resume
   fi
   ln -sf "$(basename "$model")" "$work/editors/$arch.idm"  # the stable name other benchmarks use
-  # Training time over all sittings, from the model's own metadata.
-  seconds=$(python3 "$here/tools/model_meta.py" "$model" training.seconds 2>/dev/null | cut -d. -f1 || true)
   # Scored once per model (a rerun, e.g. from make bench-attr, only reads the figures).
   eval_json="$work/$arch-$key.eval.json"
   if [ ! -s "$eval_json" ] || [ "$eval_json" -ot "$model" ]; then
@@ -75,7 +76,20 @@ for arch in ${FORGE_ONLY:-res6 unet64 cnet res9 wild-res6}; do
     mv "$eval_json.part" "$eval_json"
   fi
   cp "$eval_json" "$work/$arch.eval.json"
-  python3 - "$work/$arch.eval.json" "$arch" "$(basename "$config")" "$seconds" >> "$part" <<'PY'
+done
+
+# The table holds every editor scored under its current config, whichever run scored it, so
+# that runs of some editors each do not drop the others' rows.
+csv="$results/forge.csv"
+part="$csv.$$.part"  # per run: two runs finishing together must not mix their rows
+echo "arch,config,train_seconds,attribute,count,l1_edit,l1_nothing,reduction,l1_reconstruction,l1_change,change_reduction,l1_change_inside,l1_change_outside,reduction_to_on,reduction_to_off" > "$part"
+for arch in $editors; do
+  key=$(key_of "$arch")
+  eval_json="$work/$arch-$key.eval.json"
+  [ -s "$eval_json" ] || continue
+  # Training time over all sittings, from the model's own metadata.
+  seconds=$(python3 "$here/tools/model_meta.py" "$work/editors/$arch-$key.idm" training.seconds 2>/dev/null | cut -d. -f1 || true)
+  python3 - "$eval_json" "$arch" "$arch.toml" "$seconds" >> "$part" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 def row(name, count, a):
