@@ -39,13 +39,14 @@ fi
 
 editors="res6 unet64 cnet res9 wild-res6"  # the gray-box target first, the wild-domain editor last
 # Editors are cached by config (with the one it includes), toolkit version and renderer (not
-# the binary: a rebuild must not retrain).
-key_of() {
+# the binary: a rebuild must not retrain). A subshell body: its variables stay its own.
+version=$("$forge" --version | head -n 1)
+key_of() (
   config="$here/forge/$1.toml"
   included=$(sed -n 's/^include = "\(.*\)"/\1/p' "$config")
-  (cat "$config" ${included:+"$here/forge/$included"}; "$forge" --version | head -n 1; echo "$renderer") |
+  (cat "$config" ${included:+"$here/forge/$included"}; echo "$version"; echo "$renderer") |
     sha256sum | cut -c1-16
-}
+)
 
 # FORGE_ONLY="res6 ..." picks some; two such runs can share the machine.
 for arch in ${FORGE_ONLY:-$editors}; do
