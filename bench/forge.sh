@@ -66,8 +66,11 @@ for arch in ${FORGE_ONLY:-$editors}; do
   done
   if [ ! -f "$model" ]; then
     echo "training $arch ($config)"
+    # Its progress (iteration, rate, ETA, losses) goes to a file: a background run has no terminal.
+    echo "progress: $work/editors/$arch-$key.progress"
     "$forge" train-attr --config "$config" --data "$faces" --split train --threads "$threads" \
-      --samples "$work/editors/$arch-$key.samples" --output "$model" --resume
+      --samples "$work/editors/$arch-$key.samples" --output "$model" --resume \
+      --progress "$work/editors/$arch-$key.progress"
   fi
   ln -sf "$(basename "$model")" "$work/editors/$arch.idm"  # the stable name other benchmarks use
   # Scored once per model (a rerun, e.g. from make bench-attr, only reads the figures).

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -46,6 +47,7 @@ std::string Progress::format_duration(double seconds) {
 }
 
 void Progress::update(std::int64_t done, const KeyValues& extra, bool force) {
+  if (before_ < 0) before_ = std::max<std::int64_t>(0, done - 1);
   done_ = done;
   auto now = Clock::now();
   double elapsed = std::chrono::duration<double>(now - start_).count();
@@ -69,8 +71,12 @@ void Progress::finish(const KeyValues& extra) {
   finished_ = true;
 }
 
+double Progress::this_run_rate(double elapsed) const {
+  return elapsed > 0 ? (done_ - std::max<std::int64_t>(0, before_)) / elapsed : 0;
+}
+
 void Progress::draw_bar(double elapsed, const KeyValues& extra) {
-  double rate = elapsed > 0 ? done_ / elapsed : 0;
+  double rate = this_run_rate(elapsed);
   std::ostringstream line;
   line << "\r" << label_ << " ";
   if (total_ > 0) {
@@ -94,7 +100,7 @@ void Progress::draw_bar(double elapsed, const KeyValues& extra) {
 }
 
 void Progress::write_block(double elapsed, const KeyValues& extra, bool end) {
-  double rate = elapsed > 0 ? done_ / elapsed : 0;
+  double rate = this_run_rate(elapsed);
   std::fprintf(machine_, "task=%s\ndone=%lld\n", label_.c_str(), static_cast<long long>(done_));
   if (total_ >= 0) std::fprintf(machine_, "total=%lld\n", static_cast<long long>(total_));
   std::fprintf(machine_, "elapsed_s=%.3f\nrate_per_s=%.4g\n", elapsed, rate);

@@ -35,6 +35,7 @@ class Progress {
   static std::string format_duration(double seconds);  // "1:02:03" / "2:03"
 
  private:
+  double this_run_rate(double elapsed) const;
   void draw_bar(double elapsed, const KeyValues& extra);
   void write_block(double elapsed, const KeyValues& extra, bool end);
   std::FILE* terminal_ = nullptr;
@@ -42,6 +43,9 @@ class Progress {
   bool own_machine_ = false;
   std::string label_;
   std::int64_t total_, done_ = 0;
+  // Units done before this run (a resumed training's first report is past 0): rate and ETA
+  // count only this run's units, which took the elapsed time.
+  std::int64_t before_ = -1;
   bool finished_ = false;
   std::chrono::steady_clock::time_point start_, last_bar_, last_block_;
 };

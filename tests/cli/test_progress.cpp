@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/atomic_file.h"
 #include "test_util.h"
 
@@ -52,4 +55,29 @@ TEST(Progress, DurationFormat) {
   EXPECT_EQ(Progress::format_duration(125), "2:05");
   EXPECT_EQ(Progress::format_duration(3725), "1:02:05");
   EXPECT_EQ(Progress::format_duration(-1), "--:--");
+}
+
+// A resumed training reports from its checkpoint's iteration on: the rate must count only
+// the iterations of this run, or the ETA comes out far too short.
+TEST(Progress, ResumedRunRatesOnlyItsOwnUnits) {
+  idef::test::ScratchDir dir;
+  std::string path = dir / "progress.txt";
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  {
+    Progress p(nullptr, f, "train", 1000);
+    // Long enough that the printed elapsed_s and eta_s are not rounded to zero.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    p.update(901, {}, true);
+    p.update(902, {}, true);
+  }
+  std::fclose(f);
+  std::string text = idef::read_all(path);
+  auto last = [&](const std::string& key) {
+    std::size_t at = text.rfind(key + "=");
+    EXPECT_NE(at, std::string::npos) << text;
+    return std::stod(text.substr(at + key.size() + 1));
+  };
+  // Two of this run's iterations took elapsed_s; 98 remain: the ETA is ~49 times elapsed_s
+  // (counting the 902 as this run's would make it ~0.1 times).
+  EXPECT_GT(last("eta_s"), 10 * last("elapsed_s")) << text;
 }
