@@ -28,7 +28,7 @@ struct Options {
   std::vector<std::string> attributes{"Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"};  // StarGAN's five
   std::vector<std::string> source_attributes;  // edit: what the input faces are, when known
   std::string arch = "res6";
-  int width = 64, d_width = 64, image_size = 128, batch = 16, crop = 0;
+  int width = 64, d_width = 64, image_size = 128, batch = 16, warmup_batch = 0, crop = 0;
   std::int64_t iterations = 200000, decay_iterations = 100000, checkpoint_every = 1000, sample_every = 1000,
                limit = -1, seed = 1;
   int n_critic = 5;
@@ -96,6 +96,7 @@ void define(cli::Command& cmd, Options& o) {
       .option("warmup-decay-iterations", &o.warmup_decay_iterations, "N",
               "decay the learning rates linearly to 0 over the warm-up's last N iterations too; the adversarial "
               "phase then starts from the full rates (0: the warm-up follows --decay-iterations)")
+      .option("warmup-batch", &o.warmup_batch, "N", "the warm-up's batch size (0: --batch)")
       .choice("split", &o.split, {"train", "val", "test", "all"}, "which part of the dataset to use")
       .option("limit", &o.limit, "N", "use at most the first N images of the split (-1: all)")
       .option("seed", &o.seed, "N", "random seed (weights, batches, flips)")
@@ -115,6 +116,7 @@ int train(const cli::Command& cmd, const Options& o) {
   if (o.batch < 1 || o.iterations < 1 || o.n_critic < 1) throw UsageError("--batch, --iterations and --n-critic must be positive");
   if (o.warmup_iterations < 0 || o.warmup_iterations >= o.iterations)
     throw UsageError("--warmup-iterations must be at least 0 and less than --iterations");
+  if (o.warmup_batch < 0) throw UsageError("--warmup-batch must be at least 0");
   if (o.warmup_decay_iterations < 0 || o.warmup_decay_iterations > o.warmup_iterations)
     throw UsageError("--warmup-decay-iterations must be at least 0 and at most --warmup-iterations");
   cli::Log log(cmd.program(), cmd.common().quiet);
@@ -133,6 +135,7 @@ int train(const cli::Command& cmd, const Options& o) {
   t.stargan.lambda_adv = o.lambda_adv;
   t.stargan.lambda_edit = o.lambda_edit;
   t.batch = o.batch;
+  t.warmup_batch = o.warmup_batch;
   t.seed = static_cast<std::uint64_t>(o.seed);
   t.output = o.output;
   t.checkpoint = o.checkpoint;

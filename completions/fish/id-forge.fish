@@ -30,6 +30,7 @@ complete -c id-forge -l lambda-adv -x -d 'weight of the generator s adversarial 
 complete -c id-forge -l lambda-edit -x -d 'weight of |G(x, c ) - x| on the edits: no change beyond the attribute (0: StarGAN s recipe)'
 complete -c id-forge -l warmup-iterations -x -d 'train the generator alone on the identity loss for the first N iterations (0: StarGAN s recipe)'
 complete -c id-forge -l warmup-decay-iterations -x -d 'decay the learning rates linearly to 0 over the warm-up s last N iterations too; the adversarial phase then starts from the full rates (0: the warm-up follows --decay-iterations)'
+complete -c id-forge -l warmup-batch -x -d 'the warm-up s batch size (0: --batch)'
 complete -c id-forge -l split -x -a 'train val test all' -d 'which part of the dataset to use'
 complete -c id-forge -l limit -x -d 'use at most the first N images of the split (-1: all)'
 complete -c id-forge -l seed -x -d 'random seed (weights, batches, flips)'

@@ -69,10 +69,16 @@ void write_checkpoint(const EditorTrainingOptions& o, StarGanTrainer& trainer, s
   file.meta.set("training.seconds", seconds);
   file.meta.set("training.seed", static_cast<std::int64_t>(o.seed));
   file.meta.set("training.batch", std::int64_t{o.batch});
+  file.meta.set("training.warmup_batch", std::int64_t{o.warmup_batch});
   file.meta.set("training.iterations", o.stargan.iterations);
   file.meta.set("training.d_width", std::int64_t{o.d_width});
   trainer.save_state(file);
   file.save(path);
+}
+
+// Checkpoints written before --warmup-batch existed have none: their warm-up used the batch.
+std::int64_t saved_warmup_batch(const ModelFile& ckpt) {
+  return ckpt.meta.has("training.warmup_batch") ? ckpt.meta.get_int("training.warmup_batch") : 0;
 }
 
 void write_samples(const EditorTrainingOptions& o, StarGanTrainer& trainer, const FaceDataset& data,
@@ -117,16 +123,17 @@ TrainingResult train_editor(const EditorTrainingOptions& options, const FaceData
     nets::EditorConfig saved = editor_config_of(ckpt);
     if (saved.arch != o.net.arch || saved.width != o.net.width || saved.image_size != o.net.image_size ||
         ckpt.meta.get_strings("domains") != o.attributes || ckpt.meta.get_int("training.batch") != o.batch ||
-        ckpt.meta.get_int("training.d_width") != o.d_width)
+        saved_warmup_batch(ckpt) != o.warmup_batch || ckpt.meta.get_int("training.d_width") != o.d_width)
       throw InputError(o.checkpoint, "was made with other settings (architecture, widths, size, attributes or "
-                                     "batch); resume with the same ones or start afresh");
+                                     "batch sizes); resume with the same ones or start afresh");
     trainer.load_state(ckpt);
   }, events);
 
   install_interrupt_handler();
   TrainingClock clock(from.seconds);
   for (std::int64_t i = from.iteration; i < o.stargan.iterations; ++i) {
-    auto [x, c] = iteration_batch(data, o.batch, o.seed, i, device);
+    const int batch = i < o.stargan.warmup_iterations && o.warmup_batch > 0 ? o.warmup_batch : o.batch;
+    auto [x, c] = iteration_batch(data, batch, o.seed, i, device);
     auto losses = trainer.step(i, x, c);
     const std::int64_t done = i + 1;
     if (events.iteration) events.iteration(done, losses);

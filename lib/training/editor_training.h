@@ -25,6 +25,10 @@ struct EditorTrainingOptions {
   std::vector<std::string> attributes;
   StarGanSettings stargan;
   int batch = 16;
+  // The warm-up's batch size (0: batch). A generator trained alone as an autoencoder gains
+  // most per CPU second from small batches; the critic of the adversarial phase that follows
+  // can need larger ones (cnet at batch 2 met its classifier with blotches).
+  int warmup_batch = 0;
   std::uint64_t seed = 1;
   std::string output;              // final editor model
   std::string checkpoint;          // checkpoint file (empty: OUTPUT.ckpt)

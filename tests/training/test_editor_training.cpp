@@ -126,6 +126,35 @@ TEST(EditorTraining, ResumeRefusesACheckpointOfOtherSettings) {
   o.resume = true;
   o.net.width = 8;
   EXPECT_THROW(idef::train_editor(o, data, {}), idef::InputError);
+  o.net.width = 4;
+  o.warmup_batch = 2;
+  EXPECT_THROW(idef::train_editor(o, data, {}), idef::InputError);
+}
+
+// --warmup-batch sets the warm-up's batch alone: its warm-up repeats that of a run at that
+// batch, and from the same weights its first adversarial iteration differs from that run's.
+TEST(EditorTraining, WarmupBatchAppliesToTheWarmupOnly) {
+  torch::set_num_threads(1);
+  ScratchDir dir;
+  auto data = tiny_data(dir);
+  auto losses_of = [&](int batch, int warmup_batch, const std::string& name) {
+    auto o = tiny_options(dir);
+    o.stargan.warmup_iterations = 3;
+    o.stargan.n_critic = 1;
+    o.batch = batch;
+    o.warmup_batch = warmup_batch;
+    o.output = dir / name;
+    LossLog log;
+    idef::TrainingEvents record;
+    record.iteration = [&](std::int64_t, const std::map<std::string, double>& l) { log.push_back(l); };
+    EXPECT_EQ(idef::train_editor(o, data, record), idef::TrainingResult::Finished);
+    return log;
+  };
+  LossLog small = losses_of(2, 0, "small.idm"), mixed = losses_of(4, 2, "mixed.idm"), large = losses_of(4, 0, "large.idm");
+  ASSERT_EQ(mixed.size(), 6u);
+  for (int i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(mixed[i].at("G/loss_id"), small[i].at("G/loss_id")) << i;
+  EXPECT_NE(mixed[0].at("G/loss_id"), large[0].at("G/loss_id"));
+  EXPECT_NE(mixed[3].at("D/loss_real"), small[3].at("D/loss_real"));
 }
 
 TEST(StarGanTrainer, LearningRateDecaysLinearlyToZero) {
