@@ -76,9 +76,11 @@ void write_checkpoint(const EditorTrainingOptions& o, StarGanTrainer& trainer, s
   file.save(path);
 }
 
-// Checkpoints written before --warmup-batch existed have none: their warm-up used the batch.
+// The warm-up batch a checkpoint was made with; those written before --warmup-batch existed
+// have none (or 0): their warm-up used the batch.
 std::int64_t saved_warmup_batch(const ModelFile& ckpt) {
-  return ckpt.meta.has("training.warmup_batch") ? ckpt.meta.get_int("training.warmup_batch") : 0;
+  std::int64_t w = ckpt.meta.has("training.warmup_batch") ? ckpt.meta.get_int("training.warmup_batch") : 0;
+  return w > 0 ? w : ckpt.meta.get_int("training.batch");
 }
 
 void write_samples(const EditorTrainingOptions& o, StarGanTrainer& trainer, const FaceDataset& data,
@@ -108,6 +110,7 @@ TrainingResult train_editor(const EditorTrainingOptions& options, const FaceData
   EditorTrainingOptions o = options;
   o.net.c_dim = static_cast<int>(o.attributes.size());
   if (o.checkpoint.empty()) o.checkpoint = o.output + ".ckpt";
+  if (o.warmup_batch == 0) o.warmup_batch = o.batch;
   if (data.c_dim() != o.net.c_dim) throw Error("dataset labels do not match the attributes");
   torch::Device device(o.device);
 
@@ -132,7 +135,7 @@ TrainingResult train_editor(const EditorTrainingOptions& options, const FaceData
   install_interrupt_handler();
   TrainingClock clock(from.seconds);
   for (std::int64_t i = from.iteration; i < o.stargan.iterations; ++i) {
-    const int batch = i < o.stargan.warmup_iterations && o.warmup_batch > 0 ? o.warmup_batch : o.batch;
+    const int batch = i < o.stargan.warmup_iterations ? o.warmup_batch : o.batch;
     auto [x, c] = iteration_batch(data, batch, o.seed, i, device);
     auto losses = trainer.step(i, x, c);
     const std::int64_t done = i + 1;
