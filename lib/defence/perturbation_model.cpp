@@ -37,6 +37,13 @@ PerturbationModel load_perturbation_model(const std::string& path, const torch::
     config.image_size = static_cast<int>(file.meta.get_int("network.image_size"));
     model.epsilon = file.meta.get_double("defence.epsilon");
     model.tau = file.meta.get_double("defence.tau");
+    // An edited or damaged value must not protect at a strength nobody chose (NaN blacks out faces).
+    if (!(model.epsilon > 0 && model.epsilon <= 1))
+      throw Error("defence.epsilon is " + std::to_string(model.epsilon) + ", not in (0, 1]");
+    if (!(model.tau > 0 && model.tau <= 1)) throw Error("defence.tau is " + std::to_string(model.tau) + ", not in (0, 1]");
+    if (config.width < 1 || config.width > 4096) throw Error("network.width " + std::to_string(config.width) + " is out of range");
+    if (config.image_size < 1 || config.image_size > 8192)
+      throw Error("network.image_size " + std::to_string(config.image_size) + " is out of range");
     model.generator = nets::make_translator(config);
   } catch (const std::exception& e) {
     throw InputError(path, e.what());

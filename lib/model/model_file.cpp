@@ -15,6 +15,7 @@ namespace {
 
 constexpr const char* kMagic = "IDMODEL1\n";
 constexpr std::size_t kMaxMetadataBytes = 1 << 20;
+constexpr const char* kMetadataHashKey = "metadata_sha256";
 
 const char* type_name(const MetaValue& v) {
   static const char* names[] = {"bool", "integer", "number", "string", "string list", "number list"};
@@ -295,7 +296,10 @@ void ModelFile::save(const std::string& path) const {
   root.insert_or_assign("section", std::move(sections));
   std::ostringstream text;
   text << root << "\n";
+  // The first line hashes the rest of the metadata, whose section table holds every
+  // section's hash: no value or weight can change unnoticed.
   std::string meta_text = text.str();
+  meta_text = std::string(kMetadataHashKey) + " = \"" + sha256_hex(meta_text) + "\"\n" + meta_text;
   write_all(path, kMagic + std::to_string(meta_text.size()) + "\n" + meta_text + payload);
 }
 
@@ -332,6 +336,19 @@ ModelFile ModelFile::load(const std::string& path) {
     throw fail("model format " + std::to_string(*version) + " is newer than this toolkit reads (" +
                std::to_string(kFormatVersion) + "); it was written by toolkit " +
                root["toolkit_version"].value_or(std::string("?")));
+  // Format 2 on: the metadata's first line is the hash of the rest of it.
+  const std::string hash_prefix = std::string(kMetadataHashKey) + " = \"";
+  const bool hashed = data.compare(meta_start, hash_prefix.size(), hash_prefix) == 0;
+  if (hashed) {
+    const std::size_t line_end = data.find('\n', meta_start);
+    const std::size_t digest_at = meta_start + hash_prefix.size();
+    if (line_end == std::string::npos || line_end != digest_at + 65 || data[digest_at + 64] != '"' ||
+        line_end >= meta_start + meta_size)
+      throw fail("damaged metadata hash line");
+    if (sha256_hex(data.substr(line_end + 1, meta_start + meta_size - line_end - 1)) != data.substr(digest_at, 64))
+      throw fail("metadata checksum mismatch: a value in the model's header was changed after it was written");
+  }
+  if (*version >= 2 && !hashed) throw fail("metadata lacks its checksum (" + std::string(kMetadataHashKey) + ")");
   std::size_t payload_start = meta_start + meta_size;
   std::size_t payload_size = data.size() - payload_start;
   std::size_t expected_end = 0;
@@ -357,6 +374,7 @@ ModelFile ModelFile::load(const std::string& path) {
   if (expected_end != payload_size)
     throw fail(std::to_string(payload_size - expected_end) + " unexpected bytes after the last section");
   root.erase("section");
+  root.erase(kMetadataHashKey);
   flatten(root, "", file.meta);
   return file;
 }

@@ -3,6 +3,7 @@
 // SHA-256 in the metadata. One format serves shipped models and training checkpoints.
 //
 // Layout:  "IDMODEL1\n" <TOML byte count>"\n" <TOML text> <section bytes...>
+// The TOML text starts with metadata_sha256 = "<SHA-256 of the rest of the TOML text>".
 #pragma once
 #include <map>
 #include <string>
@@ -41,7 +42,9 @@ using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
 class ModelFile {
  public:
-  static constexpr int kFormatVersion = 1;
+  // 2: the metadata's first line, metadata_sha256, hashes the rest of it (format 1 files,
+  // whose metadata is not covered, are still read until the shipped models are rewritten).
+  static constexpr int kFormatVersion = 2;
 
   Metadata meta;
 

@@ -131,7 +131,7 @@ TEST(ModelFile, RefusesNewerFormat) {
   TinyNet a(4);
   make_model(a).save(dir / "m.idm");
   std::string bytes = idef::read_all(dir / "m.idm");
-  auto at = bytes.find("format_version = 1");
+  auto at = bytes.find("format_version = 2");
   ASSERT_NE(at, std::string::npos);
   bytes[at + 17] = '9';
   idef::write_all(dir / "new.idm", bytes);
@@ -167,4 +167,24 @@ TEST(ModelFile, CheckpointKeepsOptimizerState) {
   adam2.step();
   EXPECT_TRUE(torch::allclose(net->conv->weight, net2->conv->weight, 0, 0));
   EXPECT_EQ(loaded.meta.get_int("training.iteration"), 3);
+}
+
+TEST(ModelFile, AnEditedMetadataValueIsRefused) {
+  ScratchDir dir;
+  TinyNet net(4);
+  std::string path = dir / "m.idm";
+  make_model(net).save(path);
+  std::string bytes = idef::read_all(path);
+  // The same length, another strength: only the metadata checksum can tell.
+  auto at = bytes.find("epsilon = 0.05");
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, 14, "epsilon = 0.50");
+  idef::write_all(dir / "edited.idm", bytes);
+  EXPECT_NE(error_of(dir / "edited.idm").find("metadata checksum mismatch"), std::string::npos)
+      << error_of(dir / "edited.idm") << "\n" << bytes.substr(0, 400);
+  // Resaving what was loaded gives a file that loads again (the hash is not metadata).
+  ModelFile loaded = ModelFile::load(path);
+  EXPECT_FALSE(loaded.meta.has("metadata_sha256"));
+  loaded.save(dir / "again.idm");
+  EXPECT_EQ(ModelFile::load(dir / "again.idm").meta.get_double("defence.epsilon"), 0.05);
 }
