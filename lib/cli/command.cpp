@@ -1,5 +1,6 @@
 #include "cli/command.h"
 
+#include <cmath>
 #include <toml++/toml.h>
 
 #include <boost/program_options.hpp>
@@ -63,6 +64,10 @@ std::string toml_scalar_text(const toml::node& node, const std::string& key) {
 
 }  // namespace
 
+// More threads than any machine this runs on has cores; beyond it a typo (--threads 1000000)
+// would make the libraries try to start that many.
+constexpr int kMaxThreads = 1024;
+
 struct Command::Impl {
   // Converters from raw text values to the bound fields.
   std::map<std::string, std::function<void(const std::vector<std::string>&)>> apply;
@@ -70,6 +75,13 @@ struct Command::Impl {
   std::vector<std::string>* positional_target = nullptr;
   std::string generate_doc;
   bool help = false, version = false;
+  // Allowed values of numeric options (range()), checked after every value is applied.
+  struct Bounds {
+    double low, high;
+    bool low_open;
+  };
+  std::map<std::string, Bounds> bounds;
+  std::map<std::string, std::function<double()>> numeric_value;
 };
 
 Command::Command(std::string program, std::string summary)
@@ -84,7 +96,7 @@ Command::Command(std::string program, std::string summary)
                                                  "wins)"});
   impl_->apply["config"] = [this](const std::vector<std::string>& v) { common_.config = v.back(); };
   common({"quiet", 'q', ValueKind::Flag, "", "print only errors"});
-  impl_->apply["quiet"] = [this](const std::vector<std::string>&) { common_.quiet = true; };
+  impl_->apply["quiet"] = [this](const std::vector<std::string>& v) { common_.quiet = v.empty() || v.back() != "false"; };
   common({"progress", 0, ValueKind::File, "FILE", "write machine-readable progress (key=value blocks) to FILE, "
                                                    "or to standard output with -"});
   impl_->apply["progress"] = [this](const std::vector<std::string>& v) { common_.progress = v.back(); };
@@ -94,9 +106,11 @@ Command::Command(std::string program, std::string summary)
     try {
       std::size_t used = 0;
       common_.threads = std::stoi(v.back(), &used);
-      if (used != v.back().size() || common_.threads < 0) throw std::invalid_argument("");
+      if (used != v.back().size() || common_.threads < 0 || common_.threads > kMaxThreads)
+        throw std::invalid_argument("");
     } catch (const std::exception&) {
-      throw UsageError("--threads: '" + v.back() + "' is not a count of threads");
+      throw UsageError("--threads: '" + v.back() + "' is not a count of threads from 0 to " +
+                       std::to_string(kMaxThreads));
     }
   };
   common({"device", 0, ValueKind::Choice, "DEV", "where the networks run", "cpu", {"cpu", "cuda"}});
@@ -147,8 +161,14 @@ static std::function<void(const std::vector<std::string>&)> numeric(const std::s
     try {
       std::size_t used = 0;
       T value;
-      if constexpr (std::is_floating_point_v<T>) value = static_cast<T>(std::stod(text, &used));
-      else value = static_cast<T>(std::stoll(text, &used));
+      if constexpr (std::is_floating_point_v<T>) {
+        value = static_cast<T>(std::stod(text, &used));
+        if (!std::isfinite(value)) throw std::invalid_argument(text);
+      } else {
+        const long long wide = std::stoll(text, &used);
+        value = static_cast<T>(wide);
+        if (static_cast<long long>(value) != wide) throw std::out_of_range(text);  // does not fit an int
+      }
       if (used != text.size()) throw std::invalid_argument(text);
       *target = value;
     } catch (const std::exception&) {
@@ -161,18 +181,31 @@ Command& Command::option(const std::string& name, int* target, const std::string
                          const std::string& help) {
   add({name, 0, ValueKind::Integer, value_name, help, std::to_string(*target)});
   impl_->apply[name] = numeric(name, target, "an integer");
+  impl_->numeric_value[name] = [target] { return static_cast<double>(*target); };
   return *this;
 }
 Command& Command::option(const std::string& name, std::int64_t* target, const std::string& value_name,
                          const std::string& help) {
   add({name, 0, ValueKind::Integer, value_name, help, std::to_string(*target)});
   impl_->apply[name] = numeric(name, target, "an integer");
+  impl_->numeric_value[name] = [target] { return static_cast<double>(*target); };
   return *this;
 }
 Command& Command::option(const std::string& name, double* target, const std::string& value_name,
                          const std::string& help) {
   add({name, 0, ValueKind::Number, value_name, help, format_number(*target)});
-  impl_->apply[name] = numeric(name, target, "a number");
+  impl_->apply[name] = numeric(name, target, "a finite number");
+  impl_->numeric_value[name] = [target] { return *target; };
+  return *this;
+}
+
+Command& Command::range(double low, double high, bool low_open) {
+  const std::string& name = specs_.back().name;
+  if (!impl_->numeric_value.count(name)) throw std::logic_error("range() after --" + name + ", not a number");
+  impl_->bounds[name] = {low, high, low_open};
+  std::string& help = specs_.back().help;
+  help += " (" + std::string(low_open ? "over " : "") + format_number(low) + (low_open ? " and up to " : " to ") +
+          format_number(high) + ")";
   return *this;
 }
 Command& Command::option(const std::string& name, std::string* target, const std::string& value_name,
@@ -319,12 +352,25 @@ bool Command::parse(int argc, const char* const* argv) {
       take(root, false);
       if (auto* own = root[program_].as_table()) take(*own, true);
     };
-    read(impl_->given["config"].back(), 0);
+    const std::string config = impl_->given["config"].back();
+    std::error_code ec;
+    if (!std::filesystem::exists(config, ec))
+      throw UsageError("--config: cannot read '" + config + "': no such file");
+    if (std::filesystem::is_directory(config, ec))
+      throw UsageError("--config: cannot read '" + config + "': it is a folder, not a TOML file");
+    read(config, 0);
     for (auto& [key, values] : from_file)
       if (!impl_->given.count(key)) impl_->given[key] = values;
   }
 
   for (const auto& [name, values] : impl_->given) impl_->apply.at(name)(values);
+  for (const auto& [name, b] : impl_->bounds) {
+    if (!impl_->given.count(name)) continue;  // defaults are the tool's own choice
+    const double v = impl_->numeric_value.at(name)();
+    if (v > b.high || (b.low_open ? v <= b.low : v < b.low))
+      throw UsageError("--" + name + ": " + format_number(v) + " is out of range (" + (b.low_open ? "over " : "") +
+                       format_number(b.low) + (b.low_open ? " and up to " : " to ") + format_number(b.high) + ")");
+  }
 
   if (impl_->positional_target) {
     *impl_->positional_target = positional_values;

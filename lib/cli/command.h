@@ -60,6 +60,9 @@ class Command {
   Command& option(const std::string& name, std::int64_t* target, const std::string& value_name,
                   const std::string& help);
   Command& option(const std::string& name, double* target, const std::string& value_name, const std::string& help);
+  // The values the numeric option defined last accepts, low to high (low itself excluded
+  // when low_open); anything else, NaN and infinities always, is a usage error (exit 2).
+  Command& range(double low, double high, bool low_open = false);
   Command& option(const std::string& name, std::string* target, const std::string& value_name,
                   const std::string& help, ValueKind kind = ValueKind::Text, char short_name = 0);
   Command& list(const std::string& name, std::vector<std::string>* target, const std::string& value_name,

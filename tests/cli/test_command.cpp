@@ -135,7 +135,7 @@ TEST(Command, ConfigErrorsNameTheFileAndKey) {
 }
 
 TEST(Command, BadUsageIsAUsageError) {
-  EXPECT_NE(usage_error({"--epsilon", "abc", "a.png"}).find("'abc' is not a number"), std::string::npos);
+  EXPECT_NE(usage_error({"--epsilon", "abc", "a.png"}).find("'abc' is not a finite number"), std::string::npos);
   EXPECT_NE(usage_error({"--method", "magic", "a.png"}).find("not one of pg, pgd, noise"), std::string::npos);
   EXPECT_NE(usage_error({"--frobnicate", "a.png"}).find("frobnicate"), std::string::npos);
   EXPECT_NE(usage_error({}).find("missing INPUT"), std::string::npos);
