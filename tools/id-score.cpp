@@ -76,7 +76,7 @@ void define(cli::Command& cmd, Options& o) {
           "scale), and the pair is disrupted when L2 > --threshold; DSR is the share of disrupted pairs. "
           "PSNR and SSIM are those of the protected against the clean face at the scoring size. Standard "
           "output gets a table per forger; --json prints {verb, threshold, protection, forgers: [{forger, "
-          "path, images, pairs, disrupted, dsr, l1, l2, psnr, ssim}], errors: [message], summary: {faces, "
+          "path, images, pairs, disrupted, dsr, l1, l2, psnr, ssim, input_l2, gain}], errors: [message], summary: {faces, "
           "scored, failed}} instead (dsr a share in [0, 1]; psnr null for +inf). With --report DIR the "
           "folder gets items.csv (image, forger, domain, l1, l2, disrupted, psnr, ssim), summary.csv and "
           "sheet-FORGER.png: for the first --sheet-count faces one row per domain with the clean and "
@@ -386,7 +386,8 @@ std::string summary_json(const AttrSummary& s) {
   return "\"forger\": " + json_string(s.forger) + ", \"images\": " + std::to_string(s.images) +
          ", \"pairs\": " + std::to_string(s.pairs) + ", \"disrupted\": " + std::to_string(s.disrupted) +
          ", \"dsr\": " + json_number(s.dsr) + ", \"l1\": " + json_number(s.l1) + ", \"l2\": " + json_number(s.l2) +
-         ", \"psnr\": " + json_number(s.psnr) + ", \"ssim\": " + json_number(s.ssim);
+         ", \"psnr\": " + json_number(s.psnr) + ", \"ssim\": " + json_number(s.ssim) +
+         ", \"input_l2\": " + json_number(s.input_l2) + ", \"gain\": " + json_number(s.gain());
 }
 
 std::string errors_json(const std::vector<std::string>& problems) {

@@ -219,6 +219,7 @@ std::vector<AttrPair> score_face(const Forger& forger, const FaceItem& face, con
   torch::Tensor y = forger.model.editor->forward(x, c).to(torch::kCPU);
   torch::Tensor yp = forger.model.editor->forward(xp, c).to(torch::kCPU);
   const std::vector<double> d1 = l1_per_image(yp, y), d2 = l2_per_image(yp, y);
+  const double input_l2 = l2_per_image(xp.narrow(0, 0, 1).cpu(), x.narrow(0, 0, 1).cpu()).front();
   std::vector<AttrPair> pairs;
   for (std::int64_t j = 0; j < n; ++j) {
     AttrPair pair;
@@ -230,6 +231,7 @@ std::vector<AttrPair> score_face(const Forger& forger, const FaceItem& face, con
     pair.disrupted = d2[j] > threshold;
     pair.psnr = p;
     pair.ssim = s;
+    pair.input_l2 = input_l2;
     pairs.push_back(pair);
   }
   if (keep) {
@@ -244,7 +246,7 @@ std::vector<AttrPair> score_face(const Forger& forger, const FaceItem& face, con
 AttrSummary summarize_pairs(const std::string& forger, const std::vector<AttrPair>& pairs, double threshold) {
   AttrSummary s;
   s.forger = forger;
-  std::vector<double> l1s, l2s, psnrs, ssims;
+  std::vector<double> l1s, l2s, psnrs, ssims, input_l2s;
   std::set<std::string> images;
   for (const auto& p : pairs) {
     if (p.forger != forger) continue;
@@ -255,6 +257,7 @@ AttrSummary summarize_pairs(const std::string& forger, const std::vector<AttrPai
       psnrs.push_back(p.psnr);
       ssims.push_back(p.ssim);
     }
+    input_l2s.push_back(p.input_l2);
   }
   if (l2s.empty()) throw Error("no scored pairs for forger '" + forger + "'");
   s.images = static_cast<std::int64_t>(images.size());
@@ -264,6 +267,7 @@ AttrSummary summarize_pairs(const std::string& forger, const std::vector<AttrPai
   s.l2 = mean_of(l2s);
   s.psnr = mean_of(psnrs);
   s.ssim = mean_of(ssims);
+  s.input_l2 = mean_of(input_l2s);
   return s;
 }
 

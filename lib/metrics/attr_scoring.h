@@ -102,6 +102,7 @@ struct AttrPair {
   double l1 = 0, l2 = 0;  // between M(x', c_j) and M(x, c_j), [-1, 1] scale
   bool disrupted = false;  // l2 > threshold
   double psnr = 0, ssim = 0;  // of x' against x (the face's, repeated on each of its pairs)
+  double input_l2 = 0;        // L2 between x' and x as the forger sees them (at its size)
 };
 
 // The forgeries of one face, kept for contact sheets: [D, 3, F, F] in [-1, 1].
@@ -122,6 +123,9 @@ struct AttrSummary {
   double dsr = 0;           // disrupted / pairs (metrics' dsr on the pairs' L2)
   double l1 = 0, l2 = 0;    // means over the pairs
   double psnr = 0, ssim = 0;  // means over the images
+  double input_l2 = 0;        // mean L2 of x' to x as the forger sees them, over the pairs
+  // How much the forger amplifies the perturbation: forgery L2 over input L2 (0 without one).
+  double gain() const { return input_l2 > 0 ? l2 / input_l2 : 0; }
 };
 // The summary of one forger's pairs; throws idef::Error when there are none.
 AttrSummary summarize_pairs(const std::string& forger, const std::vector<AttrPair>& pairs, double threshold);
