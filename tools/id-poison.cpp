@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "cli/progress.h"
+#include "core/atomic_file.h"
 #include "core/build_config.h"
 #include "core/error.h"
 #include "core/version.h"
@@ -68,34 +69,46 @@ void define(cli::Command& cmd, Options& o) {
               "uniform noise of --epsilon (a control)")
       .option("target", &o.target, "FILE", "editor model the pgd/ifgsm/fgsm methods attack", cli::ValueKind::File)
       .option("epsilon", &o.epsilon, "E", "intensity on the [-1,1] scale (0.05 is about 6.4/255)")
+          .range(0, 1, true)
       .option("tau", &o.tau, "T", "cap of |protected - original| on the [-1,1] scale (negative: equal to "
                                   "--epsilon)")
+          .range(-1, 1)
       .option("output", &o.output, "DIR", "write outputs here, mirroring the input tree (default: beside each "
                                           "input as NAME.protected.EXT)",
               cli::ValueKind::Directory, 'o')
-      .flag("in-place", &o.in_place, "replace each input (atomically) instead of writing a new file")
-      .flag("skip-existing", &o.skip_existing, "leave out inputs whose output already exists")
+      .flag("in-place", &o.in_place, "replace each input (atomically, keeping its mode and owner, through "
+                                     "symbolic links) instead of writing a new file; each folder is locked "
+                                     "and what was protected is recorded in its .id-poison.done")
+      .flag("skip-existing", &o.skip_existing, "leave out inputs whose output already exists (with --in-place: "
+                                               "files an earlier run protected, unchanged since)")
       .option("shard", &o.shard, "K/N", "process only the K-th of N stable parts of the inputs (split an "
                                         "archive across machines or a job array)")
       .flag("aligned", &o.aligned, "inputs are aligned face crops: resize to the model's size and back, no "
                                    "detection")
       .option("feather", &o.feather, "F", "soft edge of each face's mask, as a fraction of the crop side")
+          .range(0, 1)
       .option("upsample", &o.upsample, "N", "face detector upsampling (finds smaller faces, slower)")
+          .range(0, 4)
       .option("landmark-model", &o.landmarks, "FILE", "dlib 68-point landmark model (default: Debian's "
                                                       "libdlib-data file)",
               cli::ValueKind::File)
       .option("jobs", &o.jobs, "N", "protect N inputs at a time, each job with its own model and face detector "
                                     "(one network thread per job unless --threads says otherwise)")
+          .range(1, 256)
       .option("detect-every", &o.detect_every, "N", "video: detect faces on every N-th frame and re-fit their "
                                                     "landmarks in between (1: detect on every frame)")
+          .range(1, 1e6)
       .option("size", &o.size, "WxH", "standard input is raw rgb24 frames of this size (output: the same)")
       .option("rate", &o.rate, "FPS", "frame rate of raw rgb24 input (25, 29.97 or 30000/1001)")
       .choice("video-codec", &o.video_codec, {"h264", "h264-lossless", "ffv1"},
               "codec of video file outputs: H.264 at --crf, lossless H.264, or FFV1 (lossless; .mkv, .avi)")
       .option("crf", &o.crf, "N", "H.264 quality of video file outputs (lower keeps more of the perturbation)")
+          .range(0, 51)
       .option("jpeg-quality", &o.jpeg_quality, "Q", "quality of JPEG outputs")
+          .range(1, 100)
       .flag("strip-metadata", &o.strip_metadata, "drop EXIF, XMP and IPTC from outputs")
       .option("max-pixels", &o.max_pixels, "N", "refuse images larger than this (decompression bombs)")
+          .range(1, 1e13)
       .option("seed", &o.seed, "N", "seed of the noise and PGD random starts");
 }
 
@@ -148,16 +161,12 @@ int run(const cli::Command& cmd, Options& o) {
   bool pgd_like = o.method == "pgd" || o.method == "ifgsm" || o.method == "fgsm";
   if (pgd_like && o.target.empty()) throw UsageError("--method " + o.method + " needs --target EDITOR");
   if (!pgd_like && !o.target.empty()) throw UsageError("--target is for --method pgd, ifgsm or fgsm");
-  if (o.epsilon <= 0 || o.epsilon > 1) throw UsageError("--epsilon must be in (0, 1]");
   int shard_index = 1, shard_count = 1;
   parse_shard(o.shard, shard_index, shard_count);
   bool uses_stdin = std::count(o.inputs.begin(), o.inputs.end(), "-") > 0;
   if (uses_stdin && o.inputs.size() > 1) throw UsageError("- (standard input) cannot be mixed with other inputs");
   if (uses_stdin && (o.in_place || !o.output.empty())) throw UsageError("- writes to standard output");
   if (uses_stdin && cmd.common().progress == "-") throw UsageError("--progress -: standard output carries the image");
-  if (o.detect_every < 1) throw UsageError("--detect-every must be at least 1");
-  if (o.jobs < 1) throw UsageError("--jobs must be at least 1");
-  if (o.crf < 0 || o.crf > 51) throw UsageError("--crf must be 0 to 51");
   RawVideoFormat raw;
   if (!o.size.empty()) {
     if (!uses_stdin) throw UsageError("--size is for raw rgb24 frames on standard input (-)");
@@ -209,11 +218,10 @@ int run(const cli::Command& cmd, Options& o) {
 
   BatchPlanOptions plan_options{o.output, o.in_place, o.skip_existing, shard_index, shard_count};
   BatchPlan plan = plan_photo_jobs(o.inputs, plan_options);
-  std::unique_ptr<FolderLock> lock;
-  if (!o.output.empty()) {
-    fs::create_directories(o.output);
-    lock = std::make_unique<FolderLock>(o.output);
-  }
+  if (!o.output.empty()) fs::create_directories(o.output);
+  std::vector<std::unique_ptr<FolderLock>> locks;  // the output folder, or in place each input folder
+  for (const auto& dir : plan.lock_dirs) locks.push_back(std::make_unique<FolderLock>(dir));
+  remove_temporaries_on_signal(cmd.program());
   int failed = static_cast<int>(plan.missing.size());
   for (const auto& m : plan.missing) log.error("cannot read '" + m + "': no such file or folder");
 
@@ -245,6 +253,7 @@ int run(const cli::Command& cmd, Options& o) {
                                                         : fs::path(job.output).parent_path());
       if (raw_input || y4m || video_file) {
         StreamProtector protector(detector, perturber, protect, o.detect_every);
+        protector.set_max_pixels(static_cast<std::uint64_t>(o.max_pixels));
         // A lone job with more than one thread reads and finds faces a frame ahead on a
         // second core, and the network gets the other threads: waiting OpenMP threads spin,
         // and one spinning beside the reader took a quarter of the CPU time.
@@ -293,14 +302,18 @@ int run(const cli::Command& cmd, Options& o) {
         }
         image.save(job.output, out, save);
       }
+      if (!job.record.empty()) InPlaceRecord::add(job.record, job.record_key, job.output);
       std::lock_guard<std::mutex> hold(mutex);
       ++protected_count;
-    } catch (const InputError& e) {
+    } catch (const Error& e) {  // InputError and OutputError name the file themselves
       log.error(e.what());
       std::lock_guard<std::mutex> hold(mutex);
       ++failed;
-    } catch (const OutputError& e) {
-      log.error(e.what());
+    } catch (const BrokenPipe&) {
+      throw;  // the reader stopped early: a clean stop of the whole run, not a failure
+    } catch (const std::exception& e) {
+      // Anything else one input raises is still that input's failure: the batch goes on.
+      log.error("'" + job.input + "': " + e.what());
       std::lock_guard<std::mutex> hold(mutex);
       ++failed;
     }

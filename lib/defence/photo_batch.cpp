@@ -8,9 +8,14 @@
 #include <cctype>
 #include <cstdint>
 #include <filesystem>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
 #include <set>
 
 #include "core/error.h"
+#include "core/sha256.h"
 #include "io/image.h"
 
 namespace fs = std::filesystem;
@@ -42,47 +47,169 @@ static std::string beside(const fs::path& input) {
   return (input.parent_path() / (input.stem().string() + ".protected" + input.extension().string())).string();
 }
 
+// A path as the file system resolves it (symbolic links followed), for comparing paths.
+static fs::path resolved(const fs::path& p) {
+  std::error_code ec;
+  fs::path r = fs::weakly_canonical(fs::absolute(p), ec);
+  return ec ? fs::absolute(p).lexically_normal() : r;
+}
+
+static bool is_hidden(const fs::path& p) {
+  const std::string name = p.filename().string();
+  return !name.empty() && name[0] == '.' && name != "." && name != "..";
+}
+
+std::vector<std::string> walk_folder(const std::string& root, const std::string& exclude) {
+  const fs::path excluded = exclude.empty() ? fs::path() : resolved(exclude);
+  std::vector<std::string> found;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+  if (ec) throw InputError(root, ec.message());
+  for (; it != end; it.increment(ec)) {
+    if (ec) {  // an unreadable entry: skip it, keep walking
+      ec.clear();
+      continue;
+    }
+    const fs::path& path = it->path();
+    const bool dir = it->is_directory(ec) && !it->is_symlink(ec);
+    if (is_hidden(path) || (dir && !excluded.empty() && resolved(path) == excluded)) {
+      if (dir) it.disable_recursion_pending();
+      continue;
+    }
+    if (!dir && it->is_regular_file(ec)) found.push_back(fs::relative(path, root).string());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+InPlaceRecord::InPlaceRecord(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline: a line cut short
+    if (line.size() < 66 || line[64] != ' ') continue;
+    entries_.emplace_back(line.substr(65), line.substr(0, 64));
+  }
+}
+
+static std::string file_sha256(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(file, std::strerror(errno));
+  Sha256 hash;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) hash.update(chunk, static_cast<std::size_t>(in.gcount()));
+  if (in.bad()) throw InputError(file, "read error");
+  return hash.hex_digest();
+}
+
+bool InPlaceRecord::is_done(const std::string& key, const std::string& file) const {
+  const std::string* hash = nullptr;
+  for (const auto& [k, h] : entries_)
+    if (k == key) hash = &h;
+  return hash && *hash == file_sha256(file);
+}
+
+void InPlaceRecord::add(const std::string& path, const std::string& key, const std::string& file) {
+  if (key.find('\n') != std::string::npos) return;  // cannot be a line; the file is simply not recorded
+  const std::string line = file_sha256(file) + " " + key + "\n";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw OutputError(path, std::strerror(errno));
+  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) throw OutputError(path, std::strerror(errno));
+}
+
 BatchPlan plan_photo_jobs(const std::vector<std::string>& inputs, const BatchPlanOptions& o) {
   BatchPlan plan;
-  // (input, name relative to its argument, for mirroring and sharding)
-  std::vector<std::pair<fs::path, fs::path>> files;
+  const fs::path output_root = o.output_dir.empty() ? fs::path() : resolved(o.output_dir);
+  if (!o.output_dir.empty()) plan.lock_dirs.push_back(o.output_dir);
+  struct File {
+    fs::path input;     // as named
+    fs::path relative;  // to its argument, for mirroring, sharding and the in-place record
+    fs::path root;      // the argument's folder (a file's own folder)
+  };
+  std::vector<File> files;
   for (const auto& in : inputs) {
     if (in == "-") {
-      plan.jobs.push_back({"-", "-"});
+      plan.jobs.push_back({"-", "-", "", ""});
       continue;
     }
     std::error_code ec;
     if (fs::is_directory(in, ec)) {
-      std::vector<std::pair<fs::path, fs::path>> found;
-      for (const auto& e : fs::recursive_directory_iterator(in)) {
-        if (!e.is_regular_file() || !has_image_extension(e.path().string())) continue;
+      if (!output_root.empty() && resolved(in) == output_root)
+        throw UsageError("--output '" + o.output_dir + "' is the input folder '" + in +
+                         "': the outputs would replace the originals (--in-place does that on purpose)");
+      for (const auto& rel : walk_folder(in, o.output_dir)) {
+        const fs::path path = fs::path(in) / rel;
+        if (!has_image_extension(path.string())) continue;
         // Outputs of an earlier run beside their inputs are not inputs.
-        if (o.output_dir.empty() && e.path().stem().extension() == ".protected") continue;
-        found.emplace_back(e.path(), fs::relative(e.path(), in));
+        if (o.output_dir.empty() && !o.in_place && path.stem().extension() == ".protected") continue;
+        files.push_back({path, rel, fs::path(in)});
       }
-      std::sort(found.begin(), found.end());
-      files.insert(files.end(), found.begin(), found.end());
     } else if (fs::exists(in, ec)) {
-      files.emplace_back(fs::path(in), fs::path(in).filename());
+      const fs::path parent = fs::path(in).parent_path();
+      files.push_back({fs::path(in), fs::path(in).filename(), parent.empty() ? fs::path(".") : parent});
     } else {
       plan.missing.push_back(in);
     }
   }
-  for (const auto& [input, relative] : files) {
+
+  // Every file once (the same file named twice, or through a link, is protected once); then
+  // no output may be an input or another input's output. Checked over all shards, before
+  // anything is written.
+  std::map<fs::path, std::string> input_of;  // resolved input -> as named
+  std::vector<File> unique;
+  for (auto& f : files)
+    if (input_of.emplace(resolved(f.input), f.input.string()).second) unique.push_back(std::move(f));
+  std::map<fs::path, std::string> writer_of;  // resolved output -> the input written there
+  std::vector<PhotoJob> jobs;
+  std::set<std::string> roots;
+  for (const auto& f : unique) {
+    PhotoJob job{f.input.string(), "", "", ""};
+    if (o.in_place) {
+      // Written through a symbolic link: the link stays, the file it names is replaced.
+      job.output = resolved(f.input).string();
+      job.record = (f.root / InPlaceRecord::kFileName).string();
+      job.record_key = f.relative.string();
+      roots.insert(f.root.string());
+    } else {
+      job.output = !o.output_dir.empty() ? (fs::path(o.output_dir) / f.relative).string() : beside(f.input);
+      const fs::path out = resolved(job.output);
+      auto original = input_of.find(out);
+      if (original != input_of.end())
+        throw UsageError("'" + job.input + "' would be written to '" + job.output + "', over the input '" +
+                         original->second + "' (choose another --output, or --in-place to replace inputs)");
+      auto [other, fresh] = writer_of.emplace(out, job.input);
+      if (!fresh)
+        throw UsageError("'" + other->second + "' and '" + job.input + "' would both be written to '" + job.output +
+                         "' (protect them in separate runs or with different --output folders)");
+    }
+    jobs.push_back(std::move(job));
+  }
+  plan.lock_dirs.insert(plan.lock_dirs.end(), roots.begin(), roots.end());
+
+  std::map<std::string, InPlaceRecord> records;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    const File& f = unique[i];
     if (o.shard_count > 1 &&
-        static_cast<int>(stable_hash(relative.string()) % static_cast<std::uint64_t>(o.shard_count)) !=
+        static_cast<int>(stable_hash(f.relative.string()) % static_cast<std::uint64_t>(o.shard_count)) !=
             o.shard_index - 1) {
       ++plan.other_shards;
       continue;
     }
-    std::string output = o.in_place             ? input.string()
-                         : !o.output_dir.empty() ? (fs::path(o.output_dir) / relative).string()
-                                                 : beside(input);
-    if (o.skip_existing && !o.in_place && fs::exists(output)) {
+    PhotoJob& job = jobs[i];
+    bool done = false;
+    if (o.skip_existing && o.in_place) {
+      auto record = records.try_emplace(job.record, job.record).first;
+      done = record->second.is_done(job.record_key, job.output);
+    } else if (o.skip_existing) {
+      done = fs::exists(job.output);
+    }
+    if (done) {
       ++plan.skipped_existing;
       continue;
     }
-    plan.jobs.push_back({input.string(), output});
+    plan.jobs.push_back(std::move(job));
   }
   return plan;
 }

@@ -1,5 +1,7 @@
 #include "defence/protect_stream.h"
 
+#include "core/error.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -214,7 +216,16 @@ StreamStats protect_yuv(StreamProtector& protector, const ColourSpec& colour,
 
 }  // namespace
 
+void StreamProtector::check_frame_size(const std::string& input, int width, int height) const {
+  const std::uint64_t pixels = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
+  if (max_pixels_ > 0 && pixels > max_pixels_)
+    throw InputError(input, "frames of " + std::to_string(width) + "x" + std::to_string(height) + " are " +
+                                std::to_string(pixels) + " pixels, over the limit of " + std::to_string(max_pixels_) +
+                                " (--max-pixels)");
+}
+
 StreamStats protect_y4m(Y4mReader& in, Y4mWriter& out, StreamProtector& protector, const FrameCallback& on_frame) {
+  protector.check_frame_size(in.name(), in.header().width, in.header().height);
   StreamStats stats = protect_yuv(
       protector, in.header().colour_spec(), [&](YuvItem& item) { return in.read(item.frame, &item.params); },
       [&](const YuvItem& item) { out.write(item.frame, item.params); }, on_frame);
@@ -224,6 +235,7 @@ StreamStats protect_y4m(Y4mReader& in, Y4mWriter& out, StreamProtector& protecto
 
 StreamStats protect_raw_video(RawVideoReader& in, RawVideoWriter& out, StreamProtector& protector,
                               const FrameCallback& on_frame) {
+  protector.check_frame_size(in.name(), in.format().width, in.format().height);
   int frames = 0;
   run_two_stage<PreparedFrame>(
       protector.lookahead(),
@@ -245,6 +257,7 @@ StreamStats protect_raw_video(RawVideoReader& in, RawVideoWriter& out, StreamPro
 StreamStats protect_video_file(const std::string& input, const std::string& output, StreamProtector& protector,
                                const VideoWriterOptions& options, const FrameCallback& on_frame) {
   VideoReader in(input);
+  protector.check_frame_size(input, in.info().width, in.info().height);
   VideoWriter out(output, in, options);
   StreamStats stats = protect_yuv(
       protector, in.info().colour, [&](YuvItem& item) { return in.read(item.frame, &item.pts); },

@@ -81,6 +81,11 @@ class StreamProtector {
   // Frames the stream functions below prepare ahead on a second thread (0: one thread).
   void set_lookahead(int frames) { lookahead_ = frames < 0 ? 0 : frames; }
   int lookahead() const { return lookahead_; }
+  // Frames over this many pixels are refused before any is read (0: no limit), as id-poison
+  // refuses photos over --max-pixels: a 60-byte y4m header can announce a 32768x32768 frame.
+  void set_max_pixels(std::uint64_t pixels) { max_pixels_ = pixels; }
+  // Throws InputError naming `input` when a w x h frame is over the limit.
+  void check_frame_size(const std::string& input, int width, int height) const;
 
   StreamStats stats() const;
 
@@ -91,6 +96,7 @@ class StreamProtector {
 
   std::unique_ptr<FaceTracker> tracker_;
   int lookahead_ = 0;
+  std::uint64_t max_pixels_ = 0;
   CropPerturber perturber_;
   ProtectOptions options_;
   StreamStats stats_;

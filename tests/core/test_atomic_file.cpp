@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "core/error.h"
 #include "test_util.h"
 
@@ -41,4 +43,30 @@ TEST(AtomicFile, MissingInputNamesTheFile) {
   } catch (const idef::InputError& e) {
     EXPECT_NE(std::string(e.what()).find("'/nonexistent/x.jpg'"), std::string::npos);
   }
+}
+
+TEST(AtomicFile, ReplacingKeepsTheFilesPermissions) {
+  ScratchDir dir;
+  std::string dest = dir / "private.txt";
+  idef::write_all(dest, "old");
+  fs::permissions(dest, fs::perms::owner_read | fs::perms::owner_write);
+  {
+    idef::AtomicFile f(dest);
+    // The temporary is private while it is written.
+    EXPECT_EQ(fs::status(f.temp_path()).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+    std::ofstream(f.temp_path()) << "new";
+    f.commit();
+  }
+  EXPECT_EQ(idef::read_all(dest), "new");
+  EXPECT_EQ(fs::status(dest).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST(AtomicFile, TemporaryNamesAreRecognised) {
+  ScratchDir dir;
+  idef::AtomicFile f(dir / "a.png");
+  long pid = 0;
+  EXPECT_TRUE(idef::is_atomic_temporary(fs::path(f.temp_path()).filename().string(), &pid));
+  EXPECT_EQ(pid, static_cast<long>(::getpid()));
+  EXPECT_FALSE(idef::is_atomic_temporary("a.png"));
+  EXPECT_FALSE(idef::is_atomic_temporary(".a.tmp-x.png"));
 }
