@@ -73,39 +73,61 @@ void define(cli::Command& cmd, Options& o) {
             "attribute flipped); without it each domain is that one attribute on and the others off")
       .choice("arch", &o.arch, nets::editor_architectures(), "editor architecture")
       .option("width", &o.width, "N", "editor width (conv_dim / ngf)")
+          .range(1, 4096)
       .option("d-width", &o.d_width, "N", "discriminator width (conv_dim)")
+          .range(1, 4096)
       .option("image-size", &o.image_size, "PX", "training image size")
+          .range(8, 4096)
       .option("crop", &o.crop, "PX", "centre square cut before resizing (0: the shorter side; 178 for CelebA)")
+          .range(0, 1e5)
       .option("batch", &o.batch, "N", "batch size")
+          .range(1, 4096)
       .option("iterations", &o.iterations, "N", "training iterations")
+          .range(1, 1e9)
       .option("decay-iterations", &o.decay_iterations, "N", "decay the learning rates linearly to 0 over the "
                                                             "last N iterations")
+          .range(0, 1e9)
       .option("n-critic", &o.n_critic, "N", "critic steps per generator step")
+          .range(1, 100)
       .option("lr-g", &o.lr_g, "LR", "generator learning rate")
+          .range(0, 1, true)
       .option("lr-d", &o.lr_d, "LR", "discriminator learning rate")
+          .range(0, 1, true)
       .option("lambda-cls", &o.lambda_cls, "W", "weight of the domain classification loss")
+          .range(0, 1e6)
       .option("lambda-rec", &o.lambda_rec, "W", "weight of the cycle reconstruction loss")
+          .range(0, 1e6)
       .option("lambda-gp", &o.lambda_gp, "W", "weight of the gradient penalty")
+          .range(0, 1e6)
       .option("lambda-id", &o.lambda_id, "W", "weight of the identity loss |G(x, c) - x| on the input's own "
                                               "labels (0: StarGAN's recipe)")
+          .range(0, 1e6)
       .option("lambda-adv", &o.lambda_adv, "W", "weight of the generator's adversarial loss (1: StarGAN's recipe)")
+          .range(0, 1e6)
       .option("lambda-edit", &o.lambda_edit, "W", "weight of |G(x, c') - x| on the edits: no change beyond the "
                                                   "attribute (0: StarGAN's recipe)")
+          .range(0, 1e6)
       .option("warmup-iterations", &o.warmup_iterations, "N", "train the generator alone on the identity loss "
                                                              "for the first N iterations (0: StarGAN's recipe)")
+          .range(0, 1e9)
       .option("warmup-decay-iterations", &o.warmup_decay_iterations, "N",
               "decay the learning rates linearly to 0 over the warm-up's last N iterations too; the adversarial "
               "phase then starts from the full rates (0: the warm-up follows --decay-iterations)")
+          .range(0, 1e9)
       .option("warmup-batch", &o.warmup_batch, "N", "the warm-up's batch size (0: --batch)")
+          .range(0, 4096)
       .choice("split", &o.split, {"train", "val", "test", "all"}, "which part of the dataset to use")
       .option("limit", &o.limit, "N", "use at most the first N images of the split (-1: all)")
+          .range(-1, 1e12)
       .option("seed", &o.seed, "N", "random seed (weights, batches, flips)")
       .option("checkpoint", &o.checkpoint, "FILE", "checkpoint file [default: OUTPUT.ckpt]", cli::ValueKind::File)
       .option("checkpoint-every", &o.checkpoint_every, "N", "write a checkpoint every N iterations")
+          .range(0, 1e9)
       .flag("resume", &o.resume, "continue from the checkpoint if there is one")
       .option("samples", &o.samples, "DIR", "write sample sheets (inputs and each domain's edit) here",
               cli::ValueKind::Directory)
       .option("sample-every", &o.sample_every, "N", "write a sample sheet every N iterations")
+          .range(0, 1e9)
       .flag("json", &o.json, "eval: print the table as JSON");
 }
 
@@ -113,10 +135,8 @@ int train(const cli::Command& cmd, const Options& o) {
   if (o.data.empty() || o.output.empty()) throw UsageError("train-attr needs --data and --output");
   if (o.args.size() > 1) throw UsageError("train-attr takes no inputs besides --data");
   if (o.attributes.empty()) throw UsageError("--attributes: at least one attribute");
-  if (o.batch < 1 || o.iterations < 1 || o.n_critic < 1) throw UsageError("--batch, --iterations and --n-critic must be positive");
   if (o.warmup_iterations < 0 || o.warmup_iterations >= o.iterations)
     throw UsageError("--warmup-iterations must be at least 0 and less than --iterations");
-  if (o.warmup_batch < 0) throw UsageError("--warmup-batch must be at least 0");
   if (o.warmup_decay_iterations < 0 || o.warmup_decay_iterations > o.warmup_iterations)
     throw UsageError("--warmup-decay-iterations must be at least 0 and at most --warmup-iterations");
   cli::Log log(cmd.program(), cmd.common().quiet);

@@ -116,6 +116,7 @@ void define(cli::Command& cmd, Options& o) {
               cli::ValueKind::Directory)
       .choice("split", &o.split, {"train", "val", "test", "all"}, "attr, sweep: which part of --data")
       .option("limit", &o.limit, "N", "attr, sweep: score at most the first N faces (-1: all)")
+          .range(-1, 1e12)
       .flag("align", &o.align, "attr, sweep: find the faces in photos (IMAGE|DIR inputs) and score each on the "
                                "aligned face crop a forger would cut, the protected counterpart cut alike")
       .option("labels", &o.labels, "FILE", "attr, sweep: the IMAGE|DIR faces' own attributes, in CelebA's "
@@ -123,7 +124,9 @@ void define(cli::Command& cmd, Options& o) {
                                           "(NAME#k): their domains become StarGAN's targets",
               cli::ValueKind::File)
       .option("crop", &o.crop, "PX", "attr, sweep: centre square cut before resizing (0: the shorter side)")
+          .range(0, 1e5)
       .option("image-size", &o.image_size, "PX", "attr, sweep: scoring size (0: the first forger's)")
+          .range(0, 4096)
       .option("protected", &o.protected_dir, "DIR", "attr: ready-made protected faces, matched by relative path",
               cli::ValueKind::Directory)
       .choice("method", &o.method, protection_methods(), "attr: make the protection on the fly with this method")
@@ -133,12 +136,15 @@ void define(cli::Command& cmd, Options& o) {
               cli::ValueKind::File)
       .option("epsilon", &o.epsilon, "E", "attr: intensity on the [-1,1] scale, also the cap of |x' - x| "
                                           "(pg without it: the model's)")
+          .range(0, 1, true)
       .list("epsilons", &o.epsilons, "LIST", "sweep: intensities, comma-separated")
       .option("seed", &o.seed, "N", "seed of the noise and the PGD random starts")
       .option("threshold", &o.threshold, "T", "a pair is disrupted when the L2 of its forgeries exceeds T")
+          .range(0, 4)
       .option("report", &o.report, "DIR", "attr, sweep: write CSV, contact sheets and plots into DIR",
               cli::ValueKind::Directory)
-      .option("sheet-count", &o.sheet_count, "N", "attr: faces on each contact sheet");
+      .option("sheet-count", &o.sheet_count, "N", "attr: faces on each contact sheet")
+          .range(0, 1000);
 }
 
 struct Scored {
@@ -283,9 +289,6 @@ void check_attr_options(const Options& o, const std::string& verb) {
   const bool inputs = o.args.size() > 1;
   if (o.data.empty() == !inputs)
     throw UsageError(verb + " takes the clean faces from --data DIR or from IMAGE|DIR inputs (one of the two)");
-  if (o.threshold < 0) throw UsageError("--threshold must not be negative");
-  if (o.sheet_count < 0) throw UsageError("--sheet-count must not be negative");
-  if (o.image_size < 0 || o.crop < 0) throw UsageError("--image-size and --crop must not be negative");
   if (o.align && !o.data.empty()) throw UsageError("--align is for photos given as IMAGE|DIR inputs, not --data");
   if (!o.labels.empty() && !o.data.empty())
     throw UsageError("--labels is for faces given as IMAGE|DIR inputs; --data brings its own labels");
@@ -418,7 +421,6 @@ int score_attr_verb(const cli::Command& cmd, const Options& o) {
     if (o.method != "pg" && !o.model.empty()) throw UsageError("--model is for --method pg");
     if (!is_attack_method(o.method) && !o.attack_model.empty())
       throw UsageError("--attack-model is for --method pgd, ifgsm or fgsm");
-    if (!(o.epsilon > 0 && o.epsilon <= 1)) throw UsageError("--epsilon must be in (0, 1]");
   }
   cli::Log log(cmd.program(), cmd.common().quiet);
   torch::Device device(cmd.common().device);

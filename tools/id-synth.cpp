@@ -64,15 +64,20 @@ void define(cli::Command& cmd, Options& o) {
       .example("id-synth video --frames 250 --size 256 --landmarks talk.txt talk.y4m",
                "ten seconds of a talking head with its landmarks")
       .option("count", &o.count, "N", "faces: number of faces to write")
+          .range(0, 1e9)
       .option("size", &o.size, "PX", "width and height of the pictures in pixels (32-256 tuned)")
+          .range(8, 4096)
       .option("seed", &o.seed, "N", "random seed of the data set")
+          .range(0, 9.2e18)
       .option("start-index", &o.start_index, "N",
               "index of the first face (file number start-index+1); video: the face to animate")
+          .range(0, 1e15)
       .flag("counterfactuals", &o.counterfactuals, "faces: also write counterfactuals/ATTRIBUTE/")
       .list("attributes", &o.attributes, "LIST",
             "faces: attributes to write counterfactuals for (comma-separated; default: every editable one)")
       .option("split", &o.split, "TRAIN,VAL,TEST", "faces: fractions of the train/validation/test partition")
       .option("frames", &o.frames, "N", "video: number of frames")
+          .range(1, 1e7)
       .option("fps", &o.fps, "RATE", "video: frames per second")
       .option("landmarks", &o.landmarks, "FILE",
               "video: write the 68 landmarks of every frame to FILE ('frame x0 y0 ... x67 y67' per line)",
@@ -154,9 +159,6 @@ int main(int argc, char** argv) {
     const std::string& verb = o.args[0];
     const std::string& out = o.args[1];
     if (verb != "faces" && verb != "video") throw UsageError("unknown verb '" + verb + "' (faces or video)");
-    if (o.size < 8 || o.size > 4096) throw UsageError("--size " + std::to_string(o.size) + ": give 8 to 4096 pixels");
-    if (o.seed < 0) throw UsageError("--seed must be 0 or more");
-    if (o.start_index < 0) throw UsageError("--start-index must be 0 or more");
     auto only_for = [&cmd, &verb](const char* option, const char* wanted) {
       if (cmd.given(option) && verb != wanted)
         throw UsageError("--" + std::string(option) + " is an option of '" + wanted + "', not '" + verb + "'");
@@ -164,7 +166,6 @@ int main(int argc, char** argv) {
     for (const char* opt : {"count", "counterfactuals", "attributes", "split"}) only_for(opt, "faces");
     for (const char* opt : {"frames", "fps", "landmarks"}) only_for(opt, "video");
     if (verb == "faces") {
-      if (o.count < 0) throw UsageError("--count must be 0 or more");
       if (out == "-") throw UsageError("faces: OUTDIR is a directory, not standard output");
       synth::parse_split(o.split);
       if (!o.attributes.empty() && !o.counterfactuals)

@@ -60,62 +60,89 @@ void define(cli::Command& cmd, Options& o) {
       .list("attributes", &o.attributes, "LIST", "domain attributes, comma-separated")
       .choice("surrogate-arch", &o.surrogate_arch, nets::editor_architectures(), "surrogate editor SM")
       .option("surrogate-width", &o.surrogate_width, "N", "SM width (conv_dim / ngf)")
+          .range(1, 4096)
       .option("da-width", &o.da_width, "N", "DA width (conv_dim)")
+          .range(1, 4096)
       .choice("pg-arch", &o.pg_arch, {"unet64", "unet128", "unet256"}, "perturbation generator PG")
       .option("pg-width", &o.pg_width, "N", "PG width (ngf)")
+          .range(1, 4096)
       .option("db-width", &o.db_width, "N", "DB width (conv_dim)")
+          .range(1, 4096)
       .option("image-size", &o.image_size, "PX", "training image size")
+          .range(8, 4096)
       .option("crop", &o.crop, "PX", "centre square cut before resizing (0: the shorter side; 178 for CelebA)")
+          .range(0, 1e5)
       .option("batch", &o.batch, "N", "batch size")
+          .range(1, 4096)
       .option("iterations", &o.iterations, "N", "iterations of PG (alternating: of SM too)")
+          .range(1, 1e9)
       .option("decay-iterations", &o.decay_iterations, "N", "decay SM's and DA's learning rates linearly to 0 "
                                                             "over the last N of their iterations")
+          .range(0, 1e9)
       .flag("no-alternate", &o.no_alternate, "train SM to the end first, freeze it, then train PG (ablation)")
       .option("surrogate-iterations", &o.surrogate_iterations, "N", "--no-alternate: SM's iterations before PG "
                                                                     "(-1: --iterations; 0 with --surrogate-init: "
                                                                     "use it as it is)")
+          .range(-1, 1e9)
       .flag("no-tde", &o.no_tde, "leave out L'_A->B of the previous iteration's SM and DA (ablation)")
       .option("domains-per-step", &o.domains_per_step, "K", "compute L_A->B on K random target domains per "
                                                             "iteration, scaled to an unbiased estimate of the sum "
                                                             "over all (0: all; cheaper on a CPU)")
+          .range(0, 1024)
       .option("n-critic", &o.n_critic, "N", "DA steps per SM step")
+          .range(1, 100)
       .option("lr-sm", &o.lr_sm, "LR", "learning rate of SM")
+          .range(0, 1, true)
       .option("lr-da", &o.lr_da, "LR", "learning rate of DA")
+          .range(0, 1, true)
       .option("lr-pg", &o.lr_pg, "LR", "learning rate of PG")
+          .range(0, 1, true)
       .option("lr-db", &o.lr_db, "LR", "learning rate of DB")
+          .range(0, 1, true)
       .option("lambda-cls", &o.lambda_cls, "W", "stage A: weight of the domain classification loss")
+          .range(0, 1e6)
       .option("lambda-rec", &o.lambda_rec, "W", "stage A: weight of the cycle reconstruction loss")
+          .range(0, 1e6)
       .option("lambda-gp", &o.lambda_gp, "W", "stage A: weight of DA's gradient penalty")
+          .range(0, 1e6)
       .option("lambda-id", &o.lambda_id, "W", "stage A: weight of SM's identity loss (0: StarGAN's recipe; see "
                                               "id-forge)")
+          .range(0, 1e6)
       .option("lambda-basic", &o.lambda_basic, "W", "lambda2, weight of L_bs")
+          .range(0, 1e6)
       .option("lambda-cycle", &o.lambda_cycle, "W", "lambda3, weight of L_cyc")
+          .range(0, 1e6)
       .option("lambda-domain", &o.lambda_domain, "W", "lambda4, weight of L_dom")
+          .range(0, 1e6)
       .option("lambda-adv", &o.lambda_adv, "W", "lambda, weight of L_adv (the authors' code uses 0.001)")
+          .range(0, 1e6)
       .option("lambda-gp-b", &o.lambda_gp_b, "W", "lambda1, weight of DB's gradient penalty")
+          .range(0, 1e6)
       .option("epsilon", &o.epsilon, "E", "intensity: x' = x + epsilon*PG(x), on the [-1,1] scale")
+          .range(0, 1, true)
       .option("tau", &o.tau, "T", "cap of |x' - x| on the [-1,1] scale (negative: equal to --epsilon)")
+          .range(-1, 1)
       .option("validate-every", &o.validate_every, "N", "measure PG on the validation batch every N iterations")
+          .range(1, 1e9)
       .option("validation-size", &o.validation_size, "N", "images in the fixed validation batch")
+          .range(1, 1e6)
       .option("limit", &o.limit, "N", "use at most the first N training images (-1: all)")
+          .range(-1, 1e12)
       .option("seed", &o.seed, "N", "random seed (weights, batches, flips)")
       .option("checkpoint", &o.checkpoint, "FILE", "checkpoint file [default: OUTPUT.ckpt]", cli::ValueKind::File)
       .option("checkpoint-every", &o.checkpoint_every, "N", "write a checkpoint every N iterations")
+          .range(0, 1e9)
       .flag("resume", &o.resume, "continue from the checkpoint if there is one")
       .option("samples", &o.samples, "DIR", "write sample sheets here (rows: x, x', amplified perturbation, then "
                                             "per domain SM's forgery of x and of x')",
               cli::ValueKind::Directory)
-      .option("sample-every", &o.sample_every, "N", "write a sample sheet every N iterations");
+      .option("sample-every", &o.sample_every, "N", "write a sample sheet every N iterations")
+          .range(0, 1e9);
 }
 
 int run(const cli::Command& cmd, const Options& o) {
   if (o.data.empty() || o.output.empty()) throw UsageError("--data and --output are required");
   if (o.attributes.empty()) throw UsageError("--attributes: at least one attribute");
-  if (o.batch < 1 || o.iterations < 1 || o.n_critic < 1 || o.validate_every < 1 || o.validation_size < 1 ||
-      o.domains_per_step < 0)
-    throw UsageError("--batch, --iterations, --n-critic, --validate-every and --validation-size must be positive, "
-                     "--domains-per-step not negative");
-  if (o.epsilon <= 0 || o.epsilon > 1) throw UsageError("--epsilon must be in (0, 1]");
   if (o.surrogate_iterations >= 0 && !o.no_alternate) throw UsageError("--surrogate-iterations needs --no-alternate");
 
   AttrDefenceOptions t;

@@ -112,7 +112,7 @@ TEST(IdScoreAttr, NoiseOnCelebaWritesTableJsonCsvAndContactSheets) {
                           "\"summary\": {\"faces\": 6, \"scored\": 6, \"failed\": 0}"})
     EXPECT_TRUE(has(j.out, key)) << key << " in " << j.out;
   // A threshold no distance reaches gives 0 disrupted pairs; -- of the same run.
-  auto none = run_tool("id-score", common + "--json --threshold 100");
+  auto none = run_tool("id-score", common + "--json --threshold 4");  // the largest L2 on [-1, 1]
   EXPECT_TRUE(has(none.out, "\"disrupted\": 0, \"dsr\": 0,")) << none.out;
 }
 

@@ -9,6 +9,8 @@
 #include "tool_test.h"
 
 namespace fs = std::filesystem;
+using idef::test::has;
+using idef::test::q;
 using idef::test::run_tool;
 using idef::test::ScratchDir;
 
@@ -83,4 +85,15 @@ TEST(IdTrainAttr, ResumesAfterSigkillFromTheLastCheckpoint) {
   EXPECT_NE(resumed.err.find("at iteration " + std::to_string(reached)), std::string::npos) << resumed.err;
   EXPECT_EQ(idef::ModelFile::load(ckpt).meta.get_int("training.iteration"), 60);
   EXPECT_NO_THROW(idef::load_perturbation_model(dir / "pg.idm"));
+}
+
+TEST(IdTrainAttr, NumbersOutOfRangeAreUsageErrorsBeforeAnyWork) {
+  ScratchDir dir;
+  for (const std::string bad : {"--epsilon nan", "--epsilon 0", "--lr-pg -1e-4", "--lambda-adv inf", "--batch 0",
+                                "--iterations -5", "--tau 3", "--pg-width 0"}) {
+    auto r = run_tool("id-train-attr", "--data " + q(dir / "none") + " --output " + q(dir / "pg.idm") + " " + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
+    EXPECT_TRUE(has(r.err, "--" + bad.substr(2, bad.find(' ') - 2) + ":")) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "pg.idm"));
+  }
 }
