@@ -37,7 +37,8 @@ struct Options {
   std::string size, rate = "25", video_codec = "h264";
   double epsilon = 0.05, tau = -1, feather = 0.1;
   bool in_place = false, skip_existing = false, aligned = false, strip_metadata = false;
-  int jpeg_quality = 95, upsample = 0, detect_every = 5, crf = 16, jobs = 1;
+  int jpeg_quality = 95, upsample = 0, detect_every = 5, crf = 16, jobs = 1, refine = 0;
+  double refine_step = 0.01;
   std::int64_t max_pixels = 100'000'000, seed = 0;
 };
 
@@ -68,6 +69,13 @@ void define(cli::Command& cmd, Options& o) {
               "pg: the trained generator; pgd/ifgsm/fgsm: Ruiz et al.'s attack against --target; noise: "
               "uniform noise of --epsilon (a control)")
       .option("target", &o.target, "FILE", "editor model the pgd/ifgsm/fgsm methods attack", cli::ValueKind::File)
+      .option("refine", &o.refine, "K", "pg: refine the generator's perturbation of each face by K PGD steps "
+                                        "against the surrogate editors the model file carries, never leaving the "
+                                        "cap --tau (0: the generator alone; each step costs about a forward and "
+                                        "backward pass of every surrogate per domain)")
+          .range(0, 1000)
+      .option("refine-step", &o.refine_step, "S", "step of each refining PGD step on the [-1,1] scale")
+          .range(0, 1, true)
       .option("epsilon", &o.epsilon, "E", "intensity on the [-1,1] scale (0.05 is about 6.4/255)")
           .range(0, 1, true)
       .option("tau", &o.tau, "T", "cap of |protected - original| on the [-1,1] scale (negative: equal to "
@@ -161,6 +169,8 @@ int run(const cli::Command& cmd, Options& o) {
   bool pgd_like = o.method == "pgd" || o.method == "ifgsm" || o.method == "fgsm";
   if (pgd_like && o.target.empty()) throw UsageError("--method " + o.method + " needs --target EDITOR");
   if (!pgd_like && !o.target.empty()) throw UsageError("--target is for --method pgd, ifgsm or fgsm");
+  if (o.method != "pg" && (cmd.given("refine") || cmd.given("refine-step")))
+    throw UsageError("--refine and --refine-step are for --method pg");
   int shard_index = 1, shard_count = 1;
   parse_shard(o.shard, shard_index, shard_count);
   bool uses_stdin = std::count(o.inputs.begin(), o.inputs.end(), "-") > 0;
@@ -199,7 +209,7 @@ int run(const cli::Command& cmd, Options& o) {
       PerturbationModel pg = load_perturbation_model(o.model, device);
       if (!cmd.given("epsilon")) protect.epsilon = pg.epsilon;
       protect.tau = o.tau >= 0 ? o.tau : (cmd.given("epsilon") ? protect.epsilon : pg.tau);
-      w.perturber = generator_perturber(pg, protect);
+      w.perturber = refine_perturber(pg, protect, o.refine, o.refine_step);
     } else {
       protect.tau = o.tau >= 0 ? o.tau : o.epsilon;
       if (pgd_like) w.perturber = attack_perturber(load_editor_model(o.target, device), o.method, o.epsilon, o.seed);

@@ -43,7 +43,8 @@ struct Options {
   std::vector<std::string> epsilons{"0.01", "0.02", "0.03", "0.04", "0.05"};
   double epsilon = 0.05, threshold = kDsrThreshold;
   std::int64_t limit = -1, seed = 0;
-  int crop = 0, image_size = 0, sheet_count = 4;
+  int crop = 0, image_size = 0, sheet_count = 4, refine = 0;
+  double refine_step = 0.01;
 };
 
 void define(cli::Command& cmd, Options& o) {
@@ -134,6 +135,11 @@ void define(cli::Command& cmd, Options& o) {
       .option("model", &o.model, "FILE", "pg: the perturbation generator model", cli::ValueKind::File)
       .option("attack-model", &o.attack_model, "FILE", "pgd, ifgsm, fgsm: the editor the attack runs against",
               cli::ValueKind::File)
+      .option("refine", &o.refine, "K", "pg: refine the generator's output by K PGD steps against the surrogates "
+                                        "its model carries, as id-poison --refine does (0: the generator alone)")
+          .range(0, 1000)
+      .option("refine-step", &o.refine_step, "S", "pg: step of each refining PGD step on the [-1,1] scale")
+          .range(0, 1, true)
       .option("epsilon", &o.epsilon, "E", "attr: intensity on the [-1,1] scale, also the cap of |x' - x| "
                                           "(pg without it: the model's)")
           .range(0, 1, true)
@@ -345,12 +351,15 @@ AttrSetup load_setup(const Options& o, const torch::Device& device, const cli::L
   return s;
 }
 
-ProtectionMethod protection_of(const AttrSetup& s, const std::string& method, double epsilon, std::int64_t seed) {
+ProtectionMethod protection_of(const AttrSetup& s, const std::string& method, double epsilon, std::int64_t seed,
+                               int refine, double refine_step) {
   ProtectionMethod m;
   m.method = method;
   m.epsilon = epsilon;
   m.seed = static_cast<std::uint64_t>(seed);
   m.generator = s.generator.get();
+  m.refine = refine;
+  m.refine_step = refine_step;
   m.attack_model = s.attack_model.get();
   return m;
 }
@@ -419,6 +428,8 @@ int score_attr_verb(const cli::Command& cmd, const Options& o) {
     if (is_attack_method(o.method) && o.attack_model.empty())
       throw UsageError("--method " + o.method + " needs --attack-model EDITOR");
     if (o.method != "pg" && !o.model.empty()) throw UsageError("--model is for --method pg");
+    if (o.method != "pg" && (cmd.given("refine") || cmd.given("refine-step")))
+      throw UsageError("--refine and --refine-step are for --method pg");
     if (!is_attack_method(o.method) && !o.attack_model.empty())
       throw UsageError("--attack-model is for --method pgd, ifgsm or fgsm");
   }
@@ -433,7 +444,7 @@ int score_attr_verb(const cli::Command& cmd, const Options& o) {
   } else {
     double epsilon = o.epsilon;
     if (o.method == "pg" && !cmd.given("epsilon")) epsilon = s.generator->epsilon;
-    method = protection_of(s, o.method, epsilon, o.seed);
+    method = protection_of(s, o.method, epsilon, o.seed, o.refine, o.refine_step);
     check_protection_method(method);
     source = [&](const FaceItem& face, std::size_t i) { return protect_face(method, face, s.faces.attributes, i); };
   }
@@ -519,7 +530,7 @@ int score_sweep_verb(const cli::Command& cmd, const Options& o) {
   std::size_t runs = 0;
   for (const auto& name : o.methods)
     for (double epsilon : epsilons) {
-      ProtectionMethod method = protection_of(s, name, epsilon, o.seed);
+      ProtectionMethod method = protection_of(s, name, epsilon, o.seed, o.refine, o.refine_step);
       AttrRun run = score_attr(
           s.faces, [&](const FaceItem& face, std::size_t i) { return protect_face(method, face, s.faces.attributes, i); },
           s.forgers, o.threshold, device, 0,

@@ -29,21 +29,33 @@ static torch::Tensor seeded_uniform(const torch::Tensor& like, double epsilon, s
 
 torch::Tensor pgd_attack(const nets::Editor& editor, const torch::Tensor& x, const std::vector<torch::Tensor>& domains,
                          const PgdOptions& o) {
-  editor->eval();
-  std::vector<torch::Tensor> clean;
+  return pgd_attack(std::vector<AttackedEditor>{{editor, domains}}, x, o);
+}
+
+torch::Tensor pgd_attack(const std::vector<AttackedEditor>& editors, const torch::Tensor& x, const PgdOptions& o) {
+  std::vector<std::vector<torch::Tensor>> clean;
   {
     torch::NoGradGuard no_grad;
-    for (const auto& c : domains) clean.push_back(editor->forward(x, c));
+    for (const auto& e : editors) {
+      e.editor->eval();
+      clean.emplace_back();
+      for (const auto& c : e.domains) clean.back().push_back(e.editor->forward(x, c));
+    }
   }
-  torch::Tensor adv = x.detach().clone();
-  // The distortion's gradient is exactly zero at x' = x (an MSE at its minimum), so the
-  // variants without a random start (I-FGSM, FGSM) start a hundredth of ε away from x.
-  adv = (adv + seeded_uniform(x, o.random_start ? o.epsilon : o.epsilon / 100, o.seed)).clamp(-1, 1);
+  torch::Tensor adv;
+  if (o.start.defined()) {
+    adv = torch::min(torch::max(o.start.detach(), x - o.epsilon), x + o.epsilon).clamp(-1, 1);
+  } else {
+    // The distortion's gradient is exactly zero at x' = x (an MSE at its minimum), so the
+    // variants without a random start (I-FGSM, FGSM) start a hundredth of ε away from x.
+    adv = (x + seeded_uniform(x, o.random_start ? o.epsilon : o.epsilon / 100, o.seed)).clamp(-1, 1);
+  }
   for (int i = 0; i < o.iterations; ++i) {
     adv.requires_grad_(true);
     torch::Tensor loss = torch::zeros({}, x.options());
-    for (std::size_t j = 0; j < domains.size(); ++j)
-      loss = loss + torch::mse_loss(editor->forward(adv, domains[j]), clean[j]);
+    for (std::size_t k = 0; k < editors.size(); ++k)
+      for (std::size_t j = 0; j < editors[k].domains.size(); ++j)
+        loss = loss + torch::mse_loss(editors[k].editor->forward(adv, editors[k].domains[j]), clean[k][j]);
     torch::Tensor grad = torch::autograd::grad({loss}, {adv})[0];
     torch::NoGradGuard no_grad;
     adv = adv.detach() + o.step * grad.sign();
@@ -82,6 +94,34 @@ CropPerturber noise_perturber(int crop_size, double epsilon, std::uint64_t seed)
   return {crop_size, [epsilon, seed](const Rgb8& crop) {
             torch::Tensor x = rgb8_to_tensor(crop);
             return delta_hwc(uniform_noise(x, epsilon, seed), x);
+          }};
+}
+
+CropPerturber refine_perturber(const PerturbationModel& model, const ProtectOptions& options, int steps,
+                               double step) {
+  if (steps == 0) return generator_perturber(model, options);
+  if (model.surrogates.empty())
+    throw Error("the perturbation model carries no surrogate to refine against (models trained by this version's "
+                "id-train-attr do)");
+  std::vector<AttackedEditor> editors;
+  for (const auto& sm : model.surrogates) {
+    if (sm.editor->config().image_size != model.image_size())
+      throw Error("a surrogate of the perturbation model works at " + std::to_string(sm.editor->config().image_size) +
+                  " px, the generator at " + std::to_string(model.image_size()));
+    editors.push_back({sm.editor, one_attribute_domains(static_cast<int>(sm.attributes.size()))});
+  }
+  PgdOptions pgd;
+  pgd.epsilon = options.tau;  // the cap is the ball the refinement stays in
+  pgd.step = step;
+  pgd.iterations = steps;
+  return {model.image_size(), [model, options, editors, pgd](const Rgb8& crop) {
+            torch::Tensor x = rgb8_to_tensor(crop);
+            PgdOptions from_pg = pgd;
+            {
+              torch::NoGradGuard no_grad;
+              from_pg.start = apply_perturbation(model, x, options.epsilon, options.tau);
+            }
+            return delta_hwc(pgd_attack(editors, x, from_pg), x);
           }};
 }
 

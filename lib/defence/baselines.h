@@ -20,6 +20,7 @@ struct PgdOptions {
   int iterations = 10;
   bool random_start = true;
   std::uint64_t seed = 0;  // random start
+  torch::Tensor start;     // when defined, the first x' (e.g. a generator's output) instead of a random start
 };
 
 // Ruiz et al.'s defaults, and their variants: I-FGSM (no random start: it starts ε/100 from
@@ -30,6 +31,12 @@ PgdOptions pgd_options(const std::string& method, double epsilon);
 // with signed-gradient steps, projecting onto ‖x' − x‖∞ ≤ ε and [-1, 1].
 torch::Tensor pgd_attack(const nets::Editor& editor, const torch::Tensor& x, const std::vector<torch::Tensor>& domains,
                          const PgdOptions& options);
+// The same against several editors at once (an ensemble): the sum of every editor's term.
+struct AttackedEditor {
+  nets::Editor editor;
+  std::vector<torch::Tensor> domains;
+};
+torch::Tensor pgd_attack(const std::vector<AttackedEditor>& editors, const torch::Tensor& x, const PgdOptions& options);
 
 // x' = clamp(x + U(−ε, ε)) with a seeded generator.
 torch::Tensor uniform_noise(const torch::Tensor& x, double epsilon, std::uint64_t seed);
@@ -44,5 +51,11 @@ CropPerturber attack_perturber(const EditorModel& target, const std::string& met
 CropPerturber attack_perturber(const EditorModel& target, const std::string& method, double epsilon,
                                std::uint64_t seed, std::vector<torch::Tensor> domains);
 CropPerturber noise_perturber(int crop_size, double epsilon, std::uint64_t seed);
+
+// The generator's x' refined by `steps` PGD steps of `step` against the surrogates the model
+// carries (each over its one-attribute domains), projected onto |x' − x| ≤ τ and [-1, 1].
+// steps = 0 is generator_perturber itself. Error when steps > 0 and the model carries none.
+CropPerturber refine_perturber(const PerturbationModel& model, const ProtectOptions& options, int steps,
+                               double step);
 
 }  // namespace idef

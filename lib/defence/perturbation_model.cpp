@@ -13,13 +13,17 @@ void describe_perturbation(ModelFile& file, const PerturbationModel& model) {
   file.meta.set("network.image_size", std::int64_t{c.image_size});
   file.meta.set("defence.epsilon", model.epsilon);
   file.meta.set("defence.tau", model.tau);
+  file.meta.set("surrogates", static_cast<std::int64_t>(model.surrogates.size()));
 }
+
+static std::string surrogate_prefix(std::size_t i) { return "surrogate." + std::to_string(i) + "."; }
 
 void save_perturbation_model(const std::string& path, const PerturbationModel& model, const Metadata& extra) {
   ModelFile file;
   for (const auto& [key, value] : extra.values()) file.meta.set(key, value);
   describe_perturbation(file, model);
   file.set_module("weights", *model.generator);
+  for (std::size_t i = 0; i < model.surrogates.size(); ++i) embed_editor(file, surrogate_prefix(i), model.surrogates[i]);
   file.save(path);
 }
 
@@ -49,6 +53,10 @@ PerturbationModel load_perturbation_model(const std::string& path, const torch::
     throw InputError(path, e.what());
   }
   file.load_module("weights", *model.generator);
+  const std::int64_t surrogates = file.meta.has("surrogates") ? file.meta.get_int("surrogates") : 0;
+  if (surrogates < 0 || surrogates > 64) throw InputError(path, "surrogates " + std::to_string(surrogates) + " is out of range");
+  for (std::int64_t i = 0; i < surrogates; ++i)
+    model.surrogates.push_back(embedded_editor(file, surrogate_prefix(static_cast<std::size_t>(i)), device));
   model.generator->to(device);
   model.generator->eval();
   return model;

@@ -6,6 +6,9 @@
 
 #include <torch/torch.h>
 
+#include <vector>
+
+#include "model/editor_model.h"
 #include "model/model_file.h"
 #include "nets/translator.h"
 
@@ -16,10 +19,14 @@ struct PerturbationModel {
   std::string task = "attr";  // "attr" or "reenact"
   double epsilon = 0.05;      // intensity on the [-1,1] scale
   double tau = 0.05;          // cap of ‖x' − x‖∞ on the [-1,1] scale
+  // The surrogate editors PG was trained against (attribute task), carried so that a
+  // protection can refine PG's output against them (refine_perturber); may be empty.
+  std::vector<EditorModel> surrogates;
   int image_size() const { return generator->config().image_size; }
 };
 
-// Metadata: task, network.*, defence.epsilon, defence.tau.
+// Metadata: task, network.*, defence.epsilon, defence.tau, surrogates (their count; each
+// under surrogate.N.).
 void describe_perturbation(ModelFile& file, const PerturbationModel& model);
 void save_perturbation_model(const std::string& path, const PerturbationModel& model, const Metadata& extra = {});
 // Refuses files that are not perturbation generators (an editor, a checkpoint, ...).

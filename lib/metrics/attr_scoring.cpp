@@ -180,7 +180,8 @@ Rgb8 protect_face(const ProtectionMethod& m, const FaceItem& face, const std::ve
   options.epsilon = m.epsilon;
   options.tau = m.epsilon;
   const std::uint64_t seed = m.seed + index;
-  if (m.method == "pg") return protect_aligned(face.image, generator_perturber(*m.generator, options), options);
+  if (m.method == "pg")
+    return protect_aligned(face.image, refine_perturber(*m.generator, options, m.refine, m.refine_step), options);
   if (m.method == "noise") return protect_aligned(face.image, noise_perturber(face.image.width, m.epsilon, seed), options);
   torch::Tensor d = face_domains(face, label_attributes, m.attack_model->attributes);
   std::vector<torch::Tensor> domains;

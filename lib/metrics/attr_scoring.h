@@ -77,6 +77,8 @@ struct ProtectionMethod {
   double epsilon = 0.05;         // intensity and cap τ, [-1, 1] scale
   std::uint64_t seed = 0;        // noise and PGD random start; face i uses seed + i
   const PerturbationModel* generator = nullptr;  // pg
+  int refine = 0;                                // pg: PGD steps from the generator's output (refine_perturber)
+  double refine_step = 0.01;
   const EditorModel* attack_model = nullptr;     // pgd, ifgsm, fgsm: the surrogate, or the target (white box)
 };
 const std::vector<std::string>& protection_methods();

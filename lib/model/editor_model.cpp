@@ -4,26 +4,62 @@
 
 namespace idef {
 
-void describe_editor(ModelFile& file, const nets::EditorConfig& config, const std::vector<std::string>& attributes) {
-  file.meta.set("task", std::string("editor"));
-  file.meta.set("network.arch", config.arch);
-  file.meta.set("network.width", std::int64_t{config.width});
-  file.meta.set("network.c_dim", std::int64_t{config.c_dim});
-  file.meta.set("network.image_size", std::int64_t{config.image_size});
-  file.meta.set("domains", attributes);
+static void describe_editor_at(ModelFile& file, const std::string& prefix, const nets::EditorConfig& config,
+                               const std::vector<std::string>& attributes) {
+  file.meta.set(prefix + "network.arch", config.arch);
+  file.meta.set(prefix + "network.width", std::int64_t{config.width});
+  file.meta.set(prefix + "network.c_dim", std::int64_t{config.c_dim});
+  file.meta.set(prefix + "network.image_size", std::int64_t{config.image_size});
+  file.meta.set(prefix + "domains", attributes);
 }
 
-nets::EditorConfig editor_config_of(const ModelFile& file) {
+void describe_editor(ModelFile& file, const nets::EditorConfig& config, const std::vector<std::string>& attributes) {
+  file.meta.set("task", std::string("editor"));
+  describe_editor_at(file, "", config, attributes);
+}
+
+static nets::EditorConfig editor_config_at(const ModelFile& file, const std::string& prefix) {
   nets::EditorConfig config;
   try {
-    config.arch = file.meta.get_string("network.arch");
-    config.width = static_cast<int>(file.meta.get_int("network.width"));
-    config.c_dim = static_cast<int>(file.meta.get_int("network.c_dim"));
-    config.image_size = static_cast<int>(file.meta.get_int("network.image_size"));
+    config.arch = file.meta.get_string(prefix + "network.arch");
+    config.width = static_cast<int>(file.meta.get_int(prefix + "network.width"));
+    config.c_dim = static_cast<int>(file.meta.get_int(prefix + "network.c_dim"));
+    config.image_size = static_cast<int>(file.meta.get_int(prefix + "network.image_size"));
   } catch (const Error& e) {
     throw InputError(file.source(), e.what());
   }
   return config;
+}
+
+nets::EditorConfig editor_config_of(const ModelFile& file) { return editor_config_at(file, ""); }
+
+// The editor described under `prefix`, its weights from `section`.
+static EditorModel editor_at(const ModelFile& file, const std::string& prefix, const std::string& section,
+                             const torch::Device& device) {
+  nets::EditorConfig config = editor_config_at(file, prefix);
+  EditorModel model;
+  try {
+    model.editor = nets::make_editor(config);
+    model.attributes = file.meta.get_strings(prefix + "domains");
+  } catch (const std::exception& e) {
+    throw InputError(file.source(), e.what());
+  }
+  if (static_cast<int>(model.attributes.size()) != config.c_dim)
+    throw InputError(file.source(), "lists " + std::to_string(model.attributes.size()) + " domains for c_dim " +
+                                        std::to_string(config.c_dim));
+  file.load_module(section, *model.editor);
+  model.editor->to(device);
+  model.editor->eval();
+  return model;
+}
+
+void embed_editor(ModelFile& file, const std::string& prefix, const EditorModel& model) {
+  describe_editor_at(file, prefix, model.editor->config(), model.attributes);
+  file.set_module(prefix + "weights", *model.editor);
+}
+
+EditorModel embedded_editor(const ModelFile& file, const std::string& prefix, const torch::Device& device) {
+  return editor_at(file, prefix, prefix + "weights", device);
 }
 
 torch::Tensor single_attribute_domain(int c_dim, int j) {
@@ -49,22 +85,8 @@ void save_editor_model(const std::string& path, const EditorModel& model, const 
 EditorModel load_editor_model(const std::string& path, const torch::Device& device) {
   ModelFile file = ModelFile::load(path);
   file.require("task", "editor");
-  nets::EditorConfig config = editor_config_of(file);
-  EditorModel model;
-  try {
-    model.editor = nets::make_editor(config);
-    model.attributes = file.meta.get_strings("domains");
-  } catch (const std::exception& e) {
-    throw InputError(path, e.what());
-  }
-  if (static_cast<int>(model.attributes.size()) != config.c_dim)
-    throw InputError(path, "lists " + std::to_string(model.attributes.size()) + " domains for c_dim " +
-                               std::to_string(config.c_dim));
   // A training checkpoint holds the generator as "G": scoring one shows how far training got.
-  file.load_module(file.has_section("weights") ? "weights" : "G", *model.editor);
-  model.editor->to(device);
-  model.editor->eval();
-  return model;
+  return editor_at(file, "", file.has_section("weights") ? "weights" : "G", device);
 }
 
 }  // namespace idef

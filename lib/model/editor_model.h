@@ -18,6 +18,12 @@ struct EditorModel {
 void describe_editor(ModelFile& file, const nets::EditorConfig& config, const std::vector<std::string>& attributes);
 nets::EditorConfig editor_config_of(const ModelFile& file);
 
+// An editor carried inside another model file (a perturbation generator carries the
+// surrogates it was trained against): metadata under `prefix` (PREFIXnetwork.*, PREFIXdomains)
+// and the weights in section PREFIXweights.
+void embed_editor(ModelFile& file, const std::string& prefix, const EditorModel& model);
+EditorModel embedded_editor(const ModelFile& file, const std::string& prefix, const torch::Device& device);
+
 // The domain label for a photo whose own labels are unknown: attribute j on, all others
 // off, as a [1, c_dim] tensor.
 torch::Tensor single_attribute_domain(int c_dim, int j);

@@ -174,8 +174,12 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
   extra.set("training.lambda_basic", o.settings.influence.basic);
   extra.set("training.lambda_cycle", o.settings.influence.cycle);
   extra.set("training.lambda_domain", o.settings.influence.domain);
-  save_perturbation_model(o.output, trainer.perturbation_model(true), extra);
-  if (!o.surrogate_output.empty()) save_editor_model(o.surrogate_output, EditorModel{trainer.surrogate(), o.settings.attributes});
+  // The model carries the surrogate it was trained against, for id-poison --refine.
+  PerturbationModel result = trainer.perturbation_model(true);
+  const EditorModel surrogate{trainer.surrogate(), o.settings.attributes};
+  result.surrogates.push_back(surrogate);
+  save_perturbation_model(o.output, result, extra);
+  if (!o.surrogate_output.empty()) save_editor_model(o.surrogate_output, surrogate);
   return TrainingResult::Finished;
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "io/tensor_image.h"
 
 namespace {
 
@@ -69,4 +70,73 @@ TEST(UniformNoise, IsSeeded) {
   torch::Tensor x = torch::zeros({1, 3, 8, 8});
   EXPECT_TRUE(torch::equal(idef::uniform_noise(x, 0.05, 3), idef::uniform_noise(x, 0.05, 3)));
   EXPECT_FALSE(torch::equal(idef::uniform_noise(x, 0.05, 3), idef::uniform_noise(x, 0.05, 4)));
+}
+
+namespace {
+
+// A 16 px generator that carries a 16 px surrogate, as id-train-attr writes them.
+idef::PerturbationModel generator_with_surrogate() {
+  torch::manual_seed(6);
+  idef::nets::TranslatorConfig c;
+  c.arch = "unet64";
+  c.width = 4;
+  c.image_size = 64;
+  idef::PerturbationModel m;
+  m.generator = idef::nets::make_translator(c);
+  idef::nets::EditorConfig e;
+  e.arch = "cnet";
+  e.width = 4;
+  e.image_size = 64;
+  e.c_dim = 2;
+  m.surrogates.push_back({idef::nets::make_editor(e), {"Black_Hair", "Blond_Hair"}});
+  return m;
+}
+
+idef::Rgb8 test_crop() {
+  idef::Rgb8 crop(64, 64);
+  for (std::size_t i = 0; i < crop.pixels.size(); ++i) crop.pixels[i] = static_cast<std::uint8_t>((i * 37) % 200 + 20);
+  return crop;
+}
+
+// x' = crop + delta as id-poison applies it (rounded, capped).
+idef::Rgb8 apply(const idef::Rgb8& crop, const idef::CropPerturber& p, const idef::ProtectOptions& o) {
+  return idef::protect_aligned(crop, p, o);
+}
+
+}  // namespace
+
+TEST(Refine, ZeroStepsIsThePlainGeneratorAndStepsStayInTheBall) {
+  auto model = generator_with_surrogate();
+  idef::ProtectOptions o;
+  o.epsilon = 1.0;  // an untrained generator's output is small: let it reach the cap
+  o.tau = 0.05;
+  const idef::Rgb8 crop = test_crop();
+  const idef::Rgb8 plain = apply(crop, idef::generator_perturber(model, o), o);
+  EXPECT_EQ(apply(crop, idef::refine_perturber(model, o, 0, 0.01), o).pixels, plain.pixels);
+  const idef::Rgb8 refined = apply(crop, idef::refine_perturber(model, o, 5, 0.01), o);
+  EXPECT_NE(refined.pixels, plain.pixels);
+  int worst = 0;
+  for (std::size_t i = 0; i < crop.pixels.size(); ++i)
+    worst = std::max(worst, std::abs(int(refined.pixels[i]) - int(crop.pixels[i])));
+  EXPECT_LE(worst, 6);  // round(0.05 · 127.5)
+
+  // The refinement moves the surrogate's forgeries further than the generator alone.
+  auto forgery_distance = [&](const idef::Rgb8& protected_crop) {
+    torch::NoGradGuard g;
+    torch::Tensor x = idef::rgb8_to_tensor(crop), xp = idef::rgb8_to_tensor(protected_crop);
+    double d = 0;
+    for (const auto& c : idef::one_attribute_domains(2)) {
+      const auto& sm = model.surrogates[0].editor;
+      d += torch::mse_loss(sm->forward(xp, c), sm->forward(x, c)).item<double>();
+    }
+    return d;
+  };
+  EXPECT_GT(forgery_distance(refined), forgery_distance(plain));
+}
+
+TEST(Refine, NeedsASurrogate) {
+  auto model = generator_with_surrogate();
+  model.surrogates.clear();
+  EXPECT_THROW(idef::refine_perturber(model, idef::ProtectOptions{}, 3, 0.01), idef::Error);
+  EXPECT_NO_THROW(idef::refine_perturber(model, idef::ProtectOptions{}, 0, 0.01));
 }

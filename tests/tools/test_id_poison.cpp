@@ -235,3 +235,30 @@ TEST(IdPoison, GreyAlphaAndCmykPhotosKeepTheirKind) {
   EXPECT_EQ(cmyk_out.width(), photo.width());
   EXPECT_EQ(cmyk_out.height(), photo.height());
 }
+
+TEST(IdPoison, RefineStaysWithinTauAndNeedsTheModelsSurrogate) {
+  ScratchDir dir;
+  std::string plain = write_pg_model(dir);  // carries no surrogate
+  torch::manual_seed(5);
+  idef::PerturbationModel m = idef::load_perturbation_model(plain);
+  idef::nets::EditorConfig e;
+  e.arch = "cnet";
+  e.width = 4;
+  e.image_size = 64;
+  e.c_dim = 2;
+  m.surrogates.push_back({idef::nets::make_editor(e), {"Black_Hair", "Male"}});
+  idef::save_perturbation_model(dir / "refinable.idm", m);
+  fs::copy_file(idef::test::testdata("astronaut.png"), dir / "a.png");
+  const std::string args = "--aligned" + std::string(kStrong) + "--refine 3 ";
+  auto refused = run_tool("id-poison", args + "--model " + q(plain) + " " + q(dir / "a.png"));
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("no surrogate"), std::string::npos) << refused.err;
+  EXPECT_FALSE(fs::exists(dir / "a.protected.png"));
+  auto r = run_tool("id-poison", args + "--model " + q(dir / "refinable.idm") + " " + q(dir / "a.png"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto in = idef::Image::load(dir / "a.png"), out = idef::Image::load(dir / "a.protected.png");
+  EXPECT_GT(max_abs_diff(in.rgb(), out.rgb()), 0);
+  EXPECT_LE(max_abs_diff(in.rgb(), out.rgb()), kStrongCap);
+  auto noise = run_tool("id-poison", "--method noise --refine 2 " + q(dir / "a.png"));
+  EXPECT_EQ(noise.exit_code, 2) << noise.err;
+}
