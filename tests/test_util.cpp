@@ -13,6 +13,37 @@ namespace fs = std::filesystem;
 
 namespace idef::test {
 
+nets::Translator small_translator(const std::string& arch, int width, int size, std::uint64_t seed) {
+  torch::manual_seed(seed);
+  nets::TranslatorConfig c;
+  c.arch = arch;
+  c.width = width;
+  c.image_size = size;
+  return nets::make_translator(c);
+}
+
+nets::Editor small_editor(const std::string& arch, int width, int size, int c_dim, std::uint64_t seed) {
+  torch::manual_seed(seed);
+  nets::EditorConfig c;
+  c.arch = arch;
+  c.width = width;
+  c.image_size = size;
+  c.c_dim = c_dim;
+  return nets::make_editor(c);
+}
+
+PerturbationModel small_generator(const std::string& arch, int width, int size, std::uint64_t seed,
+                                  int surrogate_domains) {
+  PerturbationModel m;
+  m.generator = small_translator(arch, width, size, seed);
+  if (surrogate_domains > 0) {
+    std::vector<std::string> names;
+    for (int j = 0; j < surrogate_domains; ++j) names.push_back("A" + std::to_string(j));
+    m.surrogates.push_back({small_editor("cnet", 4, size, surrogate_domains, seed + 1), names});
+  }
+  return m;
+}
+
 ScratchDir::ScratchDir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "scratch";

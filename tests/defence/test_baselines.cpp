@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "io/tensor_image.h"
+#include "test_util.h"
 
 namespace {
 
@@ -74,23 +75,8 @@ TEST(UniformNoise, IsSeeded) {
 
 namespace {
 
-// A 16 px generator that carries a 16 px surrogate, as id-train-attr writes them.
-idef::PerturbationModel generator_with_surrogate() {
-  torch::manual_seed(6);
-  idef::nets::TranslatorConfig c;
-  c.arch = "unet64";
-  c.width = 4;
-  c.image_size = 64;
-  idef::PerturbationModel m;
-  m.generator = idef::nets::make_translator(c);
-  idef::nets::EditorConfig e;
-  e.arch = "cnet";
-  e.width = 4;
-  e.image_size = 64;
-  e.c_dim = 2;
-  m.surrogates.push_back({idef::nets::make_editor(e), {"Black_Hair", "Blond_Hair"}});
-  return m;
-}
+// A generator that carries a surrogate, as id-train-attr writes them.
+idef::PerturbationModel generator_with_surrogate() { return idef::test::small_generator("unet64", 4, 64, 6, 2); }
 
 idef::Rgb8 test_crop() {
   idef::Rgb8 crop(64, 64);

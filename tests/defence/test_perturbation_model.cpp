@@ -14,19 +14,8 @@ using idef::test::ScratchDir;
 namespace {
 
 idef::PerturbationModel small_model() {
-  torch::manual_seed(8);
-  idef::nets::TranslatorConfig c;
-  c.arch = "unet64";
-  c.width = 4;
-  c.image_size = 64;
-  idef::PerturbationModel m;
-  m.generator = idef::nets::make_translator(c);
-  idef::nets::EditorConfig e;
-  e.arch = "res6";
-  e.width = 4;
-  e.image_size = 64;
-  e.c_dim = 3;
-  m.surrogates.push_back({idef::nets::make_editor(e), {"Black_Hair", "Blond_Hair", "Male"}});
+  idef::PerturbationModel m = idef::test::small_generator("unet64", 4, 64, 8);
+  m.surrogates.push_back({idef::test::small_editor("res6", 4, 64, 3, 9), {"Black_Hair", "Blond_Hair", "Male"}});
   return m;
 }
 

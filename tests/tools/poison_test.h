@@ -13,15 +13,8 @@ namespace idef::test {
 
 // An untrained generator: its output is small, so the tests use ε = 1 with τ = 0.05 as the cap.
 inline std::string write_pg_model(const ScratchDir& dir) {
-  torch::manual_seed(5);
-  nets::TranslatorConfig c;
-  c.arch = "unet64";
-  c.width = 4;
-  c.image_size = 64;
-  PerturbationModel m;
-  m.generator = nets::make_translator(c);
   std::string path = dir / "pg.idm";
-  save_perturbation_model(path, m);
+  save_perturbation_model(path, small_generator("unet64", 4, 64, 5));
   return path;
 }
 

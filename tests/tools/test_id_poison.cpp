@@ -239,14 +239,8 @@ TEST(IdPoison, GreyAlphaAndCmykPhotosKeepTheirKind) {
 TEST(IdPoison, RefineStaysWithinTauAndNeedsTheModelsSurrogate) {
   ScratchDir dir;
   std::string plain = write_pg_model(dir);  // carries no surrogate
-  torch::manual_seed(5);
   idef::PerturbationModel m = idef::load_perturbation_model(plain);
-  idef::nets::EditorConfig e;
-  e.arch = "cnet";
-  e.width = 4;
-  e.image_size = 64;
-  e.c_dim = 2;
-  m.surrogates.push_back({idef::nets::make_editor(e), {"Black_Hair", "Male"}});
+  m.surrogates.push_back({idef::test::small_editor("cnet", 4, 64, 2, 5), {"Black_Hair", "Male"}});
   idef::save_perturbation_model(dir / "refinable.idm", m);
   fs::copy_file(idef::test::testdata("astronaut.png"), dir / "a.png");
   const std::string args = "--aligned" + std::string(kStrong) + "--refine 3 ";

@@ -186,13 +186,7 @@ TEST(IdPoisonOriginals, NumbersOutOfRangeAreUsageErrors) {
 
 TEST(IdPoisonOriginals, ModelWithAnImpossibleEpsilonIsRefused) {
   ScratchDir dir;
-  torch::manual_seed(5);
-  idef::nets::TranslatorConfig c;
-  c.arch = "unet64";
-  c.width = 4;
-  c.image_size = 64;
-  idef::PerturbationModel m;
-  m.generator = idef::nets::make_translator(c);
+  idef::PerturbationModel m = idef::test::small_generator("unet64", 4, 64, 5);
   m.epsilon = std::nan("");
   idef::save_perturbation_model(dir / "nan.idm", m);
   put_photo(dir.path() / "a.png");

@@ -38,14 +38,7 @@ void write_editor(const std::string& path, int size, std::uint64_t seed) {
 }
 
 void write_generator(const std::string& path) {
-  torch::manual_seed(9);
-  idef::nets::TranslatorConfig c;
-  c.arch = "cnet";
-  c.width = 4;
-  c.image_size = 16;
-  idef::PerturbationModel pg;
-  pg.generator = idef::nets::make_translator(c);
-  idef::save_perturbation_model(path, pg);
+  idef::save_perturbation_model(path, idef::test::small_generator("cnet", 4, 16, 9));
 }
 
 Rgb8 pattern(int size, int seed) {
