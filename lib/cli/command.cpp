@@ -79,6 +79,10 @@ struct Command::Impl {
   struct Bounds {
     double low, high;
     bool low_open;
+    // "0 to 1", "over 0 and up to 1": the same words in the help and in the error.
+    std::string text() const {
+      return (low_open ? "over " : "") + format_number(low) + (low_open ? " and up to " : " to ") + format_number(high);
+    }
   };
   std::map<std::string, Bounds> bounds;
   std::map<std::string, std::function<double()>> numeric_value;
@@ -203,9 +207,7 @@ Command& Command::range(double low, double high, bool low_open) {
   const std::string& name = specs_.back().name;
   if (!impl_->numeric_value.count(name)) throw std::logic_error("range() after --" + name + ", not a number");
   impl_->bounds[name] = {low, high, low_open};
-  std::string& help = specs_.back().help;
-  help += " (" + std::string(low_open ? "over " : "") + format_number(low) + (low_open ? " and up to " : " to ") +
-          format_number(high) + ")";
+  specs_.back().help += " (" + impl_->bounds[name].text() + ")";
   return *this;
 }
 Command& Command::option(const std::string& name, std::string* target, const std::string& value_name,
@@ -368,8 +370,7 @@ bool Command::parse(int argc, const char* const* argv) {
     if (!impl_->given.count(name)) continue;  // defaults are the tool's own choice
     const double v = impl_->numeric_value.at(name)();
     if (v > b.high || (b.low_open ? v <= b.low : v < b.low))
-      throw UsageError("--" + name + ": " + format_number(v) + " is out of range (" + (b.low_open ? "over " : "") +
-                       format_number(b.low) + (b.low_open ? " and up to " : " to ") + format_number(b.high) + ")");
+      throw UsageError("--" + name + ": " + format_number(v) + " is out of range (" + b.text() + ")");
   }
 
   if (impl_->positional_target) {

@@ -42,9 +42,11 @@ torch::Tensor pgd_attack(const std::vector<AttackedEditor>& editors, const torch
       for (const auto& c : e.domains) clean.back().push_back(e.editor->forward(x, c));
     }
   }
+  // Onto the ε ball around x and the valid range.
+  auto project = [&](const torch::Tensor& t) { return torch::min(torch::max(t, x - o.epsilon), x + o.epsilon).clamp(-1, 1); };
   torch::Tensor adv;
   if (o.start.defined()) {
-    adv = torch::min(torch::max(o.start.detach(), x - o.epsilon), x + o.epsilon).clamp(-1, 1);
+    adv = project(o.start.detach());
   } else {
     // The distortion's gradient is exactly zero at x' = x (an MSE at its minimum), so the
     // variants without a random start (I-FGSM, FGSM) start a hundredth of ε away from x.
@@ -59,7 +61,7 @@ torch::Tensor pgd_attack(const std::vector<AttackedEditor>& editors, const torch
     torch::Tensor grad = torch::autograd::grad({loss}, {adv})[0];
     torch::NoGradGuard no_grad;
     adv = adv.detach() + o.step * grad.sign();
-    adv = torch::min(torch::max(adv, x - o.epsilon), x + o.epsilon).clamp(-1, 1);
+    adv = project(adv);
   }
   return adv.detach();
 }
