@@ -1,5 +1,6 @@
 // id-train-attr: trains the perturbation generator PG of the attribute-editing defence
 // (SPEC §3, paper Algorithm 1) against a surrogate editor trained alongside it.
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/command.h"
@@ -17,7 +18,10 @@ namespace {
 struct Options {
   std::string data, output, surrogate_output, surrogate_init, checkpoint, samples;
   std::vector<std::string> attributes{"Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"};  // StarGAN's five
-  std::string surrogate_arch = "res6", pg_arch = "unet128";
+  std::string surrogate_arch = "res6", pg_arch = "unet128", ensemble_rule = "mean", domain_weights = "mu";
+  std::vector<std::string> ensemble;
+  double input_diversity = 0;
+  int pg_steps = 1;
   int surrogate_width = 64, da_width = 64, pg_width = 64, db_width = 64, image_size = 128, crop = 0, batch = 16;
   int n_critic = 5, validation_size = 16, domains_per_step = 0;
   std::int64_t iterations = 200000, decay_iterations = 100000, surrogate_iterations = -1, validate_every = 500,
@@ -63,7 +67,14 @@ void define(cli::Command& cmd, Options& o) {
           .range(1, 4096)
       .option("da-width", &o.da_width, "N", "DA width (conv_dim)")
           .range(1, 4096)
-      .choice("pg-arch", &o.pg_arch, {"unet64", "unet128", "unet256"}, "perturbation generator PG")
+      .list("ensemble", &o.ensemble, "LIST", "more surrogates trained alongside SM, one per architecture listed "
+                                             "(of SM's width, each from its own weights; list one twice for two "
+                                             "seeds), against which PG is trained together")
+      .choice("ensemble-rule", &o.ensemble_rule, {"mean", "worst"}, "how the surrogates' L_A->B combine: their "
+                                                                     "mean, or the worst case (the largest)")
+      .choice("pg-arch", &o.pg_arch, {"unet64", "unet128", "unet256", "unet5-bn"},
+              "perturbation generator PG (unet5-bn: the authors' released design, average pooling, bilinear "
+              "upsampling, BatchNorm)")
       .option("pg-width", &o.pg_width, "N", "PG width (ngf)")
           .range(1, 4096)
       .option("db-width", &o.db_width, "N", "DB width (conv_dim)")
@@ -89,6 +100,16 @@ void define(cli::Command& cmd, Options& o) {
                                                             "iteration, scaled to an unbiased estimate of the sum "
                                                             "over all (0: all; cheaper on a CPU)")
           .range(0, 1024)
+      .option("pg-steps", &o.pg_steps, "N", "PG (and DB) steps per iteration, the extra ones on batches of their "
+                                            "own: a longer stage B at the same surrogate")
+          .range(1, 100)
+      .option("input-diversity", &o.input_diversity, "P", "probability per PG step that the surrogates see x and "
+                                                          "x' through one random view (resize 0.9-1.1, shift, "
+                                                          "blur up to 1 px)")
+          .range(0, 1)
+      .choice("domain-weights", &o.domain_weights, {"mu", "uniform"}, "weights of the target domains in L_A->B: "
+                                                                       "the paper's mu_j, or alike (the authors' "
+                                                                       "released code)")
       .option("n-critic", &o.n_critic, "N", "DA steps per SM step")
           .range(1, 100)
       .option("lr-sm", &o.lr_sm, "LR", "learning rate of SM")
@@ -148,6 +169,14 @@ int run(const cli::Command& cmd, const Options& o) {
   AttrDefenceOptions t;
   t.surrogate = {o.surrogate_arch, static_cast<int>(o.attributes.size()), o.surrogate_width, o.image_size};
   t.generator = {o.pg_arch, 3, 3, o.pg_width, o.image_size};
+  t.ensemble = o.ensemble;
+  for (const auto& arch : o.ensemble) {
+    const auto& known = nets::editor_architectures();
+    if (std::find(known.begin(), known.end(), arch) == known.end())
+      throw UsageError("--ensemble: unknown architecture '" + arch + "'");
+    nets::make_editor({arch, t.surrogate.c_dim, o.surrogate_width, o.image_size});
+  }
+  t.pg_steps = o.pg_steps;
   nets::make_editor(t.surrogate);  // refuse an unsupported size before the data is read
   nets::make_translator(t.generator);
   t.da_width = o.da_width;
@@ -165,7 +194,9 @@ int run(const cli::Command& cmd, const Options& o) {
   s.lr_db = o.lr_db;
   s.epsilon = o.epsilon;
   s.tau = o.tau >= 0 ? o.tau : o.epsilon;
-  s.influence = {o.lambda_basic, o.lambda_cycle, o.lambda_domain};
+  s.influence = {o.lambda_basic, o.lambda_cycle, o.lambda_domain, o.domain_weights == "uniform"};
+  s.ensemble = o.ensemble_rule == "mean" ? losses::EnsembleRule::Mean : losses::EnsembleRule::WorstCase;
+  s.input_diversity = o.input_diversity;
   s.lambda_adv = o.lambda_adv;
   s.lambda_gp = o.lambda_gp_b;
   s.tde = !o.no_tde;
@@ -212,7 +243,7 @@ int run(const cli::Command& cmd, const Options& o) {
   cli::Progress progress(cmd.common(), "train-attr", total);
   TrainingEvents events;
   events.iteration = cli::LossReport(progress, {"SM/loss_rec", "DA/loss_real", "DB/loss_gp", "PG/L_bs", "PG/L_cyc", "PG/L_dom",
-                            "PG/L_AB", "PG/L_AB_prev", "PG/L_adv", "val/distance", "val/best"});
+                            "PG/L_AB", "PG/L_AB_prev", "PG/L_ensemble", "PG/L_adv", "val/distance", "val/best"});
   events.message = [&](const std::string& m) { log.info(m); };
   TrainingResult result = train_attr_defence(t, train, validation, events);
   if (result == TrainingResult::Interrupted) return 128 + interrupt_signal();

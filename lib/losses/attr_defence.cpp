@@ -63,7 +63,9 @@ InfluenceTerms attr_influence_loss(nets::EditorImpl& sm, nets::StarGanDiscrimina
     torch::NoGradGuard no_grad;  // the clean forgeries do not depend on PG
     for (const auto& t : targets) clean.push_back(sm.forward(x, t));
   }
-  torch::Tensor mu_all = domain_weights(x, clean);
+  torch::Tensor mu_all = weights.uniform_domains
+                            ? torch::full({all}, 1.0 / static_cast<double>(all), x.options())
+                            : domain_weights(x, clean);
   const double scale = static_cast<double>(all) / static_cast<double>(chosen.size());
   std::vector<torch::Tensor> clean_chosen, protected_edits, cycles, cls, src, reversed, mu;
   for (auto j : chosen) {
@@ -85,6 +87,12 @@ InfluenceTerms attr_influence_loss(nets::EditorImpl& sm, nets::StarGanDiscrimina
   terms.domain = domain_loss(cls, src, reversed);
   terms.total = weights.basic * terms.basic + weights.cycle * terms.cycle + weights.domain * terms.domain;
   return terms;
+}
+
+torch::Tensor ensemble_influence(const std::vector<torch::Tensor>& member_losses, EnsembleRule rule) {
+  if (member_losses.empty()) throw Error("ensemble_influence: no surrogates");
+  torch::Tensor all = torch::stack(member_losses);
+  return rule == EnsembleRule::Mean ? all.mean() : all.max();
 }
 
 }  // namespace idef::losses

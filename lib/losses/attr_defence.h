@@ -31,9 +31,11 @@ torch::Tensor domain_loss(const std::vector<torch::Tensor>& cls_logits, const st
 // c^r_j: every attribute bit of c_j flipped.
 torch::Tensor reverse_domain(const torch::Tensor& target);
 
-// λ2, λ3, λ4 of L_A→B.
+// λ2, λ3, λ4 of L_A→B. `uniform_domains` weighs every target domain alike (1/J) instead of
+// by µ_j, as the authors' released code does (it draws one target per image).
 struct InfluenceWeights {
   double basic = 10, cycle = 2.5, domain = 1;
+  bool uniform_domains = false;
 };
 
 struct InfluenceTerms {
@@ -52,5 +54,11 @@ InfluenceTerms attr_influence_loss(nets::EditorImpl& sm, nets::StarGanDiscrimina
                                    const torch::Tensor& x_protected, const torch::Tensor& c,
                                    const std::vector<torch::Tensor>& targets, const InfluenceWeights& weights,
                                    const std::vector<std::int64_t>& subset = {});
+
+// How an ensemble of surrogates combines its members' L_A→B (each a scalar, lower = the
+// member's forgeries moved further): their mean, or the worst case, the largest, so that PG
+// is pushed where the hardest member still resists.
+enum class EnsembleRule { Mean, WorstCase };
+torch::Tensor ensemble_influence(const std::vector<torch::Tensor>& member_losses, EnsembleRule rule);
 
 }  // namespace idef::losses

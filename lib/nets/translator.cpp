@@ -38,17 +38,75 @@ class UNetTranslator final : public TranslatorImpl {
   detail::UNetBody body_;
 };
 
+// The perturbation generator of the authors' released code: a 5-level U-Net whose levels
+// are two 3×3 conv → BatchNorm → ReLU blocks, average pooling down, bilinear upsampling up
+// (no transposed convolutions, so no checkerboard in δ), skips concatenated, a 1×1 head and
+// tanh. Channels ngf·{1, 2, 4, 8, 16}.
+class PoolUNetTranslator final : public TranslatorImpl {
+ public:
+  static constexpr int kLevels = 5;
+  explicit PoolUNetTranslator(const TranslatorConfig& config) : TranslatorImpl(config) {
+    down_ = register_module("down", torch::nn::ModuleList());
+    up_ = register_module("up", torch::nn::ModuleList());
+    up_conv_ = register_module("up_conv", torch::nn::ModuleList());
+    int64_t in = config.in_channels;
+    for (int level = 0; level < kLevels; ++level) {
+      const int64_t out = int64_t{config.width} << level;
+      down_->push_back(double_conv(in, out));
+      in = out;
+    }
+    for (int level = kLevels - 2; level >= 0; --level) {
+      const int64_t out = int64_t{config.width} << level;
+      up_conv_->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1).bias(false)));
+      up_->push_back(double_conv(2 * out, out));
+      in = out;
+    }
+    head_ = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, config.out_channels, 1)));
+  }
+  torch::Tensor forward(const torch::Tensor& x) override {
+    detail::check_input(config().arch + " translator", x, config().in_channels, int64_t{1} << (kLevels - 1));
+    namespace F = torch::nn::functional;
+    std::vector<torch::Tensor> skips;
+    torch::Tensor h = x;
+    for (int level = 0; level < kLevels; ++level) {
+      if (level > 0) h = F::avg_pool2d(h, F::AvgPool2dFuncOptions(2));
+      h = down_[level]->as<torch::nn::Sequential>()->forward(h);
+      skips.push_back(h);
+    }
+    for (int i = 0; i < kLevels - 1; ++i) {
+      h = F::interpolate(h, F::InterpolateFuncOptions()
+                                .scale_factor(std::vector<double>{2.0, 2.0})
+                                .mode(torch::kBilinear)
+                                .align_corners(false));
+      h = up_conv_[i]->as<torch::nn::Conv2d>()->forward(h);
+      h = torch::cat({skips[static_cast<std::size_t>(kLevels - 2 - i)], h}, 1);
+      h = up_[i]->as<torch::nn::Sequential>()->forward(h);
+    }
+    return torch::tanh(head_->forward(h));
+  }
+
+ private:
+  static torch::nn::Sequential double_conv(int64_t in, int64_t out) {
+    namespace nn = torch::nn;
+    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1).bias(false)), nn::BatchNorm2d(out),
+                          nn::ReLU(), nn::Conv2d(nn::Conv2dOptions(out, out, 3).padding(1).bias(false)),
+                          nn::BatchNorm2d(out), nn::ReLU());
+  }
+  torch::nn::ModuleList down_{nullptr}, up_{nullptr}, up_conv_{nullptr};
+  torch::nn::Conv2d head_{nullptr};
+};
+
 }  // namespace
 
 const std::vector<std::string>& translator_architectures() {
-  static const std::vector<std::string> names{"unet64", "unet128", "unet256", "res6", "res9", "cnet"};
+  static const std::vector<std::string> names{"unet64", "unet128", "unet256", "res6", "res9", "cnet", "unet5-bn"};
   return names;
 }
 
 Translator make_translator(const TranslatorConfig& config) {
   const int blocks = detail::resnet_blocks(config.arch);
   const int downs = detail::unet_downs(config.arch);
-  if (blocks < 0 && downs == 0) {
+  if (blocks < 0 && downs == 0 && config.arch != "unet5-bn") {
     std::string expected;
     for (const auto& n : translator_architectures()) expected += (expected.empty() ? "" : ", ") + n;
     throw UsageError("unknown translator architecture '" + config.arch + "' (expected one of: " + expected + ")");
@@ -56,6 +114,10 @@ Translator make_translator(const TranslatorConfig& config) {
   detail::check_positive(config.arch + " translator width", config.width);
   detail::check_positive(config.arch + " translator input channels", config.in_channels);
   detail::check_positive(config.arch + " translator output channels", config.out_channels);
+  if (config.arch == "unet5-bn") {
+    detail::check_image_size(config.arch, config.image_size, 1 << (PoolUNetTranslator::kLevels - 1));
+    return std::make_shared<PoolUNetTranslator>(config);
+  }
   if (blocks >= 0) {
     detail::check_image_size(config.arch, config.image_size, detail::ResNetBody::kSizeMultiple);
     return std::make_shared<ResNetTranslator>(config, blocks);

@@ -18,8 +18,9 @@ struct TranslatorConfig {
 };
 
 // x: [N, in_channels, H, W] → [N, out_channels, H, W] in [-1, 1] (tanh). H and W must be
-// multiples of 2^downs (unet*) or 4 (res*, cnet), otherwise forward throws idef::Error.
-// InstanceNorm without running statistics, no dropout: train() and eval() agree.
+// multiples of 2^downs (unet*), 4 (res*, cnet) or 16 (unet5-bn), otherwise forward throws
+// idef::Error. InstanceNorm without running statistics, no dropout: train() and eval()
+// agree, except in unet5-bn, whose BatchNorm uses running statistics in eval().
 class TranslatorImpl : public torch::nn::Module {
  public:
   explicit TranslatorImpl(TranslatorConfig config) : config_(std::move(config)) {}
@@ -32,11 +33,12 @@ class TranslatorImpl : public torch::nn::Module {
 using Translator = std::shared_ptr<TranslatorImpl>;
 
 // Architectures: unet64/unet128/unet256 (pix2pix U-Net, pix2pix init), res6/res9 (StarGAN
-// generator without labels) and cnet (its residual-free variant). Throws idef::UsageError
+// generator without labels), cnet (its residual-free variant) and unet5-bn (the defence
+// authors' released perturbation generator: average pooling, bilinear upsampling, BatchNorm). Throws idef::UsageError
 // naming the architecture or the size when unsupported.
 Translator make_translator(const TranslatorConfig& config);
 
-// {"unet64", "unet128", "unet256", "res6", "res9", "cnet"}
+// {"unet64", "unet128", "unet256", "res6", "res9", "cnet", "unet5-bn"}
 const std::vector<std::string>& translator_architectures();
 
 }  // namespace idef::nets

@@ -1,9 +1,13 @@
 #include "training/attr_defence_trainer.h"
 
+#include <algorithm>
+#include <random>
+
 #include "core/error.h"
 #include "data/face_dataset.h"
 #include "losses/gan.h"
 #include "model/model_file.h"
+#include "training/input_diversity.h"
 
 namespace idef {
 
@@ -52,38 +56,52 @@ torch::optim::AdamOptions adam(double lr, const StarGanSettings& s) {
 
 }  // namespace
 
+AttrDefenceTrainer::Member::Member(Surrogate s, const StarGanSettings& settings)
+    : trainer(s.sm, s.da, settings), sm_prev(nets::make_editor(s.sm->config())), da_prev(same_discriminator(s.da)) {
+  const auto device = s.sm->parameters()[0].device();
+  sm_prev->to(device);
+  da_prev->to(device);
+  copy_weights(*s.sm, *sm_prev);
+  copy_weights(*s.da, *da_prev);
+}
+
 AttrDefenceTrainer::AttrDefenceTrainer(nets::Editor sm, nets::StarGanDiscriminator da, nets::Translator pg,
                                        nets::StarGanDiscriminator db, AttrDefenceSettings settings)
+    : AttrDefenceTrainer(std::vector<Surrogate>{Surrogate{std::move(sm), std::move(da)}}, std::move(pg),
+                         std::move(db), std::move(settings)) {}
+
+AttrDefenceTrainer::AttrDefenceTrainer(std::vector<Surrogate> surrogates, nets::Translator pg,
+                                       nets::StarGanDiscriminator db, AttrDefenceSettings settings)
     : settings_(std::move(settings)),
-      trainer_(sm, da, settings_.stage_a),
-      sm_prev_(nets::make_editor(sm->config())),
-      da_prev_(same_discriminator(da)),
       pg_(std::move(pg)),
       pg_best_(nets::make_translator(pg_->config())),
       db_(std::move(db)),
       pg_opt_(pg_->parameters(), adam(settings_.lr_pg, settings_.stage_a)),
       db_opt_(db_->parameters(), adam(settings_.lr_db, settings_.stage_a)) {
   if (settings_.attributes.empty()) throw Error("the defence needs at least one attribute domain");
-  if (static_cast<std::size_t>(sm->config().c_dim) != settings_.attributes.size())
-    throw Error("the surrogate's domain count differs from the attributes");
-  const auto device = pg_->parameters()[0].device();
-  sm_prev_->to(device);
-  da_prev_->to(device);
-  pg_best_->to(device);
-  copy_weights(*sm, *sm_prev_);
-  copy_weights(*da, *da_prev_);
+  if (surrogates.empty()) throw Error("the defence needs at least one surrogate");
+  for (const auto& s : surrogates) {
+    if (static_cast<std::size_t>(s.sm->config().c_dim) != settings_.attributes.size())
+      throw Error("the surrogate's domain count differs from the attributes");
+    members_.push_back(std::make_unique<Member>(s, settings_.stage_a));
+  }
+  pg_best_->to(pg_->parameters()[0].device());
   copy_weights(*pg_, *pg_best_);
 }
 
 std::map<std::string, double> AttrDefenceTrainer::surrogate_step(std::int64_t iteration, const torch::Tensor& x,
                                                                  const torch::Tensor& c) {
-  if (settings_.tde) {
-    copy_weights(*trainer_.generator(), *sm_prev_);
-    copy_weights(*trainer_.discriminator(), *da_prev_);
-  }
   std::map<std::string, double> named;
-  for (const auto& [key, value] : trainer_.step(iteration, x, c))
-    named[(key.rfind("G/", 0) == 0 ? "SM/" : "DA/") + key.substr(2)] = value;
+  for (std::size_t k = 0; k < members_.size(); ++k) {
+    Member& m = *members_[k];
+    if (settings_.tde) {
+      copy_weights(*m.trainer.generator(), *m.sm_prev);
+      copy_weights(*m.trainer.discriminator(), *m.da_prev);
+    }
+    auto step = m.trainer.step(iteration, x, c);
+    if (k == 0)
+      for (const auto& [key, value] : step) named[(key.rfind("G/", 0) == 0 ? "SM/" : "DA/") + key.substr(2)] = value;
+  }
   return named;
 }
 
@@ -108,34 +126,56 @@ std::map<std::string, double> AttrDefenceTrainer::perturbation_step(const torch:
   losses["DB/loss_fake"] = db_fake.item<double>();
   losses["DB/loss_gp"] = db_gp.item<double>();
 
-  // PG: L_A→B + L'_A→B + λ·L_adv.
-  nets::Editor sm = trainer_.generator();
-  nets::StarGanDiscriminator da = trainer_.discriminator();
-  Frozen frozen({sm.get(), da.get(), sm_prev_.get(), da_prev_.get(), db_.get()});
+  // PG: L_A→B + L'_A→B + λ·L_adv, L_A→B (with its L'_A→B) combined over the surrogates.
+  std::vector<torch::nn::Module*> frozen_modules{db_.get()};
+  for (auto& m : members_)
+    for (torch::nn::Module* module : std::initializer_list<torch::nn::Module*>{
+             m->trainer.generator().get(), m->trainer.discriminator().get(), m->sm_prev.get(), m->da_prev.get()})
+      frozen_modules.push_back(module);
+  Frozen frozen(frozen_modules);
+  std::mt19937_64 rng(settings_.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(iteration_));
+  torch::Tensor x_seen = x, x_protected_seen = x_protected;  // what the surrogates see
+  if (settings_.input_diversity > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < settings_.input_diversity) {
+    const RandomView view = draw_random_view(rng, x.size(2), x.size(3));
+    x_seen = apply_view(x, view);
+    x_protected_seen = apply_view(x_protected, view);
+  }
   std::vector<torch::Tensor> targets = target_domain_labels(c, settings_.attributes);
   std::vector<std::int64_t> subset;  // empty: every domain
   const auto domains = static_cast<std::int64_t>(targets.size());
   if (settings_.domains_per_step > 0 && settings_.domains_per_step < domains) {
-    torch::Tensor order = torch::randperm(domains, torch::kLong);
-    for (int k = 0; k < settings_.domains_per_step; ++k) subset.push_back(order[k].item<std::int64_t>());
+    std::vector<std::int64_t> order(static_cast<std::size_t>(domains));
+    for (std::int64_t j = 0; j < domains; ++j) order[static_cast<std::size_t>(j)] = j;
+    std::shuffle(order.begin(), order.end(), rng);
+    subset.assign(order.begin(), order.begin() + settings_.domains_per_step);
   }
-  losses::InfluenceTerms now =
-      losses::attr_influence_loss(*sm, *da, x, x_protected, c, targets, settings_.influence, subset);
+  std::vector<torch::Tensor> member_losses;
+  for (std::size_t k = 0; k < members_.size(); ++k) {
+    Member& m = *members_[k];
+    losses::InfluenceTerms now = losses::attr_influence_loss(*m.trainer.generator(), *m.trainer.discriminator(), x_seen,
+                                                             x_protected_seen, c, targets, settings_.influence, subset);
+    torch::Tensor member = now.total;
+    if (use_previous) {
+      losses::InfluenceTerms before = losses::attr_influence_loss(*m.sm_prev, *m.da_prev, x_seen, x_protected_seen, c,
+                                                                  targets, settings_.influence, subset);
+      member = member + before.total;
+      if (k == 0) losses["PG/L_AB_prev"] = before.total.item<double>();
+    }
+    if (k == 0) {
+      losses["PG/L_bs"] = now.basic.item<double>();
+      losses["PG/L_cyc"] = now.cycle.item<double>();
+      losses["PG/L_dom"] = now.domain.item<double>();
+      losses["PG/L_AB"] = now.total.item<double>();
+    }
+    member_losses.push_back(member);
+  }
+  torch::Tensor influence = losses::ensemble_influence(member_losses, settings_.ensemble);
   torch::Tensor adv = -critic(x_protected).mean();
-  torch::Tensor loss = now.total + settings_.lambda_adv * adv;
-  if (use_previous) {
-    losses::InfluenceTerms before =
-        losses::attr_influence_loss(*sm_prev_, *da_prev_, x, x_protected, c, targets, settings_.influence, subset);
-    loss = loss + before.total;
-    losses["PG/L_AB_prev"] = before.total.item<double>();
-  }
+  torch::Tensor loss = influence + settings_.lambda_adv * adv;
   pg_opt_.zero_grad();
   loss.backward();
   pg_opt_.step();
-  losses["PG/L_bs"] = now.basic.item<double>();
-  losses["PG/L_cyc"] = now.cycle.item<double>();
-  losses["PG/L_dom"] = now.domain.item<double>();
-  losses["PG/L_AB"] = now.total.item<double>();
+  if (members_.size() > 1) losses["PG/L_ensemble"] = influence.item<double>();
   losses["PG/L_adv"] = adv.item<double>();
   losses["PG/loss"] = loss.item<double>();
   return losses;
@@ -143,17 +183,22 @@ std::map<std::string, double> AttrDefenceTrainer::perturbation_step(const torch:
 
 torch::Tensor AttrDefenceTrainer::protect(const torch::Tensor& x) {
   torch::NoGradGuard no_grad;
-  return apply_perturbation(perturbation_model(false), x, settings_.epsilon, settings_.tau);
+  pg_->eval();  // a BatchNorm PG protects with its running statistics, as id-poison will
+  torch::Tensor x_protected = apply_perturbation(perturbation_model(false), x, settings_.epsilon, settings_.tau);
+  pg_->train();
+  return x_protected;
 }
 
 double AttrDefenceTrainer::validate(const torch::Tensor& x, const torch::Tensor& c) {
   torch::NoGradGuard no_grad;
-  nets::Editor sm = trainer_.generator();
   torch::Tensor x_protected = protect(x);
   double sum = 0;
   std::vector<torch::Tensor> targets = target_domain_labels(c, settings_.attributes);
-  for (const auto& t : targets) sum += torch::mse_loss(sm->forward(x, t), sm->forward(x_protected, t)).item<double>();
-  double distance = sum / static_cast<double>(targets.size());
+  for (auto& m : members_) {
+    nets::Editor sm = m->trainer.generator();
+    for (const auto& t : targets) sum += torch::mse_loss(sm->forward(x, t), sm->forward(x_protected, t)).item<double>();
+  }
+  double distance = sum / static_cast<double>(targets.size() * members_.size());
   if (distance > best_distance_) {
     best_distance_ = distance;
     best_iteration_ = iteration_;
@@ -172,9 +217,11 @@ PerturbationModel AttrDefenceTrainer::perturbation_model(bool best) const {
 }
 
 void AttrDefenceTrainer::save_state(ModelFile& file) {
-  trainer_.save_state(file, "A.");
-  file.set_module("A.previous.G", *sm_prev_);
-  file.set_module("A.previous.D", *da_prev_);
+  for (std::size_t k = 0; k < members_.size(); ++k) {
+    members_[k]->trainer.save_state(file, section(k));
+    file.set_module(section(k) + "previous.G", *members_[k]->sm_prev);
+    file.set_module(section(k) + "previous.D", *members_[k]->da_prev);
+  }
   file.set_module("B.PG", *pg_);
   file.set_module("B.PG_best", *pg_best_);
   file.set_module("B.DB", *db_);
@@ -185,9 +232,11 @@ void AttrDefenceTrainer::save_state(ModelFile& file) {
 }
 
 void AttrDefenceTrainer::load_state(const ModelFile& file) {
-  trainer_.load_state(file, "A.");
-  file.load_module("A.previous.G", *sm_prev_);
-  file.load_module("A.previous.D", *da_prev_);
+  for (std::size_t k = 0; k < members_.size(); ++k) {
+    members_[k]->trainer.load_state(file, section(k));
+    file.load_module(section(k) + "previous.G", *members_[k]->sm_prev);
+    file.load_module(section(k) + "previous.D", *members_[k]->da_prev);
+  }
   file.load_module("B.PG", *pg_);
   file.load_module("B.PG_best", *pg_best_);
   file.load_module("B.DB", *db_);

@@ -5,9 +5,15 @@
 //             generator PG on  L_PG = L_A→B(SM, DA) + L'_A→B(SM_prev, DA_prev) + λ·L_adv,
 //             where SM_prev, DA_prev are the weights before this iteration's stage A (TDE).
 // PG_best, the PG with the largest validation distance so far, is kept beside PG.
+//
+// Transfer switches (the protection issue): an ensemble of surrogates, each trained in
+// stage A on the same batches from its own initial weights (and architecture), their
+// L_A→B combined by mean or worst case; input diversity (the same random view of x and x'
+// before the surrogates see them, with some probability per step).
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,15 +40,27 @@ struct AttrDefenceSettings {
   double lambda_gp = 10;               // λ1, DB's gradient penalty
   bool tde = true;                     // add L'_A→B of the previous SM and DA
   int domains_per_step = 0;            // > 0: L_A→B on that many random domains per step (an unbiased estimate)
+  losses::EnsembleRule ensemble = losses::EnsembleRule::Mean;  // with more than one surrogate
+  double input_diversity = 0;          // probability of a random view per PG step (0: never)
+  std::uint64_t seed = 1;              // draws of the domain subset and the random views
+};
+
+// One surrogate of the ensemble: the editor SM and its discriminator DA.
+struct Surrogate {
+  nets::Editor sm;
+  nets::StarGanDiscriminator da{nullptr};
 };
 
 class AttrDefenceTrainer {
  public:
+  AttrDefenceTrainer(std::vector<Surrogate> surrogates, nets::Translator pg, nets::StarGanDiscriminator db,
+                     AttrDefenceSettings settings);
   AttrDefenceTrainer(nets::Editor sm, nets::StarGanDiscriminator da, nets::Translator pg,
                      nets::StarGanDiscriminator db, AttrDefenceSettings settings);
 
-  // Stage A at `iteration` (0-based, for the learning-rate decay and n_critic), after
-  // keeping the current SM and DA as the previous ones when TDE is on. Keys "SM/…", "DA/…".
+  // Stage A at `iteration` (0-based, for the learning-rate decay and n_critic) for every
+  // surrogate, after keeping the current SM and DA as the previous ones when TDE is on.
+  // Keys "SM/…", "DA/…" (the first surrogate's).
   std::map<std::string, double> surrogate_step(std::int64_t iteration, const torch::Tensor& x,
                                                const torch::Tensor& c);
 
@@ -62,10 +80,15 @@ class AttrDefenceTrainer {
   std::int64_t best_iteration() const { return best_iteration_; }
   void set_iteration(std::int64_t iteration) { iteration_ = iteration; }  // for best_iteration
 
-  nets::Editor surrogate() const { return trainer_.generator(); }
-  nets::StarGanDiscriminator surrogate_discriminator() const { return trainer_.discriminator(); }
-  nets::Editor previous_surrogate() const { return sm_prev_; }
-  nets::StarGanDiscriminator previous_surrogate_discriminator() const { return da_prev_; }
+  std::size_t surrogate_count() const { return members_.size(); }
+  nets::Editor surrogate(std::size_t k = 0) const { return members_.at(k)->trainer.generator(); }
+  nets::StarGanDiscriminator surrogate_discriminator(std::size_t k = 0) const {
+    return members_.at(k)->trainer.discriminator();
+  }
+  nets::Editor previous_surrogate(std::size_t k = 0) const { return members_.at(k)->sm_prev; }
+  nets::StarGanDiscriminator previous_surrogate_discriminator(std::size_t k = 0) const {
+    return members_.at(k)->da_prev;
+  }
   nets::Translator generator() const { return pg_; }
   nets::Translator best_generator() const { return pg_best_; }
   nets::StarGanDiscriminator critic() const { return db_; }
@@ -76,10 +99,16 @@ class AttrDefenceTrainer {
   void load_state(const ModelFile& file);
 
  private:
+  struct Member {
+    Member(Surrogate s, const StarGanSettings& settings);
+    StarGanTrainer trainer;  // SM and DA
+    nets::Editor sm_prev;
+    nets::StarGanDiscriminator da_prev{nullptr};
+  };
+  static std::string section(std::size_t k) { return k == 0 ? "A." : "A" + std::to_string(k) + "."; }
+
   AttrDefenceSettings settings_;
-  StarGanTrainer trainer_;  // SM and DA
-  nets::Editor sm_prev_;
-  nets::StarGanDiscriminator da_prev_{nullptr};
+  std::vector<std::unique_ptr<Member>> members_;
   nets::Translator pg_, pg_best_;
   nets::StarGanDiscriminator db_;
   torch::optim::Adam pg_opt_, db_opt_;

@@ -31,15 +31,29 @@ void describe_run(Metadata& meta, const AttrDefenceOptions& o) {
   meta.set("training.alternate", o.alternate);
   meta.set("training.tde", o.settings.tde);
   meta.set("training.domains_per_step", std::int64_t{o.settings.domains_per_step});
+  // The transfer switches, written only when used, so that the files of runs without them
+  // read as before.
+  if (!o.ensemble.empty()) {
+    meta.set("surrogate.ensemble", o.ensemble);
+    meta.set("training.ensemble_rule",
+             std::string(o.settings.ensemble == losses::EnsembleRule::Mean ? "mean" : "worst"));
+  }
+  if (o.settings.input_diversity > 0) meta.set("training.input_diversity", o.settings.input_diversity);
+  if (o.settings.influence.uniform_domains) meta.set("training.domain_weights", std::string("uniform"));
+  if (o.pg_steps != 1) meta.set("training.pg_steps", std::int64_t{o.pg_steps});
 }
 
 void check_resumable(const ModelFile& ckpt, const AttrDefenceOptions& o) {
   Metadata expected;
   describe_run(expected, o);
+  auto refuse = [&](const std::string& key) {
+    throw InputError(ckpt.source(), "was made with another '" + key + "'; resume with the same settings or start afresh");
+  };
   for (const auto& [key, value] : expected.values())
-    if (!ckpt.meta.has(key) || ckpt.meta.values().at(key) != value)
-      throw InputError(ckpt.source(), "was made with another '" + key +
-                                          "'; resume with the same settings or start afresh");
+    if (!ckpt.meta.has(key) || ckpt.meta.values().at(key) != value) refuse(key);
+  for (const char* key : {"surrogate.ensemble", "training.ensemble_rule", "training.input_diversity",
+                          "training.domain_weights", "training.pg_steps"})
+    if (ckpt.meta.has(key) && !expected.has(key)) refuse(key);
 }
 
 void write_checkpoint(const AttrDefenceOptions& o, AttrDefenceTrainer& trainer, std::int64_t done, double seconds) {
@@ -115,11 +129,22 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
   nets::StarGanDiscriminator da(o.surrogate.image_size, o.da_width, o.surrogate.c_dim);
   nets::Translator pg = nets::make_translator(o.generator);
   nets::StarGanDiscriminator db(o.generator.image_size, o.db_width, 1);  // only its real/fake head is used
-  for (torch::nn::Module* m : {static_cast<torch::nn::Module*>(sm.get()), static_cast<torch::nn::Module*>(da.get()),
-                               static_cast<torch::nn::Module*>(pg.get()), static_cast<torch::nn::Module*>(db.get())})
-    m->to(device);
+  std::vector<Surrogate> surrogates{{sm, da}};
+  for (const auto& arch : o.ensemble) {  // drawn after the others: a run without an ensemble starts as before
+    nets::EditorConfig config = o.surrogate;
+    config.arch = arch;
+    surrogates.push_back({nets::make_editor(config),
+                          nets::StarGanDiscriminator(o.surrogate.image_size, o.da_width, o.surrogate.c_dim)});
+  }
+  pg->to(device);
+  db->to(device);
+  for (auto& s : surrogates) {
+    s.sm->to(device);
+    s.da->to(device);
+  }
   if (!o.surrogate_init.empty()) initialise_surrogate(o, *sm, *da, events);
-  AttrDefenceTrainer trainer(sm, da, pg, db, o.settings);
+  o.settings.seed = o.seed;
+  AttrDefenceTrainer trainer(surrogates, pg, db, o.settings);
 
   std::vector<std::int64_t> val_idx;
   for (std::int64_t i = 0; i < std::min<std::int64_t>(o.validation_size, validation.size()); ++i) val_idx.push_back(i);
@@ -143,6 +168,10 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
     const std::int64_t done = i + 1;
     if (stage_b) {
       for (const auto& kv : trainer.perturbation_step(x, c, o.alternate && o.settings.tde)) losses.insert(kv);
+      for (int k = 1; k < o.pg_steps; ++k) {  // longer stage B: more PG steps on batches of their own
+        auto [x_more, c_more] = iteration_batch(train, o.batch, o.seed + 7919 * static_cast<std::uint64_t>(k), i, device);
+        trainer.perturbation_step(x_more, c_more, o.alternate && o.settings.tde);
+      }
       const std::int64_t pg_done = done - pretrain;
       trainer.set_iteration(pg_done);
       if (pg_done % o.validate_every == 0 || done == total) {
@@ -174,10 +203,11 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
   extra.set("training.lambda_basic", o.settings.influence.basic);
   extra.set("training.lambda_cycle", o.settings.influence.cycle);
   extra.set("training.lambda_domain", o.settings.influence.domain);
-  // The model carries the surrogate it was trained against, for id-poison --refine.
+  // The model carries the surrogates it was trained against, for id-poison --refine.
   PerturbationModel result = trainer.perturbation_model(true);
   const EditorModel surrogate{trainer.surrogate(), o.settings.attributes};
-  result.surrogates.push_back(surrogate);
+  for (std::size_t k = 0; k < trainer.surrogate_count(); ++k)
+    result.surrogates.push_back(EditorModel{trainer.surrogate(k), o.settings.attributes});
   save_perturbation_model(o.output, result, extra);
   if (!o.surrogate_output.empty()) save_editor_model(o.surrogate_output, surrogate);
   return TrainingResult::Finished;

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "nets/editor.h"
 #include "nets/translator.h"
@@ -19,6 +20,9 @@ class FaceDataset;
 
 struct AttrDefenceOptions {
   nets::EditorConfig surrogate;        // SM; c_dim is set from settings.attributes
+  // More surrogates trained alongside SM (an ensemble): one per architecture listed, of SM's
+  // width, each from its own initial weights (list an architecture twice for two seeds).
+  std::vector<std::string> ensemble;
   int da_width = 64, db_width = 64;    // StarGAN discriminator conv_dim of DA and DB
   nets::TranslatorConfig generator;    // PG (unet64/128/256)
   AttrDefenceSettings settings;        // settings.stage_a.iterations is set from the schedule
@@ -30,6 +34,7 @@ struct AttrDefenceOptions {
   // checkpoint of the same architecture, widths, size and domains instead of from scratch.
   std::string surrogate_init;
   int batch = 16;
+  int pg_steps = 1;                    // PG steps per iteration, the extra ones on batches of their own
   std::uint64_t seed = 1;
   std::int64_t validate_every = 500;   // PG_best is chosen at these iterations and the last
   int validation_size = 16;            // the fixed held-out batch: the first images of the validation split

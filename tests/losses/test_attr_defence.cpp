@@ -125,3 +125,60 @@ TEST(AttrDefenceLosses, DomainSubsetsEstimateTheFullLossWithoutBias) {
   EXPECT_DOUBLE_EQ(all.total.item<double>(), full.total.item<double>());
   EXPECT_THROW(L::attr_influence_loss(*sm, *da, x, xp, labels, targets, w, {3}), idef::Error);
 }
+
+namespace {
+
+// An "editor" whose forgery is (a + b·c)·x for the one-bit domain c: its losses can be
+// computed by hand.
+class ScaleEditor final : public idef::nets::EditorImpl {
+ public:
+  explicit ScaleEditor(double a, double b = 0) : EditorImpl({"res6", 1, 1, 8}), a_(a), b_(b) {}
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& c) override {
+    return (a_ + b_ * c.view({-1, 1, 1, 1})) * x;
+  }
+
+ private:
+  double a_, b_;
+};
+
+}  // namespace
+
+// Two surrogates of gains 1 and 3 on x = 0, x' = 0.1 everywhere (one domain, λ4 = 0):
+//   L_bs = −a·0.1, L_cyc = −|1 − a²|·0.1, so L_A→B = 10·L_bs + 2.5·L_cyc is −1 (a = 1) and
+//   −3 − 2 = −5 (a = 3); their mean is −3, the worst case (the larger) −1, and the worst
+//   case's gradient reaches x' through the resisting member only.
+TEST(AttrDefenceLosses, EnsembleInfluenceMatchesAHandComputation) {
+  ScaleEditor weak(1), strong(3);
+  idef::nets::StarGanDiscriminator da(8, 2, 1, 1);
+  torch::Tensor x = torch::zeros({1, 3, 8, 8});
+  torch::Tensor xp = torch::full({1, 3, 8, 8}, 0.1f).requires_grad_(true);
+  torch::Tensor labels = torch::zeros({1, 1});
+  std::vector<torch::Tensor> targets{torch::ones({1, 1})};
+  L::InfluenceWeights w{10, 2.5, 0};
+  torch::Tensor a = L::attr_influence_loss(weak, *da, x, xp, labels, targets, w).total;
+  torch::Tensor b = L::attr_influence_loss(strong, *da, x, xp, labels, targets, w).total;
+  EXPECT_NEAR(a.item<double>(), -1.0, 1e-6);
+  EXPECT_NEAR(b.item<double>(), -5.0, 1e-6);
+  EXPECT_NEAR(L::ensemble_influence({a, b}, L::EnsembleRule::Mean).item<double>(), -3.0, 1e-6);
+  torch::Tensor worst = L::ensemble_influence({a, b}, L::EnsembleRule::WorstCase);
+  EXPECT_NEAR(worst.item<double>(), -1.0, 1e-6);
+  // d(−1·mean|x'| − 0)/dx' under the weak member alone: −10·0.1/0.1 per pixel / count.
+  torch::Tensor g = torch::autograd::grad({worst}, {xp})[0];
+  EXPECT_NEAR(g.sum().item<double>(), -10.0, 1e-4);
+  EXPECT_THROW(L::ensemble_influence({}, L::EnsembleRule::Mean), idef::Error);
+}
+
+// The released code's alike weights. The editor (1 + 2c)·x on x = 0.5, x' = 0.6: domain
+// c = 1 triples x (it changes x, µ = 1), domain c = 0 keeps it (µ = 0). Their forgeries move
+// by 0.3 and 0.1: L_bs = −0.3 under µ, −(0.3 + 0.1)/2 under alike weights.
+TEST(AttrDefenceLosses, UniformDomainWeightsAverageTheDomains) {
+  ScaleEditor sm(1, 2);
+  idef::nets::StarGanDiscriminator da(8, 2, 1, 1);
+  torch::Tensor x = torch::full({1, 3, 8, 8}, 0.5f);
+  torch::Tensor xp = torch::full({1, 3, 8, 8}, 0.6f);
+  torch::Tensor labels = torch::zeros({1, 1});
+  std::vector<torch::Tensor> targets{torch::ones({1, 1}), torch::zeros({1, 1})};
+  L::InfluenceWeights mu{1, 0, 0, false}, uniform{1, 0, 0, true};
+  EXPECT_NEAR(L::attr_influence_loss(sm, *da, x, xp, labels, targets, mu).basic.item<double>(), -0.3, 1e-6);
+  EXPECT_NEAR(L::attr_influence_loss(sm, *da, x, xp, labels, targets, uniform).basic.item<double>(), -0.2, 1e-6);
+}

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "test_util.h"
 
 #include "core/error.h"
@@ -67,15 +69,34 @@ INSTANTIATE_TEST_SUITE_P(
                     ShapeCase{"unet128", 128, 4, 3, 3}, ShapeCase{"unet256", 256, 2, 3, 3},
                     ShapeCase{"res6", 32, 4, 3, 3}, ShapeCase{"res6", 64, 4, 3, 3}, ShapeCase{"res6", 128, 4, 3, 1},
                     ShapeCase{"res9", 32, 4, 3, 3}, ShapeCase{"res9", 64, 4, 3, 3}, ShapeCase{"res9", 128, 4, 3, 3},
-                    ShapeCase{"cnet", 32, 4, 3, 3}, ShapeCase{"cnet", 64, 4, 3, 3}, ShapeCase{"cnet", 128, 4, 3, 3}),
+                    ShapeCase{"cnet", 32, 4, 3, 3}, ShapeCase{"cnet", 64, 4, 3, 3}, ShapeCase{"cnet", 128, 4, 3, 3},
+                    ShapeCase{"unet5-bn", 16, 4, 3, 3}, ShapeCase{"unet5-bn", 64, 4, 3, 3}),
     [](const testing::TestParamInfo<ShapeCase>& info) {
-      return info.param.arch + "_" + std::to_string(info.param.size) + "_" + std::to_string(info.param.in) + "to" +
+      std::string arch = info.param.arch;
+      std::replace(arch.begin(), arch.end(), '-', '_');  // test names are identifiers
+      return arch + "_" + std::to_string(info.param.size) + "_" + std::to_string(info.param.in) + "to" +
              std::to_string(info.param.out);
     });
 
 TEST(Translator, ListsItsArchitectures) {
   EXPECT_EQ(idef::nets::translator_architectures(),
-            (std::vector<std::string>{"unet64", "unet128", "unet256", "res6", "res9", "cnet"}));
+            (std::vector<std::string>{"unet64", "unet128", "unet256", "res6", "res9", "cnet", "unet5-bn"}));
+}
+
+// The authors' released PG: BatchNorm, so training normalises by the batch and evaluation by
+// the running statistics the training left; one image's δ in eval() is its own.
+TEST(Translator, ReleasedUNetUsesBatchStatisticsOnlyInTraining) {
+  torch::manual_seed(6);
+  auto net = make_translator(config("unet5-bn", 16));
+  const torch::Tensor x = torch::rand({4, 3, 16, 16}) * 2 - 1;
+  EXPECT_THROW(net->forward(torch::rand({1, 3, 24, 24})), idef::Error);  // 16 px multiples
+  net->train();
+  const torch::Tensor in_batch = net->forward(x);
+  net->eval();
+  const torch::Tensor alone = net->forward(x.slice(0, 0, 1)), together = net->forward(x);
+  EXPECT_TRUE(torch::allclose(alone, together.slice(0, 0, 1), 1e-5, 1e-6));
+  EXPECT_FALSE(torch::allclose(in_batch, together, 1e-4, 1e-5));
+  EXPECT_NE(usage_error(config("unet5-bn", 40)).find("multiple of 16"), std::string::npos);
 }
 
 TEST(Translator, OutputDependsOnTheInputEverywhere) {

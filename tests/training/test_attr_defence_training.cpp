@@ -311,3 +311,64 @@ TEST(AttrDefenceTraining, StartsTheSurrogateFromAnEditorModel) {
     EXPECT_NE(std::string(e.what()).find("init.idm"), std::string::npos) << e.what();
   }
 }
+
+// An ensemble: every surrogate trains in stage A, PG trains against all of them, and a
+// checkpoint carries them all.
+TEST(AttrDefenceTrainer, TrainsEverySurrogateOfAnEnsemble) {
+  torch::set_num_threads(1);
+  torch::manual_seed(11);
+  idef::AttrDefenceSettings s;
+  s.attributes = kAttributes;
+  s.stage_a.n_critic = 1;
+  s.ensemble = idef::losses::EnsembleRule::WorstCase;
+  s.input_diversity = 1;
+  std::vector<idef::Surrogate> members{{idef::nets::make_editor({"res6", 2, 4, 16}), idef::nets::StarGanDiscriminator(16, 4, 2)},
+                                       {idef::nets::make_editor({"cnet", 2, 4, 16}), idef::nets::StarGanDiscriminator(16, 4, 2)}};
+  idef::AttrDefenceTrainer trainer(members, idef::nets::make_translator({"unet5-bn", 3, 3, 4, 16}),
+                                   idef::nets::StarGanDiscriminator(16, 4, 1), s);
+  ASSERT_EQ(trainer.surrogate_count(), 2u);
+  auto [x, c] = tiny_batch(7);
+  auto second = snapshot(*trainer.surrogate(1));
+  trainer.surrogate_step(0, x, c);
+  EXPECT_FALSE(same_weights(snapshot(*trainer.surrogate(1)), second));
+  EXPECT_TRUE(same_weights(snapshot(*trainer.previous_surrogate(1)), second));
+  second = snapshot(*trainer.surrogate(1));
+  auto pg = snapshot(*trainer.generator());
+  auto losses = trainer.perturbation_step(x, c, true);
+  EXPECT_TRUE(losses.count("PG/L_ensemble"));
+  EXPECT_TRUE(same_weights(snapshot(*trainer.surrogate(1)), second));
+  EXPECT_FALSE(same_weights(snapshot(*trainer.generator()), pg));
+
+  idef::ModelFile file;
+  trainer.save_state(file);
+  EXPECT_TRUE(file.has_section("A1.G"));
+  EXPECT_TRUE(file.has_section("A1.previous.G"));
+}
+
+// id-train-attr's switches end to end: an ensemble of two surrogates, input diversity, alike
+// domain weights, two PG steps per iteration, the released PG; the model carries both
+// surrogates (for --refine), and a checkpoint of another ensemble is not resumed.
+TEST(AttrDefenceTraining, TransferSwitchesTrainAndAreRecorded) {
+  torch::set_num_threads(1);
+  ScratchDir dir;
+  auto data = tiny_data(dir);
+  auto o = tiny_options(dir);
+  o.ensemble = {"cnet"};
+  o.generator = {"unet5-bn", 3, 3, 4, 16};
+  o.settings.input_diversity = 0.5;
+  o.settings.influence.uniform_domains = true;
+  o.pg_steps = 2;
+  ASSERT_EQ(idef::train_attr_defence(o, data.train, data.validation, {}), idef::TrainingResult::Finished);
+  auto model = idef::load_perturbation_model(o.output);
+  ASSERT_EQ(model.surrogates.size(), 2u);
+  EXPECT_EQ(model.surrogates[1].editor->config().arch, "cnet");
+  auto meta = idef::ModelFile::load(o.output).meta;
+  EXPECT_EQ(meta.get_strings("surrogate.ensemble"), std::vector<std::string>{"cnet"});
+  EXPECT_EQ(meta.get_int("training.pg_steps"), 2);
+
+  o.ensemble.clear();  // the checkpoint has an ensemble: refused
+  o.resume = true;
+  o.output = dir / "other.idm";
+  o.checkpoint = dir / "pg.idm.ckpt";
+  EXPECT_THROW(idef::train_attr_defence(o, data.train, data.validation, {}), idef::InputError);
+}
