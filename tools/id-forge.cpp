@@ -15,6 +15,7 @@
 #include "io/tensor_image.h"
 #include "metrics/editor_eval.h"
 #include "model/editor_model.h"
+#include "report/text_format.h"
 #include "training/editor_training.h"
 
 namespace fs = std::filesystem;
@@ -300,29 +301,32 @@ int eval(const cli::Command& cmd, const Options& o) {
     mean.l1_change_outside += w * s.l1_change_outside;
   }
   if (o.json) {
-    auto fields = [](const AttributeEditScore& s) {
-      char buf[512];
-      std::snprintf(buf, sizeof buf,
-                    "\"l1_edit\": %.6f, \"l1_nothing\": %.6f, \"reduction\": %.6f, \"l1_reconstruction\": %.6f, "
-                    "\"l1_change\": %.6f, \"change_reduction\": %.6f, \"l1_change_inside\": %.6f, "
-                    "\"l1_change_outside\": %.6f",
-                    s.l1_edit, s.l1_nothing, s.reduction(), s.l1_reconstruction, s.l1_change, s.change_reduction(),
-                    s.l1_change_inside, s.l1_change_outside);
-      return std::string(buf);
+    auto fields = [](Json j, const AttributeEditScore& s) {
+      j["l1_edit"] = s.l1_edit;
+      j["l1_nothing"] = s.l1_nothing;
+      j["reduction"] = s.reduction();
+      j["l1_reconstruction"] = s.l1_reconstruction;
+      j["l1_change"] = s.l1_change;
+      j["change_reduction"] = s.change_reduction();
+      j["l1_change_inside"] = s.l1_change_inside;
+      j["l1_change_outside"] = s.l1_change_outside;
+      return j;
     };
     auto direction = [](const DirectionScore& d) {
-      char buf[160];
-      std::snprintf(buf, sizeof buf, "{\"count\": %lld, \"l1_edit\": %.6f, \"l1_nothing\": %.6f, \"reduction\": %.6f}",
-                    static_cast<long long>(d.count), d.l1_edit, d.l1_nothing, d.reduction());
-      return std::string(buf);
+      return Json{{"count", d.count}, {"l1_edit", d.l1_edit}, {"l1_nothing", d.l1_nothing}, {"reduction", d.reduction()}};
     };
-    std::printf("{\"model\": \"%s\", \"attributes\": [", o.model.c_str());
-    for (std::size_t i = 0; i < scores.size(); ++i)
-      std::printf("%s{\"attribute\": \"%s\", \"count\": %lld, %s, \"to_on\": %s, \"to_off\": %s}", i ? ", " : "",
-                  scores[i].attribute.c_str(), static_cast<long long>(scores[i].count), fields(scores[i]).c_str(),
-                  direction(scores[i].to_on).c_str(), direction(scores[i].to_off).c_str());
-    std::printf("], \"mean\": {%s}, \"mean_l1_edit\": %.6f, \"mean_l1_nothing\": %.6f, \"mean_reduction\": %.6f}\n",
-                fields(mean).c_str(), mean.l1_edit, mean.l1_nothing, mean.reduction());
+    Json out{{"model", o.model}, {"attributes", Json::array()}};
+    for (const auto& score : scores) {
+      Json row = fields(Json{{"attribute", score.attribute}, {"count", score.count}}, score);
+      row["to_on"] = direction(score.to_on);
+      row["to_off"] = direction(score.to_off);
+      out["attributes"].push_back(row);
+    }
+    out["mean"] = fields(Json::object(), mean);
+    out["mean_l1_edit"] = mean.l1_edit;
+    out["mean_l1_nothing"] = mean.l1_nothing;
+    out["mean_reduction"] = mean.reduction();
+    std::fputs(json_line(out).c_str(), stdout);
   } else {
     std::printf("%-14s %7s %9s %11s %10s %9s %10s %10s %9s %9s %9s %9s\n", "attribute", "count", "L1 edit", "L1 nothing",
                 "reduction", "L1 recon", "L1 change", "reduction", "in", "out", "to on", "to off");

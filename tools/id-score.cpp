@@ -199,21 +199,21 @@ std::string table(const std::vector<Scored>& items, const ImageScores& mean, con
 
 std::string json(const std::vector<Scored>& items, const ImageScores& mean,
                  const std::vector<PairProblem>& problems, const std::string& lpips_arch) {
-  auto fields = [](const ImageScores& s) {
-    return "\"psnr\": " + json_number(s.psnr) + ", \"ssim\": " + json_number(s.ssim) + ", \"l1\": " +
-           json_number(s.l1) + ", \"l2\": " + json_number(s.l2) + ", \"lpips\": " + json_number(s.lpips);
+  auto fields = [](Json j, const ImageScores& s) {
+    j["psnr"] = s.psnr;
+    j["ssim"] = s.ssim;
+    j["l1"] = s.l1;
+    j["l2"] = s.l2;
+    j["lpips"] = s.lpips;
+    return j;
   };
-  std::string out = "{\"verb\": \"image\", \"lpips_net\": " +
-                    (lpips_arch.empty() ? std::string("null") : json_string(lpips_arch)) + ", \"items\": [";
-  for (std::size_t i = 0; i < items.size(); ++i)
-    out += std::string(i ? ", " : "") + "{\"item\": " + json_string(items[i].name) + ", " + fields(items[i].scores) + "}";
-  out += "], \"errors\": [";
-  for (std::size_t i = 0; i < problems.size(); ++i)
-    out += std::string(i ? ", " : "") + "{\"item\": " + json_string(problems[i].name) +
-           ", \"error\": " + json_string(problems[i].message) + "}";
-  out += "], \"summary\": {\"count\": " + std::to_string(items.size()) +
-         ", \"failed\": " + std::to_string(problems.size()) + ", " + fields(mean) + "}}\n";
-  return out;
+  Json out{{"verb", "image"}, {"lpips_net", lpips_arch.empty() ? Json() : Json(lpips_arch)}};
+  out["items"] = Json::array();
+  for (const auto& it : items) out["items"].push_back(fields(Json{{"item", it.name}}, it.scores));
+  out["errors"] = Json::array();
+  for (const auto& p : problems) out["errors"].push_back(Json{{"item", p.name}, {"error", p.message}});
+  out["summary"] = fields(Json{{"count", items.size()}, {"failed", problems.size()}}, mean);
+  return json_line(out);
 }
 
 std::string csv(const std::vector<Scored>& items) {
@@ -394,18 +394,10 @@ std::string attr_table(const std::vector<AttrSummary>& summaries) {
   return out;
 }
 
-std::string summary_json(const AttrSummary& s) {
-  return "\"forger\": " + json_string(s.forger) + ", \"images\": " + std::to_string(s.images) +
-         ", \"pairs\": " + std::to_string(s.pairs) + ", \"disrupted\": " + std::to_string(s.disrupted) +
-         ", \"dsr\": " + json_number(s.dsr) + ", \"l1\": " + json_number(s.l1) + ", \"l2\": " + json_number(s.l2) +
-         ", \"psnr\": " + json_number(s.psnr) + ", \"ssim\": " + json_number(s.ssim) +
-         ", \"input_l2\": " + json_number(s.input_l2) + ", \"gain\": " + json_number(s.gain());
-}
-
-std::string errors_json(const std::vector<std::string>& problems) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < problems.size(); ++i) out += (i ? ", " : "") + json_string(problems[i]);
-  return out + "]";
+Json summary_json(const AttrSummary& s) {
+  return Json{{"forger", s.forger}, {"images", s.images}, {"pairs", s.pairs},  {"disrupted", s.disrupted},
+              {"dsr", s.dsr},       {"l1", s.l1},         {"l2", s.l2},        {"psnr", s.psnr},
+              {"ssim", s.ssim},     {"input_l2", s.input_l2}, {"gain", s.gain()}};
 }
 
 fs::path report_dir(const std::string& dir) {
@@ -464,22 +456,21 @@ int score_attr_verb(const cli::Command& cmd, const Options& o) {
                   attr_contact_sheet(run.kept, f, s.forgers[f].name));
   }
   if (o.json) {
-    std::string protection = o.protected_dir.empty()
-                                 ? "{\"method\": " + json_string(method.method) + ", \"epsilon\": " +
-                                       json_number(method.epsilon) + "}"
-                                 : "{\"protected\": " + json_string(o.protected_dir) + "}";
-    std::string out = "{\"verb\": \"attr\", \"threshold\": " + json_number(o.threshold) +
-                      ", \"protection\": " + protection + ", \"forgers\": [";
-    for (std::size_t i = 0; i < run.summaries.size(); ++i) {
+    Json protection = o.protected_dir.empty() ? Json{{"method", method.method}, {"epsilon", method.epsilon}}
+                                              : Json{{"protected", o.protected_dir}};
+    Json out{{"verb", "attr"}, {"threshold", o.threshold}, {"protection", protection}, {"forgers", Json::array()}};
+    for (const auto& summary : run.summaries) {
       auto forger = std::find_if(s.forgers.begin(), s.forgers.end(),
-                                 [&](const Forger& f) { return f.name == run.summaries[i].forger; });
-      out += std::string(i ? ", " : "") + "{" + summary_json(run.summaries[i]) + ", \"path\": " +
-             json_string(forger->path) + "}";
+                                 [&](const Forger& f) { return f.name == summary.forger; });
+      Json row = summary_json(summary);
+      row["path"] = forger->path;
+      out["forgers"].push_back(row);
     }
-    out += "], \"errors\": " + errors_json(run.problems) + ", \"summary\": {\"faces\": " +
-           std::to_string(s.faces.faces.size() + s.faces.problems.size()) + ", \"scored\": " +
-           std::to_string(run.scored_faces) + ", \"failed\": " + std::to_string(run.problems.size()) + "}}\n";
-    std::fputs(out.c_str(), stdout);
+    out["errors"] = run.problems;
+    out["summary"] = Json{{"faces", s.faces.faces.size() + s.faces.problems.size()},
+                          {"scored", run.scored_faces},
+                          {"failed", run.problems.size()}};
+    std::fputs(json_line(out).c_str(), stdout);
   } else if (!run.summaries.empty()) {
     std::fputs(attr_table(run.summaries).c_str(), stdout);
   }
@@ -551,14 +542,16 @@ int score_sweep_verb(const cli::Command& cmd, const Options& o) {
     }
   }
   if (o.json) {
-    std::string out = "{\"verb\": \"sweep\", \"threshold\": " + json_number(o.threshold) + ", \"rows\": [";
-    for (std::size_t i = 0; i < rows.size(); ++i)
-      out += std::string(i ? ", " : "") + "{\"method\": " + json_string(rows[i].method) + ", \"epsilon\": " +
-             json_number(rows[i].epsilon) + ", " + summary_json(rows[i].summary) + "}";
+    Json out{{"verb", "sweep"}, {"threshold", o.threshold}, {"rows", Json::array()}};
+    for (const auto& r : rows) {
+      Json row{{"method", r.method}, {"epsilon", r.epsilon}};
+      row.update(summary_json(r.summary));
+      out["rows"].push_back(row);
+    }
     std::sort(problems.begin(), problems.end());
     problems.erase(std::unique(problems.begin(), problems.end()), problems.end());
-    out += "], \"errors\": " + errors_json(problems) + "}\n";
-    std::fputs(out.c_str(), stdout);
+    out["errors"] = problems;
+    std::fputs(json_line(out).c_str(), stdout);
   } else if (!rows.empty()) {
     std::size_t mw = 6, fw = 6;
     for (const auto& r : rows) {

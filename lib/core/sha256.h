@@ -1,23 +1,25 @@
-// SHA-256 (FIPS 180-4), for model-file checksums without pulling in a crypto library.
+// SHA-256 through OpenSSL's libcrypto (EVP), for model-file checksums and the --in-place
+// record of what was protected.
 #pragma once
 #include <cstddef>
-#include <cstdint>
+#include <memory>
 #include <string>
+
+struct evp_md_ctx_st;
 
 namespace idef {
 
 class Sha256 {
  public:
   Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
   void update(const void* data, std::size_t size);
   std::string hex_digest();  // finishes the hash; call once
 
  private:
-  void block(const std::uint8_t* p);
-  std::uint32_t h_[8];
-  std::uint8_t buf_[64];
-  std::size_t buf_len_ = 0;
-  std::uint64_t total_ = 0;
+  evp_md_ctx_st* ctx_;
 };
 
 std::string sha256_hex(const std::string& bytes);

@@ -1,13 +1,17 @@
-// Numbers and names in the report formats the tools write: JSON (no NaN or infinity there)
-// and CSV (RFC 4180 quoting; "n/a" and "inf" spelled out, as in the text tables).
+// The report formats the tools write: JSON through nlohmann-json (keys in the order they
+// are set; NaN and ±infinity become null, and each report documents what null means for
+// its keys) and CSV (RFC 4180 quoting; "n/a" and "inf" spelled out, as in the text tables).
 #pragma once
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace idef {
 
-std::string json_string(const std::string& s);
-// null for NaN and ±infinity (each report documents what null means for its keys).
-std::string json_number(double v);
+using Json = nlohmann::ordered_json;
+
+// The document on one line, then a newline (what --json prints).
+std::string json_line(const Json& document);
 
 std::string csv_field(const std::string& s);
 // "n/a" for NaN, "inf"/"-inf", else "%.8g".

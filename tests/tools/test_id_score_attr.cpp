@@ -1,6 +1,7 @@
 // id-score attr and sweep on real files: tiny editors and a perturbation generator made
 // here, faces in the CelebA layout and in plain folders, the report folder, and errors.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -99,14 +100,23 @@ TEST(IdScoreAttr, NoiseOnCelebaWritesTableJsonCsvAndContactSheets) {
 
   auto j = run_tool("id-score", common + "--json");
   ASSERT_EQ(j.exit_code, 0) << j.err;
-  for (const char* key : {"{\"verb\": \"attr\", \"threshold\": 0.05", "\"protection\": {\"method\": \"noise\", "
-                          "\"epsilon\": 0.05}", "\"forger\": \"m16\", \"images\": 6, \"pairs\": 12, \"disrupted\": ",
-                          "\"dsr\": ", "\"psnr\": ", "\"ssim\": ", "\"path\": ", "\"errors\": []",
-                          "\"summary\": {\"faces\": 6, \"scored\": 6, \"failed\": 0}"})
-    EXPECT_TRUE(has(j.out, key)) << key << " in " << j.out;
+  const auto report = nlohmann::json::parse(j.out);
+  EXPECT_EQ(report["verb"], "attr");
+  EXPECT_EQ(report["threshold"], 0.05);
+  EXPECT_EQ(report["protection"], (nlohmann::json{{"method", "noise"}, {"epsilon", 0.05}}));
+  const auto& m16 = report["forgers"][0];
+  EXPECT_EQ(m16["forger"], "m16");
+  EXPECT_EQ(m16["images"], 6);
+  EXPECT_EQ(m16["pairs"], 12);
+  for (const char* key : {"disrupted", "dsr", "psnr", "ssim", "path", "input_l2", "gain"})
+    EXPECT_TRUE(m16.contains(key)) << key << " in " << j.out;
+  EXPECT_EQ(report["errors"], nlohmann::json::array());
+  EXPECT_EQ(report["summary"], (nlohmann::json{{"faces", 6}, {"scored", 6}, {"failed", 0}}));
   // A threshold no distance reaches gives 0 disrupted pairs; -- of the same run.
   auto none = run_tool("id-score", common + "--json --threshold 4");  // the largest L2 on [-1, 1]
-  EXPECT_TRUE(has(none.out, "\"disrupted\": 0, \"dsr\": 0,")) << none.out;
+  const auto none_report = nlohmann::json::parse(none.out);
+  EXPECT_EQ(none_report["forgers"][0]["disrupted"], 0) << none.out;
+  EXPECT_EQ(none_report["forgers"][0]["dsr"], 0.0) << none.out;
 }
 
 TEST(IdScoreAttr, ProtectedFolderMatchesAnIndependentComputationAndReportsMissingCounterparts) {
@@ -276,8 +286,15 @@ TEST(IdScoreSweep, WritesSweepCsvAndReadablePlots) {
                                     " --split all --limit 2 --forger " + q(f.dir / "m16.idm") +
                                     " --methods noise --epsilons 0.05");
   ASSERT_EQ(j.exit_code, 0) << j.err;
-  EXPECT_TRUE(has(j.out, "{\"verb\": \"sweep\", \"threshold\": 0.05, \"rows\": [{\"method\": \"noise\", "
-                         "\"epsilon\": 0.05, \"forger\": \"m16\", \"images\": 2, \"pairs\": 4")) << j.out;
+  const auto sweep = nlohmann::json::parse(j.out);
+  EXPECT_EQ(sweep["verb"], "sweep");
+  EXPECT_EQ(sweep["threshold"], 0.05);
+  const auto& row = sweep["rows"][0];
+  EXPECT_EQ(row["method"], "noise");
+  EXPECT_EQ(row["epsilon"], 0.05);
+  EXPECT_EQ(row["forger"], "m16");
+  EXPECT_EQ(row["images"], 2);
+  EXPECT_EQ(row["pairs"], 4) << j.out;
 }
 
 // --align: a real portrait is scored on the face crop a forger would cut, and its protected
@@ -301,18 +318,18 @@ TEST(IdScoreAttr, AlignScoresTheFaceCropOfPhotos) {
                                     q(dir / "prot") + " " + q(dir / "clean"));
   EXPECT_EQ(r.exit_code, 1) << r.err;  // the blank picture has no face
   EXPECT_TRUE(has(r.err, "blank.png': no face found")) << r.err;
-  EXPECT_TRUE(has(r.out, "\"images\": 1")) << r.out;
+  const auto aligned = nlohmann::json::parse(r.out)["forgers"][0];
+  EXPECT_EQ(aligned["images"], 1) << r.out;
   // The aligned crop of the brightened face differs: a finite PSNR well below identity.
-  auto psnr_at = r.out.find("\"psnr\": ");
-  ASSERT_NE(psnr_at, std::string::npos) << r.out;
-  double psnr = std::stod(r.out.substr(psnr_at + 8));
+  ASSERT_TRUE(aligned["psnr"].is_number()) << r.out;
+  double psnr = aligned["psnr"];
   EXPECT_LT(psnr, 30.0) << r.out;
 
   // Without --align the whole picture is resized instead: a much smaller share changes.
   auto whole = run_tool("id-score", "attr --json --forger " + q(dir / "ed.idm") + " --protected " + q(dir / "prot") +
                                         " " + q(dir / "clean/astronaut.png"));
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
-  double psnr_whole = std::stod(whole.out.substr(whole.out.find("\"psnr\": ") + 8));
+  double psnr_whole = nlohmann::json::parse(whole.out)["forgers"][0]["psnr"];
   EXPECT_GT(psnr_whole, psnr);
 
   auto bad = run_tool("id-score", "attr --align --data " + q(dir.path().string()) + " --forger " + q(dir / "ed.idm") + " --method noise");
