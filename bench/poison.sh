@@ -1,7 +1,8 @@
 #!/bin/sh
 # id-poison's speed and memory (issue: id-poison), all in one run:
 #  1. per-face time of --method pg (a unet64 generator) against --method pgd (Ruiz et al.,
-#     10 steps, against an editor) on the same aligned 64 px face crops, and the ratio;
+#     10 steps, against an editor) on the same aligned 64 px face crops, and the ratio; and
+#     of pg refined by REFINE PGD steps on the surrogate the model carries (--refine);
 #  2. a 1920x1280 photo with several synthetic faces, end to end, and the faces found;
 #  3. a 1280x720 y4m stream through `ffmpeg | id-poison | ffmpeg (x264 veryfast)` in frames
 #     per second, next to the same pipeline without id-poison;
@@ -16,6 +17,8 @@
 #   TARGET_MODEL           the editor pgd attacks; else bench/work/editors/res6-*.idm
 #                          (bench/forge.sh), else a res6 width 16 trained for a few iterations
 #   CROPS [10]             64 px face crops for pg and pgd
+#   REFINE [10]            --refine K of the refined pg (its surrogate is a res6 of the PGD
+#                          target's width 16, so the two cost the same per step)
 #   PG_REPEAT [20]         pg runs over the same crops this many times (its per-face time is
 #                          milliseconds: more faces, a steadier figure)
 #   FACES [5]              faces in the 1920x1280 photo (1-12)
@@ -37,6 +40,7 @@ for t in "$synth" "$poison" "$train" "$forge"; do [ -x "$t" ] || { echo "poison.
 for t in ffmpeg ffprobe python3; do command -v "$t" >/dev/null || { echo "poison.sh: $t is needed" >&2; exit 1; }; done
 threads=${THREADS:-$(nproc)}
 crops=${CROPS:-10}
+refine=${REFINE:-10}
 pg_repeat=${PG_REPEAT:-20}
 faces=${FACES:-5}
 frames=${FRAMES:-300}
@@ -93,12 +97,12 @@ fi
 if [ -n "${PG_MODEL:-}" ]; then
   pg=$PG_MODEL; pg_note="given (PG_MODEL)"
 else
-  key=$(echo "unet64 $pg_width $pg_iterations $version" | sha256sum | cut -c1-16)
+  key=$(echo "unet64 $pg_width $pg_iterations res6-16 $version" | sha256sum | cut -c1-16)
   pg="$work/pg-unet64-w$pg_width-$key.idm"
   if [ ! -f "$pg" ]; then
     echo "training a small unet64 perturbation model ($pg_iterations iterations; only its speed matters)"
     "$train" --data "$train_faces" --image-size 64 --pg-arch unet64 --pg-width "$pg_width" \
-      --surrogate-width 8 --da-width 8 --db-width 8 --batch 4 --iterations "$pg_iterations" \
+      --surrogate-width 16 --da-width 8 --db-width 8 --batch 4 --iterations "$pg_iterations" \
       --validate-every 1 --validation-size 4 --threads "$threads" --quiet --output "$pg.tmp"
     mv "$pg.tmp" "$pg"; rm -f "$pg.tmp.ckpt"
   fi
@@ -156,8 +160,15 @@ pgd_cmd="id-poison --aligned --method pgd --target EDITOR --threads $threads --o
 echo "pgd: $crops aligned 64 px crops (the same faces)"
 measure "$work/pgd.m" "$poison" --aligned --method pgd --target "$target" --threads "$threads" --quiet \
   --progress "$work/pgd.progress" --output "$work/out-pgd" "$crop_dir/pgd"
+refine_cmd="id-poison --aligned --method pg --model PG --refine $refine --threads $threads --output OUT CROPS"
+echo "pg refined by $refine steps: $crops aligned 64 px crops (the same faces)"
+rm -rf "$work/out-refine"
+measure "$work/refine.m" "$poison" --aligned --method pg --model "$pg" --refine "$refine" --threads "$threads" --quiet \
+  --progress "$work/refine.progress" --output "$work/out-refine" "$crop_dir/pgd"
 pg_face=$(per_item "$work/pg.progress")
 pgd_face=$(per_item "$work/pgd.progress")
+refine_face=$(per_item "$work/refine.progress")
+refine_over_pgd=$(div "$refine_face" "$pgd_face")
 pg_face_all=$(div "$(field 1 "$work/pg.m")" "$n_pg")
 pgd_face_all=$(div "$(field 1 "$work/pgd.m")" "$crops")
 ratio=$(div "$pgd_face" "$pg_face")
@@ -248,6 +259,8 @@ csv="$results/poison.csv"
   echo "pg_seconds_per_face,$pg_face,s"
   echo "pgd_seconds_per_face,$pgd_face,s"
   echo "pgd_over_pg,$ratio,x"
+  echo "refine_${refine}_seconds_per_face,$refine_face,s"
+  echo "refine_${refine}_over_pgd,$refine_over_pgd,x"
   echo "pg_seconds_per_face_with_load,$pg_face_all,s"
   echo "pgd_seconds_per_face_with_load,$pgd_face_all,s"
   echo "pgd_over_pg_with_load,$ratio_all,x"
@@ -267,13 +280,15 @@ cat > "$results/poison.md.part" <<EOF
 # id-poison: speed and memory (bench/poison.sh)
 
 $version, $(date -u +%Y-%m-%d), $(nproc) cores, --threads $threads.
-PG: $pg_note. PGD target: $target_note ($(basename "$target")); PGD runs 10 steps (its fixed default).
+PG: $pg_note, its surrogate a res6 of width 16. PGD target: $target_note ($(basename "$target")); PGD runs 10 steps (its fixed default).
 
 | measure | value | how |
 |---|---|---|
 | pg, per face | $(ms "$pg_face") ms | \`$pg_cmd\` on $n_pg crops ($crops faces × $pg_repeat); time between the first and the last progress block / faces (model load left out) |
 | pgd, per face | $(ms "$pgd_face") ms | \`$pgd_cmd\` on the same $crops crops, measured the same way |
 | pgd / pg | **${ratio}×** | goal ≥ 50× |
+| pg + --refine $refine, per face | $(ms "$refine_face") ms | \`$refine_cmd\` on the $crops crops, measured the same way (the PG's own res6 surrogate, width 16) |
+| refine / pgd | ${refine_over_pgd}× | the refined PG's cost per face against PGD-10's |
 | pg, per face with load | $(ms "$pg_face_all") ms | wall time / faces |
 | pgd, per face with load | $(ms "$pgd_face_all") ms | wall time / faces |
 | 1920×1280 photo, end to end | $photo_s s | \`$photo_cmd\`: $faces synthetic faces (id-synth, 256 px scaled to 384) placed, $found found by its detector; wall time including model and detector load |
