@@ -104,4 +104,6 @@ for r in rows:
     print(f'| {r["editor"]} | {r["knob"]} | {r["train_seconds"]} | {float(r["reduction"])*100:.1f}% | '
           f'{r["l1_reconstruction"]} | {float(r["pgd_dsr"])*100:.0f}% | {r["pgd_l2"]} | {r["input_l2"]} | {r["gain"]} |')
 PY
+# The study's reading of its rows, kept beside the configs and updated with them.
+{ echo; cat "$here/fidelity/conclusions.md"; } >> "$results/forge-fidelity.md"
 cat "$results/forge-fidelity.md"
