@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "cli/progress.h"
 #include "core/error.h"
+#include "core/folder_walk.h"
 #include "core/interrupt.h"
 #include "data/attributes.h"
 #include "data/face_dataset.h"
@@ -239,8 +240,7 @@ int edit(const cli::Command& cmd, const Options& o) {
   std::vector<std::pair<std::string, std::string>> files;  // (path, name relative to its input)
   for (const auto& in : inputs) {
     if (in != "-" && fs::is_directory(in)) {
-      for (const auto& e : fs::recursive_directory_iterator(in))
-        if (e.is_regular_file()) files.emplace_back(e.path().string(), fs::relative(e.path(), in).string());
+      for (const auto& name : walk_folder(in)) files.emplace_back((fs::path(in) / name).string(), name);
     } else {
       files.emplace_back(in, in == "-" ? "stdin" : fs::path(in).filename().string());
     }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/folder_walk.h"
 #include "data/attributes.h"
 #include "io/frame.h"
 #include "io/image.h"
@@ -88,9 +89,7 @@ FaceDataset FaceDataset::celeba(const std::string& root, const DatasetOptions& o
 FaceDataset FaceDataset::folder(const std::string& dir, const DatasetOptions& options, const WarningSink& warn) {
   if (!fs::is_directory(dir)) throw InputError(dir, "not a folder");
   std::vector<fs::path> paths;
-  for (const auto& entry : fs::recursive_directory_iterator(dir))
-    if (entry.is_regular_file()) paths.push_back(entry.path());
-  std::sort(paths.begin(), paths.end());
+  for (const auto& name : walk_folder(dir)) paths.push_back(fs::path(dir) / name);
   FaceDataset data;
   data.image_size_ = options.image_size;
   std::vector<Rgb8> prepared;

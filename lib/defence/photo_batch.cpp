@@ -15,6 +15,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/folder_walk.h"
 #include "core/sha256.h"
 #include "io/image.h"
 
@@ -47,40 +48,6 @@ static std::string beside(const fs::path& input) {
   return (input.parent_path() / (input.stem().string() + ".protected" + input.extension().string())).string();
 }
 
-// A path as the file system resolves it (symbolic links followed), for comparing paths.
-static fs::path resolved(const fs::path& p) {
-  std::error_code ec;
-  fs::path r = fs::weakly_canonical(fs::absolute(p), ec);
-  return ec ? fs::absolute(p).lexically_normal() : r;
-}
-
-static bool is_hidden(const fs::path& p) {
-  const std::string name = p.filename().string();
-  return !name.empty() && name[0] == '.' && name != "." && name != "..";
-}
-
-std::vector<std::string> walk_folder(const std::string& root, const std::string& exclude) {
-  const fs::path excluded = exclude.empty() ? fs::path() : resolved(exclude);
-  std::vector<std::string> found;
-  std::error_code ec;
-  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
-  if (ec) throw InputError(root, ec.message());
-  for (; it != end; it.increment(ec)) {
-    if (ec) {  // an unreadable entry: skip it, keep walking
-      ec.clear();
-      continue;
-    }
-    const fs::path& path = it->path();
-    const bool dir = it->is_directory(ec) && !it->is_symlink(ec);
-    if (is_hidden(path) || (dir && !excluded.empty() && resolved(path) == excluded)) {
-      if (dir) it.disable_recursion_pending();
-      continue;
-    }
-    if (!dir && it->is_regular_file(ec)) found.push_back(fs::relative(path, root).string());
-  }
-  std::sort(found.begin(), found.end());
-  return found;
-}
 
 InPlaceRecord::InPlaceRecord(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -121,7 +88,7 @@ void InPlaceRecord::add(const std::string& path, const std::string& key, const s
 
 BatchPlan plan_photo_jobs(const std::vector<std::string>& inputs, const BatchPlanOptions& o) {
   BatchPlan plan;
-  const fs::path output_root = o.output_dir.empty() ? fs::path() : resolved(o.output_dir);
+  const fs::path output_root = o.output_dir.empty() ? fs::path() : resolved_path(o.output_dir);
   if (!o.output_dir.empty()) plan.lock_dirs.push_back(o.output_dir);
   struct File {
     fs::path input;     // as named
@@ -136,7 +103,7 @@ BatchPlan plan_photo_jobs(const std::vector<std::string>& inputs, const BatchPla
     }
     std::error_code ec;
     if (fs::is_directory(in, ec)) {
-      if (!output_root.empty() && resolved(in) == output_root)
+      if (!output_root.empty() && resolved_path(in) == output_root)
         throw UsageError("--output '" + o.output_dir + "' is the input folder '" + in +
                          "': the outputs would replace the originals (--in-place does that on purpose)");
       for (const auto& rel : walk_folder(in, o.output_dir)) {
@@ -160,7 +127,7 @@ BatchPlan plan_photo_jobs(const std::vector<std::string>& inputs, const BatchPla
   std::map<fs::path, std::string> input_of;  // resolved input -> as named
   std::vector<File> unique;
   for (auto& f : files)
-    if (input_of.emplace(resolved(f.input), f.input.string()).second) unique.push_back(std::move(f));
+    if (input_of.emplace(resolved_path(f.input), f.input.string()).second) unique.push_back(std::move(f));
   std::map<fs::path, std::string> writer_of;  // resolved output -> the input written there
   std::vector<PhotoJob> jobs;
   std::set<std::string> roots;
@@ -168,13 +135,13 @@ BatchPlan plan_photo_jobs(const std::vector<std::string>& inputs, const BatchPla
     PhotoJob job{f.input.string(), "", "", ""};
     if (o.in_place) {
       // Written through a symbolic link: the link stays, the file it names is replaced.
-      job.output = resolved(f.input).string();
+      job.output = resolved_path(f.input).string();
       job.record = (f.root / InPlaceRecord::kFileName).string();
       job.record_key = f.relative.string();
       roots.insert(f.root.string());
     } else {
       job.output = !o.output_dir.empty() ? (fs::path(o.output_dir) / f.relative).string() : beside(f.input);
-      const fs::path out = resolved(job.output);
+      const fs::path out = resolved_path(job.output);
       auto original = input_of.find(out);
       if (original != input_of.end())
         throw UsageError("'" + job.input + "' would be written to '" + job.output + "', over the input '" +

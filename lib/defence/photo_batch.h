@@ -44,12 +44,6 @@ BatchPlan plan_photo_jobs(const std::vector<std::string>& inputs, const BatchPla
 // Parses "K/N" (1 ≤ K ≤ N); UsageError otherwise.
 void parse_shard(const std::string& text, int& index, int& count);
 
-// The files of a folder tree, in a stable order, by the one set of rules every tool walks
-// folders with: hidden files and folders (names starting with '.': the tools' own lock,
-// records and temporaries among them) are skipped, symbolic links to folders are not
-// followed (a loop cannot form), `exclude` (a folder, e.g. the run's output) is not entered,
-// and an unreadable subfolder is skipped rather than fatal. Returns paths relative to `root`.
-std::vector<std::string> walk_folder(const std::string& root, const std::string& exclude = "");
 
 // The record of files protected in place in one folder tree (ROOT/.id-poison.done): one line
 // per file, the SHA-256 of the bytes id-poison wrote and the file's path relative to ROOT. A

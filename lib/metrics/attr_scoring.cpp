@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/folder_walk.h"
 #include "data/face_dataset.h"
 #include "defence/baselines.h"
 #include "defence/protect_photo.h"
@@ -95,13 +96,9 @@ FaceSet load_image_faces(const std::vector<std::string>& inputs, const DatasetOp
       for (auto& f : faces_of(data, input)) set.faces.push_back(std::move(f));
       continue;
     }
-    std::vector<fs::path> files;
-    for (const auto& e : fs::recursive_directory_iterator(input))
-      if (e.is_regular_file() && has_image_extension(e.path().string())) files.push_back(e.path());
-    std::sort(files.begin(), files.end());
-    for (const auto& file : files) {
+    for (const auto& name : walk_folder(input)) {
       if (full()) break;
-      add_file(file.string(), fs::relative(file, input).string());
+      if (has_image_extension(name)) add_file((fs::path(input) / name).string(), name);
     }
   }
   return set;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/folder_walk.h"
 #include "io/tensor_image.h"
 #include "metrics/image_metrics.h"
 #include "io/image.h"
@@ -18,12 +19,8 @@ namespace {
 
 std::set<std::string> images_under(const std::string& root) {
   std::set<std::string> names;
-  std::error_code ec;
-  for (fs::recursive_directory_iterator it(root, fs::directory_options::follow_directory_symlink, ec), end;
-       !ec && it != end; it.increment(ec))
-    if (it->is_regular_file() && has_image_extension(it->path().string()))
-      names.insert(fs::relative(it->path(), root).generic_string());
-  if (ec) throw InputError(root, ec.message());
+  for (const auto& name : walk_folder(root))
+    if (has_image_extension(name)) names.insert(fs::path(name).generic_string());
   return names;
 }
 

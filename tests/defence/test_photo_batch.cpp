@@ -1,5 +1,6 @@
 // Batch planning: the folder walk's rules, the in-place record, and the plan's refusals.
 #include "defence/photo_batch.h"
+#include "core/folder_walk.h"
 
 #include <gtest/gtest.h>
 

@@ -35,6 +35,9 @@ TEST(IdForge, TrainsThenEditsImagesAndFolders) {
   auto model = idef::load_editor_model(dir / "m.idm");
   EXPECT_EQ(model.attributes, (std::vector<std::string>{"A0", "A1"}));
 
+  // A folder id-poison has worked in holds its hidden lock and record: they are not images to edit.
+  idef::write_all(dir / "faces/img_align_celeba/.id-poison.lock", "");
+  idef::write_all(dir / "faces/img_align_celeba/.id-poison.done", "");
   auto e = run_tool("id-forge", "edit --model '" + dir / "m.idm" + "' --output '" + dir / "edits" + "' '" +
                                     dir / "faces/img_align_celeba" + "' --attributes A1 --quiet");
   ASSERT_EQ(e.exit_code, 0) << e.err;
