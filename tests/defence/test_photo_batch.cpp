@@ -1,6 +1,5 @@
-// Batch planning: the folder walk's rules, the in-place record, and the plan's refusals.
+// Batch planning: the in-place record and the plan's refusals.
 #include "defence/photo_batch.h"
-#include "core/folder_walk.h"
 
 #include <gtest/gtest.h>
 
@@ -13,18 +12,6 @@
 
 namespace fs = std::filesystem;
 using idef::test::ScratchDir;
-
-TEST(PhotoBatch, WalkSkipsHiddenEntriesTheExcludedFolderAndLinkedFolders) {
-  ScratchDir dir;
-  for (const char* f : {"a/x.png", "a/sub/y.png", "a/.hidden.png", "a/.git/z.png", "a/out/w.png", "b/v.png"}) {
-    fs::create_directories((dir.path() / f).parent_path());
-    idef::write_all(dir / f, "x");
-  }
-  fs::create_directory_symlink(dir / "b", dir / "a/linked");
-  fs::create_directory_symlink(dir / "a", dir / "a/sub/loop");
-  auto files = idef::walk_folder(dir / "a", dir / "a/out");
-  EXPECT_EQ(files, (std::vector<std::string>{"sub/y.png", "x.png"}));
-}
 
 TEST(PhotoBatch, InPlaceRecordKnowsUnchangedFilesOnly) {
   ScratchDir dir;
