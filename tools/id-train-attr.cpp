@@ -1,6 +1,5 @@
 // id-train-attr: trains the perturbation generator PG of the attribute-editing defence
 // (SPEC §3, paper Algorithm 1) against a surrogate editor trained alongside it.
-#include <algorithm>
 #include <cstdio>
 
 #include "cli/command.h"
@@ -170,12 +169,8 @@ int run(const cli::Command& cmd, const Options& o) {
   t.surrogate = {o.surrogate_arch, static_cast<int>(o.attributes.size()), o.surrogate_width, o.image_size};
   t.generator = {o.pg_arch, 3, 3, o.pg_width, o.image_size};
   t.ensemble = o.ensemble;
-  for (const auto& arch : o.ensemble) {
-    const auto& known = nets::editor_architectures();
-    if (std::find(known.begin(), known.end(), arch) == known.end())
-      throw UsageError("--ensemble: unknown architecture '" + arch + "'");
+  for (const auto& arch : o.ensemble)  // refuses an unknown architecture, naming the known ones
     nets::make_editor({arch, t.surrogate.c_dim, o.surrogate_width, o.image_size});
-  }
   t.pg_steps = o.pg_steps;
   nets::make_editor(t.surrogate);  // refuse an unsupported size before the data is read
   nets::make_translator(t.generator);

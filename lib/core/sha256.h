@@ -2,7 +2,6 @@
 // record of what was protected.
 #pragma once
 #include <cstddef>
-#include <memory>
 #include <string>
 
 struct evp_md_ctx_st;

@@ -48,7 +48,6 @@ static std::string beside(const fs::path& input) {
   return (input.parent_path() / (input.stem().string() + ".protected" + input.extension().string())).string();
 }
 
-
 InPlaceRecord::InPlaceRecord(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::string line;

@@ -44,7 +44,6 @@ BatchPlan plan_photo_jobs(const std::vector<std::string>& inputs, const BatchPla
 // Parses "K/N" (1 ≤ K ≤ N); UsageError otherwise.
 void parse_shard(const std::string& text, int& index, int& count);
 
-
 // The record of files protected in place in one folder tree (ROOT/.id-poison.done): one line
 // per file, the SHA-256 of the bytes id-poison wrote and the file's path relative to ROOT. A
 // file whose bytes still match was protected by an earlier run; one edited since was not.

@@ -1,5 +1,7 @@
 #include "nets/translator.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "nets/layers.h"
 
@@ -106,9 +108,10 @@ const std::vector<std::string>& translator_architectures() {
 Translator make_translator(const TranslatorConfig& config) {
   const int blocks = detail::resnet_blocks(config.arch);
   const int downs = detail::unet_downs(config.arch);
-  if (blocks < 0 && downs == 0 && config.arch != "unet5-bn") {
+  const auto& known = translator_architectures();
+  if (std::find(known.begin(), known.end(), config.arch) == known.end()) {
     std::string expected;
-    for (const auto& n : translator_architectures()) expected += (expected.empty() ? "" : ", ") + n;
+    for (const auto& n : known) expected += (expected.empty() ? "" : ", ") + n;
     throw UsageError("unknown translator architecture '" + config.arch + "' (expected one of: " + expected + ")");
   }
   detail::check_positive(config.arch + " translator width", config.width);

@@ -106,7 +106,7 @@ std::map<std::string, double> AttrDefenceTrainer::surrogate_step(std::int64_t it
 }
 
 std::map<std::string, double> AttrDefenceTrainer::perturbation_step(const torch::Tensor& x, const torch::Tensor& c,
-                                                                    bool use_previous) {
+                                                                    bool use_previous, std::uint64_t draw) {
   pg_->train();
   db_->train();
   std::map<std::string, double> losses;
@@ -133,7 +133,7 @@ std::map<std::string, double> AttrDefenceTrainer::perturbation_step(const torch:
              m->trainer.generator().get(), m->trainer.discriminator().get(), m->sm_prev.get(), m->da_prev.get()})
       frozen_modules.push_back(module);
   Frozen frozen(frozen_modules);
-  std::mt19937_64 rng(settings_.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(iteration_));
+  std::mt19937_64 rng(settings_.seed * 0x9E3779B97F4A7C15ULL + draw);
   torch::Tensor x_seen = x, x_protected_seen = x_protected;  // what the surrogates see
   if (settings_.input_diversity > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < settings_.input_diversity) {
     const RandomView view = draw_random_view(rng, x.size(2), x.size(3));

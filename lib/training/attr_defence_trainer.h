@@ -65,9 +65,11 @@ class AttrDefenceTrainer {
                                                const torch::Tensor& c);
 
   // Stage B on clean x with labels c. `use_previous` adds TDE's L'_A→B (only meaningful
-  // after a surrogate_step). Keys "DB/…", "PG/…".
+  // after a surrogate_step). `draw` picks the step's random draws (the input-diversity view,
+  // the domain subset): the training loop passes a number of its own per step, so that a
+  // resumed run repeats them. Keys "DB/…", "PG/…".
   std::map<std::string, double> perturbation_step(const torch::Tensor& x, const torch::Tensor& c,
-                                                  bool use_previous);
+                                                  bool use_previous, std::uint64_t draw = 0);
 
   // x' of the current PG (no gradient).
   torch::Tensor protect(const torch::Tensor& x);

@@ -167,10 +167,12 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
     if (stage_a) losses = trainer.surrogate_step(i, x, c);
     const std::int64_t done = i + 1;
     if (stage_b) {
-      for (const auto& kv : trainer.perturbation_step(x, c, o.alternate && o.settings.tde)) losses.insert(kv);
+      const bool tde = o.alternate && o.settings.tde;
+      const auto first_draw = static_cast<std::uint64_t>(i) * static_cast<std::uint64_t>(o.pg_steps);
+      for (const auto& kv : trainer.perturbation_step(x, c, tde, first_draw)) losses.insert(kv);
       for (int k = 1; k < o.pg_steps; ++k) {  // longer stage B: more PG steps on batches of their own
         auto [x_more, c_more] = iteration_batch(train, o.batch, o.seed + 7919 * static_cast<std::uint64_t>(k), i, device);
-        trainer.perturbation_step(x_more, c_more, o.alternate && o.settings.tde);
+        trainer.perturbation_step(x_more, c_more, tde, first_draw + static_cast<std::uint64_t>(k));
       }
       const std::int64_t pg_done = done - pretrain;
       trainer.set_iteration(pg_done);
