@@ -166,14 +166,14 @@ score_at() {  # EPSILON
       run_score "$scores/$setting-notde-$eps.json" "$forgers" --method pg --model "$pg_notde_sd" --epsilon $eps
       run_score "$scores/$setting-all-$eps.json" "$forgers" --method pg --model "$pg_all_sd" --epsilon $eps
     fi
-    run_score "$scores/$setting-pgd-surrogate-$eps.json" "$forgers" --method pgd --attack-model "$sm" --epsilon $eps
+    run_score "$scores/$setting-pgd-surrogate-$eps.json" "$forgers" --method pgd --target "$sm" --epsilon $eps
   done
   for a in $targets; do  # the white-box bound: PGD against each target itself
-    run_score "$scores/whitebox-$a-$eps.json" "$editors/$a.idm" --method pgd --attack-model "$editors/$a.idm" --epsilon $eps
+    run_score "$scores/whitebox-$a-$eps.json" "$editors/$a.idm" --method pgd --target "$editors/$a.idm" --epsilon $eps
   done
   run_score "$scores/noise-$eps.json" "$forgers" --method noise --epsilon $eps
   run_score "$scores/wild-ours-$eps.json" "$editors/wild-res6.idm" --method pg --model "$pg_ours_sd" --epsilon $eps
-  run_score "$scores/wild-pgd-surrogate-$eps.json" "$editors/wild-res6.idm" --method pgd --attack-model "$sm_sd" --epsilon $eps
+  run_score "$scores/wild-pgd-surrogate-$eps.json" "$editors/wild-res6.idm" --method pgd --target "$sm_sd" --epsilon $eps
 }
 score_005() { score_at 0.05; }
 score_003() { score_at 0.03; }
@@ -182,7 +182,7 @@ in_lanes score_005 score_003
 # The ε sweep (Figure 4's data) against the gray-box target.
 if [ ! -f "$scores/sweep/sweep.csv" ]; then
   timed "$scores/sweep.part/seconds" "$score" sweep --data "$faces" --split test --limit "$score_faces" \
-    --forger "$editors/res6.idm" --model "$pg_ours_sd" --attack-model "$sm_sd" --methods pg,pgd,noise \
+    --forger "$editors/res6.idm" --model "$pg_ours_sd" --target "$sm_sd" --methods pg,pgd,noise \
     --epsilons 0.01,0.02,0.03,0.04,0.05 --threads "$threads" --seed 1 --report "$scores/sweep.part" --quiet > /dev/null
   rm -rf "$scores/sweep" && mv "$scores/sweep.part" "$scores/sweep"
 fi

@@ -20,7 +20,8 @@
 #include "metrics/image_metrics.h"
 #include "metrics/image_pairs.h"
 #include "metrics/perceptual.h"
-#include "defence/perturbation_model.h"
+#include "defence/protect_photo.h"
+#include "defence/protection.h"
 #include "metrics/attr_scoring.h"
 #include "model/editor_model.h"
 #include "report/attr_report.h"
@@ -37,7 +38,7 @@ struct Options {
   std::string csv;
   std::string lpips_weights;
   // attr, sweep
-  std::string data, split = "test", protected_dir, method, model, attack_model, report, labels;
+  std::string data, split = "test", protected_dir, method, model, target, report, labels;
   std::vector<std::string> forgers;
   std::vector<std::string> methods{"pg", "pgd", "ifgsm", "fgsm", "noise"};
   std::vector<std::string> epsilons{"0.01", "0.02", "0.03", "0.04", "0.05"};
@@ -70,8 +71,10 @@ void define(cli::Command& cmd, Options& o) {
           "(--image-size, default the first forger's). The protected faces are either ready-made (--protected DIR, matched by the "
           "path relative to the input folder, prepared the same way) or made on the fly: --method pg with "
           "--model, noise (uniform, a control), or the PGD attack of Ruiz et al. and its I-FGSM and FGSM "
-          "variants against --attack-model (the surrogate for the gray-box column, the target itself for "
-          "the white-box bound), at --epsilon. Each forger (an editor model from id-forge) sees both faces "
+          "variants against --target (the surrogate for the gray-box column, the forger itself for "
+          "the white-box bound), at --epsilon, made by the same code as id-poison's with the same settings: "
+          "a face protected here is the face id-poison --aligned writes (attacks go for the face's own "
+          "target domains when its labels are known). Each forger (an editor model from id-forge) sees both faces "
           "resized to its own size; for every face and target domain the forgeries of the clean and of "
           "the protected face are compared: L1, L2 (mean absolute and mean squared difference, [-1, 1] "
           "scale), and the pair is disrupted when L2 > --threshold; DSR is the share of disrupted pairs. "
@@ -94,12 +97,12 @@ void define(cli::Command& cmd, Options& o) {
       .example("id-score image photo.png protected.png", "how much the protection changed one photo")
       .example("id-score image --csv scores.csv --lpips-weights alex.idm originals/ protected/",
                "a folder, per-item CSV and LPIPS")
-      .example("id-score attr --data faces --forger target.idm --method noise --report noise-report",
+      .example("id-score attr --data faces --forger forger.idm --method noise --report noise-report",
                "the control: uniform noise of the default ε against a forger")
-      .example("id-score attr --data faces --forger target.idm --method pgd --attack-model target.idm",
+      .example("id-score attr --data faces --forger forger.idm --method pgd --target forger.idm",
                "the white-box bound: PGD against the forger itself")
-      .example("id-score attr --forger target.idm --protected protected/ originals/", "ready-made protection")
-      .example("id-score sweep --data faces --forger target.idm --model pg.idm --attack-model surrogate.idm "
+      .example("id-score attr --forger forger.idm --protected protected/ originals/", "ready-made protection")
+      .example("id-score sweep --data faces --forger forger.idm --model pg.idm --target surrogate.idm "
                "--report fig4",
                "Figure 4: PSNR and DSR against ε for every method")
       .positional("VERB", &o.args, "image, attr or sweep, then the inputs (image: A B; attr, sweep: faces "
@@ -133,8 +136,9 @@ void define(cli::Command& cmd, Options& o) {
       .choice("method", &o.method, protection_methods(), "attr: make the protection on the fly with this method")
       .list("methods", &o.methods, "LIST", "sweep: methods to compare (pg, pgd, ifgsm, fgsm, noise)")
       .option("model", &o.model, "FILE", "pg: the perturbation generator model", cli::ValueKind::File)
-      .option("attack-model", &o.attack_model, "FILE", "pgd, ifgsm, fgsm: the editor the attack runs against",
+      .option("target", &o.target, "FILE", "pgd, ifgsm, fgsm: the editor the attack runs against",
               cli::ValueKind::File)
+          .alias("attack-model")
       .option("refine", &o.refine, "K", "pg: refine the generator's output by K PGD steps against the surrogates "
                                         "its model carries, as id-poison --refine does (0: the generator alone)")
           .range(0, 1000)
@@ -286,7 +290,7 @@ int score_image(const cli::Command& cmd, const Options& o) {
 struct AttrSetup {
   std::vector<Forger> forgers;
   std::unique_ptr<PerturbationModel> generator;
-  std::unique_ptr<EditorModel> attack_model;
+  std::unique_ptr<EditorModel> target;  // the editor the attacks run against
   FaceSet faces;
 };
 
@@ -306,7 +310,7 @@ AttributeList read_labels(const AttrSetup& s, const std::string& path) {
   AttributeList list = read_attribute_list(path);
   std::vector<const EditorModel*> models;
   for (const auto& forger : s.forgers) models.push_back(&forger.model);
-  if (s.attack_model) models.push_back(s.attack_model.get());
+  if (s.target) models.push_back(s.target.get());
   for (const EditorModel* m : models)
     for (const auto& a : m->attributes)
       if (list.index_of(a) < 0) throw InputError(path, "has no column '" + a + "', which an editor here edits");
@@ -318,7 +322,7 @@ AttrSetup load_setup(const Options& o, const torch::Device& device, const cli::L
   // Every model first: a wrong file is an error before any face is read.
   s.forgers = load_forgers(o.forgers, device);
   if (!o.model.empty()) s.generator = std::make_unique<PerturbationModel>(load_perturbation_model(o.model));
-  if (!o.attack_model.empty()) s.attack_model = std::make_unique<EditorModel>(load_editor_model(o.attack_model));
+  if (!o.target.empty()) s.target = std::make_unique<EditorModel>(load_editor_model(o.target));
   DatasetOptions f;
   f.image_size = o.image_size ? o.image_size : s.forgers.front().model.editor->config().image_size;
   f.crop = o.crop;
@@ -329,8 +333,8 @@ AttrSetup load_setup(const Options& o, const torch::Device& device, const cli::L
     for (const auto& forger : s.forgers)
       for (const auto& a : forger.model.attributes)
         if (std::find(f.attributes.begin(), f.attributes.end(), a) == f.attributes.end()) f.attributes.push_back(a);
-    if (s.attack_model)
-      for (const auto& a : s.attack_model->attributes)
+    if (s.target)
+      for (const auto& a : s.target->attributes)
         if (std::find(f.attributes.begin(), f.attributes.end(), a) == f.attributes.end()) f.attributes.push_back(a);
     s.faces = load_celeba_faces(o.data, f);
   } else {
@@ -351,17 +355,31 @@ AttrSetup load_setup(const Options& o, const torch::Device& device, const cli::L
   return s;
 }
 
-ProtectionMethod protection_of(const AttrSetup& s, const std::string& method, double epsilon, std::int64_t seed,
-                               int refine, double refine_step) {
-  ProtectionMethod m;
-  m.method = method;
-  m.epsilon = epsilon;
-  m.seed = static_cast<std::uint64_t>(seed);
-  m.generator = s.generator.get();
-  m.refine = refine;
-  m.refine_step = refine_step;
-  m.attack_model = s.attack_model.get();
-  return m;
+ProtectionSettings protection_settings(const Options& o, const std::string& method, std::optional<double> epsilon) {
+  ProtectionSettings p;
+  p.method = method;
+  p.epsilon = epsilon;
+  p.seed = static_cast<std::uint64_t>(o.seed);
+  if (method == "pg") p.refine = o.refine, p.refine_step = o.refine_step;
+  return p;
+}
+
+// Protection made on the fly: id-poison's make_protection on the face as id-poison --aligned
+// sees it; the attacks go for the face's own target domains.
+// A sweep loads the models of all its methods; each method gets the one it uses.
+ProtectedSource protect_on_the_fly(const AttrSetup& s, const ProtectionSettings& settings) {
+  const PerturbationModel* generator = settings.method == "pg" ? s.generator.get() : nullptr;
+  const EditorModel* target = is_attack_method(settings.method) ? s.target.get() : nullptr;
+  check_protection_settings(settings, generator != nullptr, target != nullptr);
+  return [&s, settings, generator, target](const FaceItem& face, std::size_t) {
+    std::vector<torch::Tensor> domains;
+    if (target) {
+      torch::Tensor d = face_domains(face, s.faces.attributes, target->attributes);
+      for (std::int64_t j = 0; j < d.size(0); ++j) domains.push_back(d.slice(0, j, j + 1));
+    }
+    Protection p = make_protection(settings, generator, target, std::move(domains));
+    return protect_aligned(face.image, p.perturber, p.options);
+  };
 }
 
 // Reports each problem once and says how many of the faces failed; the exit status.
@@ -411,35 +429,25 @@ int score_attr_verb(const cli::Command& cmd, const Options& o) {
   check_attr_options(o, "attr");
   if (o.protected_dir.empty() == o.method.empty())
     throw UsageError("attr needs either --protected DIR or --method METHOD (one of the two)");
-  if (!o.protected_dir.empty() && (cmd.given("epsilon") || !o.model.empty() || !o.attack_model.empty()))
-    throw UsageError("--epsilon, --model and --attack-model make protection on the fly: not with --protected");
+  if (!o.protected_dir.empty() && (cmd.given("epsilon") || !o.model.empty() || !o.target.empty()))
+    throw UsageError("--epsilon, --model and --target make protection on the fly: not with --protected");
   if (cmd.given("epsilons") || cmd.given("methods")) throw UsageError("--epsilons and --methods are for sweep");
+  std::optional<double> epsilon;
+  if (cmd.given("epsilon")) epsilon = o.epsilon;
+  const ProtectionSettings settings = protection_settings(o, o.method, epsilon);
   if (!o.method.empty()) {
     // The models are loaded later; here only whether they were named.
-    if (o.method == "pg" && o.model.empty()) throw UsageError("--method pg needs --model PG");
-    if (is_attack_method(o.method) && o.attack_model.empty())
-      throw UsageError("--method " + o.method + " needs --attack-model EDITOR");
-    if (o.method != "pg" && !o.model.empty()) throw UsageError("--model is for --method pg");
-    if (o.method != "pg" && (cmd.given("refine") || cmd.given("refine-step")))
-      throw UsageError("--refine and --refine-step are for --method pg");
-    if (!is_attack_method(o.method) && !o.attack_model.empty())
-      throw UsageError("--attack-model is for --method pgd, ifgsm or fgsm");
+    if (o.method != "pg" && cmd.given("refine-step")) throw UsageError("--refine and --refine-step are for --method pg");
+    check_protection_settings(settings, !o.model.empty(), !o.target.empty());
   }
   cli::Log log(cmd.program(), cmd.common().quiet);
   torch::Device device(cmd.common().device);
   AttrSetup s = load_setup(o, device, log);
 
-  ProtectedSource source;
-  ProtectionMethod method;
-  if (!o.protected_dir.empty()) {
-    source = [&](const FaceItem& face, std::size_t) { return load_protected_face(o.protected_dir, face, o.crop); };
-  } else {
-    double epsilon = o.epsilon;
-    if (o.method == "pg" && !cmd.given("epsilon")) epsilon = s.generator->epsilon;
-    method = protection_of(s, o.method, epsilon, o.seed, o.refine, o.refine_step);
-    check_protection_method(method);
-    source = [&](const FaceItem& face, std::size_t i) { return protect_face(method, face, s.faces.attributes, i); };
-  }
+  ProtectedSource source = o.protected_dir.empty() ? protect_on_the_fly(s, settings)
+                           : [&](const FaceItem& face, std::size_t) {
+                               return load_protected_face(o.protected_dir, face, o.crop);
+                             };
   cli::Progress progress(cmd.common(), "attr", static_cast<std::int64_t>(s.faces.faces.size()));
   AttrRun run = score_attr(s.faces, source, s.forgers, o.threshold, device,
                            o.report.empty() ? 0 : static_cast<std::size_t>(o.sheet_count),
@@ -456,8 +464,10 @@ int score_attr_verb(const cli::Command& cmd, const Options& o) {
                   attr_contact_sheet(run.kept, f, s.forgers[f].name));
   }
   if (o.json) {
-    Json protection = o.protected_dir.empty() ? Json{{"method", method.method}, {"epsilon", method.epsilon}}
-                                              : Json{{"protected", o.protected_dir}};
+    Json protection{{"protected", o.protected_dir}};
+    if (o.protected_dir.empty())
+      protection = Json{{"method", o.method},
+                        {"epsilon", epsilon.value_or(o.method == "pg" ? s.generator->epsilon : o.epsilon)}};
     Json out{{"verb", "attr"}, {"threshold", o.threshold}, {"protection", protection}, {"forgers", Json::array()}};
     for (const auto& summary : run.summaries) {
       auto forger = std::find_if(s.forgers.begin(), s.forgers.end(),
@@ -507,8 +517,7 @@ int score_sweep_verb(const cli::Command& cmd, const Options& o) {
     if (std::find(all.begin(), all.end(), m) == all.end())
       throw UsageError("--methods: unknown method '" + m + "' (pg, pgd, ifgsm, fgsm, noise)");
     if (m == "pg" && o.model.empty()) throw UsageError("--methods " + m + " needs --model PG");
-    if (is_attack_method(m) && o.attack_model.empty())
-      throw UsageError("--methods " + m + " needs --attack-model EDITOR");
+    if (is_attack_method(m) && o.target.empty()) throw UsageError("--methods " + m + " needs --target EDITOR");
   }
   cli::Log log(cmd.program(), cmd.common().quiet);
   torch::Device device(cmd.common().device);
@@ -521,9 +530,9 @@ int score_sweep_verb(const cli::Command& cmd, const Options& o) {
   std::size_t runs = 0;
   for (const auto& name : o.methods)
     for (double epsilon : epsilons) {
-      ProtectionMethod method = protection_of(s, name, epsilon, o.seed, o.refine, o.refine_step);
+      ProtectionSettings settings = protection_settings(o, name, epsilon);
       AttrRun run = score_attr(
-          s.faces, [&](const FaceItem& face, std::size_t i) { return protect_face(method, face, s.faces.attributes, i); },
+          s.faces, protect_on_the_fly(s, settings),
           s.forgers, o.threshold, device, 0,
           [&](std::size_t done) { progress.update(static_cast<std::int64_t>(runs * per_run + done)); });
       ++runs;

@@ -21,7 +21,7 @@ complete -c id-score -l protected -x -a '(__fish_complete_directories)' -d 'attr
 complete -c id-score -l method -x -a 'pg pgd ifgsm fgsm noise' -d 'attr: make the protection on the fly with this method'
 complete -c id-score -l methods -x -d 'sweep: methods to compare (pg, pgd, ifgsm, fgsm, noise)'
 complete -c id-score -l model -r -F -d 'pg: the perturbation generator model'
-complete -c id-score -l attack-model -r -F -d 'pgd, ifgsm, fgsm: the editor the attack runs against'
+complete -c id-score -l target -r -F -d 'pgd, ifgsm, fgsm: the editor the attack runs against (formerly --attack-model)'
 complete -c id-score -l refine -x -d 'pg: refine the generator s output by K PGD steps against the surrogates its model carries, as id-poison --refine does (0: the generator alone) (0 to 1000)'
 complete -c id-score -l refine-step -x -d 'pg: step of each refining PGD step on the [-1,1] scale (over 0 and up to 1)'
 complete -c id-score -l epsilon -x -d 'attr: intensity on the [-1,1] scale, also the cap of |x  - x| (pg without it: the model s) (over 0 and up to 1)'

@@ -86,6 +86,7 @@ struct Command::Impl {
   };
   std::map<std::string, Bounds> bounds;
   std::map<std::string, std::function<double()>> numeric_value;
+  std::map<std::string, std::string> aliases;  // old spelling → option name
 };
 
 Command::Command(std::string program, std::string summary)
@@ -250,6 +251,13 @@ Command& Command::positional(const std::string& name, std::vector<std::string>* 
   return *this;
 }
 
+Command& Command::alias(const std::string& old_name) {
+  OptionSpec& spec = specs_.back();
+  impl_->aliases[old_name] = spec.name;
+  spec.help += " (formerly --" + old_name + ")";
+  return *this;
+}
+
 bool Command::given(const std::string& name) const { return impl_->given.count(name) != 0; }
 
 bool Command::parse(int argc, const char* const* argv) {
@@ -260,6 +268,13 @@ bool Command::parse(int argc, const char* const* argv) {
       desc.add_options()(key.c_str(), po::value<std::vector<std::string>>()->zero_tokens()->composing());
     else
       desc.add_options()(key.c_str(), po::value<std::vector<std::string>>()->composing());
+  }
+  for (const auto& [old_name, name] : impl_->aliases) {
+    auto spec = std::find_if(specs_.begin(), specs_.end(), [&](const OptionSpec& s) { return s.name == name; });
+    if (spec->kind == ValueKind::Flag)
+      desc.add_options()(old_name.c_str(), po::value<std::vector<std::string>>()->zero_tokens()->composing());
+    else
+      desc.add_options()(old_name.c_str(), po::value<std::vector<std::string>>()->composing());
   }
   desc.add_options()("generate-doc", po::value<std::vector<std::string>>());
   desc.add_options()("positional-args", po::value<std::vector<std::string>>()->composing());
@@ -287,6 +302,19 @@ bool Command::parse(int argc, const char* const* argv) {
       if (o.value.empty()) values.push_back("true");
       values.insert(values.end(), o.value.begin(), o.value.end());
     }
+  }
+  // Old spellings become their options' names, once, with a note.
+  auto renamed = [&](const std::string& old_name, const std::string& where) {
+    const std::string& name = impl_->aliases.at(old_name);
+    std::cerr << program_ << ": " << where << old_name << " is deprecated: use " << where << name << "\n";
+    return name;
+  };
+  for (const auto& [old_name, name] : impl_->aliases) {
+    auto it = impl_->given.find(old_name);
+    if (it == impl_->given.end()) continue;
+    if (impl_->given.count(name)) throw UsageError("--" + old_name + " and --" + name + " are one option: give one");
+    impl_->given[renamed(old_name, "--")] = it->second;
+    impl_->given.erase(old_name);
   }
   for (auto& [name, values] : impl_->given) {
     const OptionSpec* spec = nullptr;
@@ -335,6 +363,7 @@ bool Command::parse(int argc, const char* const* argv) {
         for (const auto& [k, node] : table) {
           std::string key(k.str());
           if (!tool_table && key == "include") continue;
+          if (impl_->aliases.count(key)) key = renamed(key, "key ");
           if (node.is_table()) {
             if (tool_table) throw UsageError("--config '" + path + "': nested table '" + key + "' in [" + program_ + "]");
             continue;  // tables of other tools

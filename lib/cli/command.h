@@ -71,6 +71,9 @@ class Command {
                   const std::string& help);
   Command& positional(const std::string& name, std::vector<std::string>* target, const std::string& help,
                       bool required = true);
+  // An old spelling of the option defined last, still accepted (command line and config
+  // file) with a deprecation note on standard error.
+  Command& alias(const std::string& old_name);
 
   // Parses argv and the config file. Returns false when the run is already complete
   // (--help, --version, --generate-doc printed): the tool then exits 0. Throws

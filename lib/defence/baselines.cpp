@@ -1,6 +1,7 @@
 #include "defence/baselines.h"
 
 #include "core/error.h"
+#include "core/sha256.h"
 #include "io/tensor_image.h"
 
 namespace idef {
@@ -75,6 +76,14 @@ static std::vector<float> delta_hwc(const torch::Tensor& adv, const torch::Tenso
   return std::vector<float>(hwc.data_ptr<float>(), hwc.data_ptr<float>() + hwc.numel());
 }
 
+// A face's own random draw: the seed and the crop's pixels, so that faces differ, a rerun
+// repeats itself, and every tool that protects a crop with one seed draws the same.
+static std::uint64_t face_seed(std::uint64_t seed, const Rgb8& crop) {
+  Sha256 hash;
+  hash.update(crop.pixels.data(), crop.pixels.size());
+  return seed ^ std::stoull(hash.hex_digest().substr(0, 16), nullptr, 16);
+}
+
 CropPerturber attack_perturber(const EditorModel& target, const std::string& method, double epsilon,
                                std::uint64_t seed) {
   return attack_perturber(target, method, epsilon, seed,
@@ -88,14 +97,16 @@ CropPerturber attack_perturber(const EditorModel& target, const std::string& met
   nets::Editor editor = target.editor;
   return {editor->config().image_size, [editor, domains, options](const Rgb8& crop) {
             torch::Tensor x = rgb8_to_tensor(crop);
-            return delta_hwc(pgd_attack(editor, x, domains, options), x);
+            PgdOptions own = options;
+            own.seed = face_seed(options.seed, crop);
+            return delta_hwc(pgd_attack(editor, x, domains, own), x);
           }};
 }
 
 CropPerturber noise_perturber(int crop_size, double epsilon, std::uint64_t seed) {
   return {crop_size, [epsilon, seed](const Rgb8& crop) {
             torch::Tensor x = rgb8_to_tensor(crop);
-            return delta_hwc(uniform_noise(x, epsilon, seed), x);
+            return delta_hwc(uniform_noise(x, epsilon, face_seed(seed, crop)), x);
           }};
 }
 

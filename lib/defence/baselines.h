@@ -43,7 +43,8 @@ torch::Tensor uniform_noise(const torch::Tensor& x, double epsilon, std::uint64_
 
 // Perturbers for photos: the attack `method` (pgd, ifgsm, fgsm) against `target` on its own
 // crop size, over one domain per attribute (that attribute on, the rest off: the labels of
-// an arbitrary photo are unknown); and uniform noise on crops of `crop_size`.
+// an arbitrary photo are unknown); and uniform noise on crops of `crop_size` (0: any size).
+// Each crop's random draw (noise, PGD's random start) comes from `seed` and its pixels.
 CropPerturber attack_perturber(const EditorModel& target, const std::string& method, double epsilon,
                                std::uint64_t seed);
 // The same over given domain labels (each [1, c_dim]), e.g. the target domains of a face

@@ -45,7 +45,7 @@ Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, c
   std::vector<ImageRegion> regions;
   int x0 = photo.width, y0 = photo.height, x1 = -1, y1 = -1;
   for (const FaceAlignment& alignment : faces) {
-    Rgb8 crop = extract_crop(photo, alignment, perturber.crop_size);
+    Rgb8 crop = extract_crop(photo, alignment, perturber.crop_size > 0 ? perturber.crop_size : kFreeCropSize);
     ImageRegion r = paste_back_region(perturber.perturb(crop), alignment, photo.width, photo.height, options.feather);
     if (r.empty()) continue;
     x0 = std::min(x0, r.left), y0 = std::min(y0, r.top);
@@ -85,6 +85,7 @@ ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const Cr
 }
 
 Rgb8 protect_aligned(const Rgb8& crop, const CropPerturber& perturber, const ProtectOptions& options) {
+  if (perturber.crop_size == 0) return add_delta(crop, perturber.perturb(crop), options.tau);
   const int size = perturber.crop_size;
   Rgb8 small = resize_rgb8(crop, size, size);
   std::vector<float> delta = perturber.perturb(small);

@@ -25,6 +25,9 @@ struct ProtectedPhoto {
 
 // What perturbs one aligned face crop of a fixed size: the trained generator, or a baseline
 // (PGD against an editor, noise). Returns x' − x in 8-bit units, H×W×3, channels last.
+// crop_size 0: any size (noise): an aligned crop is perturbed at its own size, a face in a
+// photo at kFreeCropSize.
+constexpr int kFreeCropSize = 256;
 struct CropPerturber {
   int crop_size = 64;
   std::function<std::vector<float>(const Rgb8& crop)> perturb;

@@ -8,8 +8,6 @@
 #include "core/error.h"
 #include "core/folder_walk.h"
 #include "data/face_dataset.h"
-#include "defence/baselines.h"
-#include "defence/protect_photo.h"
 #include "face/detector.h"
 #include "io/image.h"
 #include "io/tensor_image.h"
@@ -149,41 +147,6 @@ Rgb8 load_protected_face(const std::string& dir, const FaceItem& face, int crop)
   }
   if (face.alignment) return extract_crop(prot.rgb(), *face.alignment, face.image.width);
   return prepare_face(prot.rgb(), crop, face.image.width);
-}
-
-const std::vector<std::string>& protection_methods() {
-  static const std::vector<std::string> methods{"pg", "pgd", "ifgsm", "fgsm", "noise"};
-  return methods;
-}
-
-bool is_attack_method(const std::string& method) {
-  return method == "pgd" || method == "ifgsm" || method == "fgsm";
-}
-
-void check_protection_method(const ProtectionMethod& m) {
-  const auto& all = protection_methods();
-  if (std::find(all.begin(), all.end(), m.method) == all.end())
-    throw UsageError("unknown method '" + m.method + "' (pg, pgd, ifgsm, fgsm, noise)");
-  if (m.method == "pg" && !m.generator) throw UsageError("method pg needs --model PG");
-  if (is_attack_method(m.method) && !m.attack_model)
-    throw UsageError("method " + m.method + " needs --attack-model EDITOR");
-  if (!(m.epsilon > 0 && m.epsilon <= 1)) throw UsageError("epsilon must be in (0, 1]");
-}
-
-Rgb8 protect_face(const ProtectionMethod& m, const FaceItem& face, const std::vector<std::string>& label_attributes,
-                  std::size_t index) {
-  check_protection_method(m);
-  ProtectOptions options;
-  options.epsilon = m.epsilon;
-  options.tau = m.epsilon;
-  const std::uint64_t seed = m.seed + index;
-  if (m.method == "pg")
-    return protect_aligned(face.image, refine_perturber(*m.generator, options, m.refine, m.refine_step), options);
-  if (m.method == "noise") return protect_aligned(face.image, noise_perturber(face.image.width, m.epsilon, seed), options);
-  torch::Tensor d = face_domains(face, label_attributes, m.attack_model->attributes);
-  std::vector<torch::Tensor> domains;
-  for (std::int64_t j = 0; j < d.size(0); ++j) domains.push_back(d.slice(0, j, j + 1));
-  return protect_aligned(face.image, attack_perturber(*m.attack_model, m.method, m.epsilon, seed, domains), options);
 }
 
 std::vector<Forger> load_forgers(const std::vector<std::string>& paths, const torch::Device& device) {

@@ -17,7 +17,6 @@
 
 #include "data/attributes.h"
 #include "data/face_dataset.h"
-#include "defence/perturbation_model.h"
 #include "face/align.h"
 #include "io/rgb8.h"
 #include "model/editor_model.h"
@@ -70,25 +69,6 @@ torch::Tensor face_domains(const FaceItem& face, const std::vector<std::string>&
 // The protected counterpart DIR/NAME of a face, prepared (or aligned) like the clean one. Throws
 // InputError when it is missing, unreadable, or of another size than the clean file.
 Rgb8 load_protected_face(const std::string& dir, const FaceItem& face, int crop);
-
-// Protection made on the fly, with id-poison's library code.
-struct ProtectionMethod {
-  std::string method = "noise";  // pg, noise, pgd, ifgsm, fgsm
-  double epsilon = 0.05;         // intensity and cap τ, [-1, 1] scale
-  std::uint64_t seed = 0;        // noise and PGD random start; face i uses seed + i
-  const PerturbationModel* generator = nullptr;  // pg
-  int refine = 0;                                // pg: PGD steps from the generator's output (refine_perturber)
-  double refine_step = 0.01;
-  const EditorModel* attack_model = nullptr;     // pgd, ifgsm, fgsm: the surrogate, or the target (white box)
-};
-const std::vector<std::string>& protection_methods();
-bool is_attack_method(const std::string& method);
-// Throws UsageError for an unknown method or a missing model.
-void check_protection_method(const ProtectionMethod& method);
-// x' of face `index` (8-bit, as published). The attacks use the face's target domains for
-// the attack model (face_domains).
-Rgb8 protect_face(const ProtectionMethod& method, const FaceItem& face, const std::vector<std::string>& label_attributes,
-                  std::size_t index);
 
 struct Forger {
   std::string name;  // the file's stem, made unique within a run

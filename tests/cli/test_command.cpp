@@ -196,3 +196,30 @@ TEST(RunTool, MapsErrorsToExitCodes) {
   EXPECT_EQ(idef::cli::run_tool("id-demo", [] () -> int { throw idef::BrokenPipe("<stdout>"); }), 0);
   EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
 }
+
+// An old spelling still works, on the command line and in a config file, with a note; the
+// help names it; giving both spellings is an error.
+TEST(Command, AliasesKeepOldSpellingsWorking) {
+  ScratchDir dir;
+  idef::write_all(dir / "old.toml", "intensity = 0.02\n");
+  auto define_with_alias = [](Command& cmd, ToolOptions& o) {
+    cmd.option("epsilon", &o.epsilon, "E", "perturbation intensity").alias("intensity").positional("INPUT", &o.inputs, "images");
+  };
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"--intensity", "0.02", "a.png"},
+                                               std::vector<std::string>{"--config", dir / "old.toml", "a.png"}}) {
+    Command cmd("id-demo", "demo");
+    ToolOptions o;
+    define_with_alias(cmd, o);
+    testing::internal::CaptureStderr();
+    ASSERT_TRUE(parse(cmd, args));
+    const std::string note = testing::internal::GetCapturedStderr();
+    EXPECT_DOUBLE_EQ(o.epsilon, 0.02);
+    EXPECT_TRUE(cmd.given("epsilon"));
+    EXPECT_NE(note.find("intensity is deprecated: use"), std::string::npos) << note;
+    EXPECT_NE(cmd.help_text().find("(formerly --intensity)"), std::string::npos);
+  }
+  Command cmd("id-demo", "demo");
+  ToolOptions o;
+  define_with_alias(cmd, o);
+  EXPECT_THROW(parse(cmd, {"--intensity", "0.02", "--epsilon", "0.03", "a.png"}), idef::UsageError);
+}

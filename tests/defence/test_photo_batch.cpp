@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -53,4 +54,64 @@ TEST(PhotoBatch, PlanRefusesOutputsOnInputsOrOnEachOther) {
   ASSERT_EQ(p.jobs.size(), 1u);
   EXPECT_EQ(fs::path(p.jobs[0].output), fs::canonical(dir / "d2/a.png"));
   EXPECT_EQ(p.lock_dirs, (std::vector<std::string>{dir / "d1"}));
+}
+
+TEST(PhotoBatch, ShardsSplitAnArchiveOnceAndStayPutAsItGrows) {
+  ScratchDir dir;
+  fs::create_directories(dir.path() / "in");
+  for (int i = 0; i < 30; ++i) idef::write_all(dir / ("in/p" + std::to_string(i) + ".png"), "x");
+  auto shard_of = [&](int count, std::size_t files) {
+    std::map<std::string, int> owner;
+    for (int k = 1; k <= count; ++k) {
+      idef::BatchPlanOptions o;
+      o.output_dir = dir / "out";
+      o.shard_index = k;
+      o.shard_count = count;
+      auto plan = idef::plan_photo_jobs({dir / "in"}, o);
+      EXPECT_EQ(plan.jobs.size() + plan.other_shards, files);
+      for (const auto& job : plan.jobs) EXPECT_TRUE(owner.emplace(job.input, k).second) << job.input << " twice";
+    }
+    return owner;
+  };
+  auto before = shard_of(3, 30);
+  EXPECT_EQ(before.size(), 30u);  // every file in exactly one shard
+  std::map<int, int> sizes;
+  for (const auto& [file, k] : before) ++sizes[k];
+  EXPECT_EQ(sizes.size(), 3u);  // none of the three is empty
+  idef::write_all(dir / "in/new.png", "x");
+  auto after = shard_of(3, 31);
+  for (const auto& [file, k] : before) EXPECT_EQ(after[file], k) << file << " moved to another shard";
+
+  int index = 0, count = 0;
+  idef::parse_shard("2/5", index, count);
+  EXPECT_EQ(index, 2);
+  EXPECT_EQ(count, 5);
+  for (const char* bad : {"0/3", "4/3", "3", "a/b", "1/0", "-1/2", "1/2/3", ""})
+    EXPECT_THROW(idef::parse_shard(bad, index, count), idef::UsageError) << bad;
+}
+
+TEST(PhotoBatch, SkipExistingLeavesOutWhatIsThereAndCountsIt) {
+  ScratchDir dir;
+  for (const char* f : {"in/a.png", "in/b.png", "out/a.png"}) {
+    fs::create_directories((dir.path() / f).parent_path());
+    idef::write_all(dir / f, "x");
+  }
+  idef::BatchPlanOptions o;
+  o.output_dir = dir / "out";
+  o.skip_existing = true;
+  auto plan = idef::plan_photo_jobs({dir / "in"}, o);
+  ASSERT_EQ(plan.jobs.size(), 1u);
+  EXPECT_EQ(fs::path(plan.jobs[0].input).filename(), "b.png");
+  EXPECT_EQ(plan.skipped_existing, 1u);
+  auto missing = idef::plan_photo_jobs({dir / "nothing-here.png", dir / "in/b.png"}, o);
+  EXPECT_EQ(missing.missing, std::vector<std::string>{dir / "nothing-here.png"});
+}
+
+TEST(PhotoBatch, FolderLockIsExclusiveUntilReleased) {
+  ScratchDir dir;
+  {
+    idef::FolderLock first(dir.path());
+    EXPECT_THROW(idef::FolderLock second(dir.path()), idef::Error);
+  }
+  EXPECT_NO_THROW(idef::FolderLock again(dir.path()));
 }

@@ -9,6 +9,8 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "defence/protect_photo.h"
+#include "defence/protection.h"
 #include "io/image.h"
 #include "io/tensor_image.h"
 #include "test_util.h"
@@ -168,35 +170,18 @@ TEST(AttrScoring, LabelFacesByPhotoAndByFaceRows) {
   EXPECT_TRUE(set.faces[4].labels.empty());
 }
 
-TEST(AttrScoring, NoiseProtectionStaysWithinEpsilonAndDependsOnTheSeedAndIndex) {
-  FaceItem face = pattern_face("a", 16, 2);
-  ProtectionMethod m;
-  m.method = "noise";
-  m.epsilon = 0.05;
-  m.seed = 4;
-  Rgb8 a = protect_face(m, face, {}, 0), b = protect_face(m, face, {}, 0), c = protect_face(m, face, {}, 1);
-  EXPECT_EQ(a, b);
-  EXPECT_NE(a, c);
-  int peak = 0;
-  for (std::size_t i = 0; i < a.pixels.size(); ++i)
-    peak = std::max(peak, std::abs(int(a.pixels[i]) - int(face.image.pixels[i])));
-  EXPECT_LE(peak, 6);  // round(0.05 · 127.5)
-  EXPECT_GT(peak, 0);
-  m.method = "pgd";
-  EXPECT_THROW(protect_face(m, face, {}, 0), UsageError);  // no attack model
-}
-
 TEST(AttrScoring, FgsmAgainstTheForgerDisruptsMoreThanNoise) {
   Forger f = tiny_forger(16, 5);
   FaceItem face = pattern_face("a", 16, 3);
-  ProtectionMethod m;
-  m.epsilon = 0.05;
-  m.method = "noise";
   auto domains = face_domains(face, {}, f.model.attributes);
-  auto noise = score_face(f, face, protect_face(m, face, {}, 0), domains, 0.05, torch::kCPU);
-  m.method = "fgsm";
-  m.attack_model = &f.model;
-  auto fgsm = score_face(f, face, protect_face(m, face, {}, 0), domains, 0.05, torch::kCPU);
+  auto scored = [&](const std::string& method) {
+    ProtectionSettings s;
+    s.method = method;
+    s.epsilon = 0.05;
+    Protection p = make_protection(s, nullptr, method == "noise" ? nullptr : &f.model);
+    return score_face(f, face, protect_aligned(face.image, p.perturber, p.options), domains, 0.05, torch::kCPU);
+  };
+  auto noise = scored("noise"), fgsm = scored("fgsm");
   EXPECT_GT(fgsm[0].l2 + fgsm[1].l2, noise[0].l2 + noise[1].l2);
 }
 

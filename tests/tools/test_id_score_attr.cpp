@@ -335,3 +335,31 @@ TEST(IdScoreAttr, AlignScoresTheFaceCropOfPhotos) {
   auto bad = run_tool("id-score", "attr --align --data " + q(dir.path().string()) + " --forger " + q(dir / "ed.idm") + " --method noise");
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
 }
+
+// What id-score measures on the fly is what id-poison writes: for every method, the scores
+// of id-poison's files (--protected) equal those of id-score's own protection, seed for seed.
+TEST(IdScoreAttr, OnTheFlyProtectionScoresExactlyWhatIdPoisonWrites) {
+  Fixture f;
+  fs::create_directories(f.dir / "clean");
+  for (int i = 0; i < 3; ++i) idef::save_rgb8(f.dir / ("clean/f" + std::to_string(i) + ".png"), pattern(16, i));
+  const std::string forger = " --forger " + q(f.dir / "m16.idm") + " ";
+  const std::map<std::string, std::string> models{{"pg", "--model " + q(f.dir / "pg.idm")},
+                                                  {"noise", ""},
+                                                  {"pgd", "--target " + q(f.dir / "m16.idm")}};
+  for (const auto& [method, model] : models) {
+    const std::string settings = " --method " + method + " " + model + " --seed 7 --threads 1 --quiet ";
+    const fs::path out = f.dir / ("poisoned-" + method);
+    auto poison = run_tool("id-poison", "--aligned" + settings + "--output " + q(out) + " " + q(f.dir / "clean"));
+    ASSERT_EQ(poison.exit_code, 0) << method << ": " << poison.err;
+    auto written = run_tool("id-score", "attr --json --threads 1 --quiet" + forger + "--protected " + q(out) + " " +
+                                            q(f.dir / "clean"));
+    auto on_the_fly = run_tool("id-score", "attr --json" + forger + settings + q(f.dir / "clean"));
+    ASSERT_EQ(written.exit_code, 0) << method << ": " << written.err;
+    ASSERT_EQ(on_the_fly.exit_code, 0) << method << ": " << on_the_fly.err;
+    const auto a = nlohmann::json::parse(written.out)["forgers"][0];
+    const auto b = nlohmann::json::parse(on_the_fly.out)["forgers"][0];
+    EXPECT_GT(a["input_l2"].get<double>(), 0) << method;
+    for (const char* key : {"l1", "l2", "psnr", "ssim", "input_l2", "disrupted"})
+      EXPECT_EQ(a[key], b[key]) << method << " " << key << ": " << written.out << " vs " << on_the_fly.out;
+  }
+}

@@ -1,0 +1,47 @@
+// How a face is protected, said once for every tool: id-poison's outputs and id-score's
+// on-the-fly protection come from the same settings through the same make_protection, so
+// a user's verification runs the code of their protection (docs/protecting.md).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "defence/perturbation_model.h"
+#include "defence/protect_photo.h"
+#include "model/editor_model.h"
+
+namespace idef {
+
+struct ProtectionSettings {
+  std::string method = "pg";      // pg, noise, pgd, ifgsm, fgsm
+  std::optional<double> epsilon;  // intensity, [-1, 1] scale; unset: the generator's own (pg), else 0.05
+  std::optional<double> tau;      // cap of |x' − x|; unset: the generator's own τ when ε is its own too, else ε
+  std::uint64_t seed = 0;         // noise and PGD random starts (each face's draw also depends on its pixels)
+  int refine = 0;                 // pg: PGD steps from the generator's output against its surrogates
+  double refine_step = 0.01;
+};
+
+const std::vector<std::string>& protection_methods();
+bool is_attack_method(const std::string& method);  // pgd, ifgsm, fgsm
+
+// Refuses (UsageError, in the words of the command line: --model, --target) an unknown
+// method, a method without the model it needs, a model it does not use, or refine options
+// for a method other than pg. Tools call it before loading anything.
+void check_protection_settings(const ProtectionSettings& settings, bool has_generator, bool has_target);
+
+// What protects a face crop, and the ε and τ it was made with.
+struct Protection {
+  CropPerturber perturber;
+  ProtectOptions options;
+};
+
+// `generator` for pg, `target` (the attacked editor) for pgd, ifgsm and fgsm. The attacks
+// run over `domains` (each [1, c_dim]), by default one per attribute (that attribute on,
+// the others off: a photo's labels are unknown). Noise works at each crop's own size.
+Protection make_protection(const ProtectionSettings& settings, const PerturbationModel* generator,
+                           const EditorModel* target, std::vector<torch::Tensor> domains = {});
+
+}  // namespace idef

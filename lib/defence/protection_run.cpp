@@ -1,0 +1,288 @@
+#include "defence/protection_run.h"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/version.h"
+#include "defence/photo_batch.h"
+#include "defence/protect_photo.h"
+#include "defence/protect_stream.h"
+#include "face/detector.h"
+#include "io/byte_stream.h"
+#include "io/image.h"
+#include "io/y4m.h"
+
+namespace fs = std::filesystem;
+
+namespace idef {
+
+void run_jobs(const std::vector<std::string>& names, std::size_t workers,
+              const std::function<void(std::size_t, std::size_t)>& job,
+              const std::function<void(std::size_t, const std::string&)>& done) {
+  std::mutex mutex;  // serialises `done` and guards `stop`
+  std::exception_ptr stop;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> next{0};
+  auto finish = [&](std::size_t i, const std::string& error) {
+    std::lock_guard<std::mutex> hold(mutex);
+    done(i, error);
+  };
+  auto work = [&](std::size_t worker) {
+    for (std::size_t i = next++; i < names.size() && !stopping; i = next++) {
+      try {
+        job(i, worker);
+        finish(i, "");
+      } catch (const BrokenPipe&) {
+        std::lock_guard<std::mutex> hold(mutex);
+        if (!stop) stop = std::current_exception();
+        stopping = true;
+      } catch (const InputError& e) {
+        finish(i, e.what());  // it names the file itself
+      } catch (const OutputError& e) {
+        finish(i, e.what());
+      } catch (const std::exception& e) {
+        finish(i, "'" + names[i] + "': " + e.what());
+      } catch (...) {
+        finish(i, "'" + names[i] + "': unknown error");
+      }
+    }
+  };
+  workers = std::max<std::size_t>(1, std::min(workers, names.size()));
+  if (workers == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> threads;
+    for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(work, w);
+    for (auto& t : threads) t.join();
+  }
+  if (stop) std::rethrow_exception(stop);
+}
+
+std::size_t ProtectionRunReport::failed() const {
+  return missing.size() + static_cast<std::size_t>(std::count_if(results.begin(), results.end(),
+                                                                 [](const InputResult& r) { return !r.ok; }));
+}
+
+std::string ProtectionRunReport::summary(bool count_faces) const {
+  std::size_t ok = 0, faces = 0, frames = 0;
+  for (const auto& r : results)
+    if (r.ok) {
+      ++ok;
+      faces += r.faces;
+      frames += r.frames;
+    }
+  std::string text = "protected " + std::to_string(ok) + " of " + std::to_string(results.size() + missing.size()) +
+                     " inputs";
+  if (count_faces) text += " (" + std::to_string(faces) + " faces)";
+  if (frames) text += ", " + std::to_string(frames) + " video frames";
+  if (skipped_existing) text += ", " + std::to_string(skipped_existing) + " already done";
+  if (other_shards) text += ", " + std::to_string(other_shards) + " in other shards";
+  if (failed()) text += ", " + std::to_string(failed()) + " failed";
+  return text;
+}
+
+namespace {
+
+// What one worker thread owns: its models (a module's forward is not safe to share across
+// threads) and dlib's face detector (not thread-safe).
+struct Worker {
+  std::unique_ptr<PerturbationModel> generator;
+  std::unique_ptr<EditorModel> target;
+  Protection protection;
+  std::unique_ptr<FaceDetector> detector;
+};
+
+Worker make_worker(const ProtectionRunSettings& s, const torch::Device& device) {
+  Worker w;
+  if (s.protection.method == "pg")
+    w.generator = std::make_unique<PerturbationModel>(load_perturbation_model(s.model, device));
+  if (is_attack_method(s.protection.method))
+    w.target = std::make_unique<EditorModel>(load_editor_model(s.target, device));
+  w.protection = make_protection(s.protection, w.generator.get(), w.target.get());
+  w.protection.options.feather = s.feather;
+  if (!s.aligned) {
+    FaceDetectorOptions d;
+    if (!s.landmark_model.empty()) d.landmark_model = s.landmark_model;
+    d.upsample = s.upsample;
+    w.detector = std::make_unique<FaceDetector>(d);
+  }
+  return w;
+}
+
+// The rest of a source whose first bytes were already taken.
+std::string read_rest(ByteSource& source) {
+  std::string bytes;
+  char chunk[1 << 16];
+  while (std::size_t got = source.read(chunk, sizeof chunk)) bytes.append(chunk, got);
+  return bytes;
+}
+
+// One input: a photo, a y4m stream or file, raw rgb24 frames, or a video file.
+class InputProtector {
+ public:
+  InputProtector(const ProtectionRunSettings& s, const ProtectionRunEvents& events, const FrameCallback& on_frame)
+      : s_(s), events_(events), on_frame_(on_frame) {}
+
+  void protect(const PhotoJob& job, Worker& worker, InputResult& result) {
+    std::unique_ptr<ByteSource> stdin_source;
+    std::string head;
+    if (job.input == "-" && !s_.raw_input) {
+      // A pipe cannot seek back: sniff its first bytes, then read on behind them.
+      stdin_source = ByteSource::from_file(stdin, "-");
+      head.resize(9);
+      head.resize(stdin_source->read(head.data(), head.size()));
+    }
+    const bool raw = job.input == "-" && s_.raw_input;
+    const bool y4m = job.input == "-" ? head == "YUV4MPEG2" : fs::path(job.input).extension() == ".y4m";
+    const bool video_file = job.input != "-" && has_video_extension(job.input);
+    if (job.output != "-") {
+      const fs::path parent = fs::path(job.output).parent_path();
+      fs::create_directories(parent.empty() ? fs::path(".") : parent);
+    }
+    if (raw || y4m || video_file)
+      protect_stream(job, worker, std::move(stdin_source), head, raw, y4m, result);
+    else
+      protect_image(job, worker, std::move(stdin_source), head, result);
+    if (!job.record.empty()) InPlaceRecord::add(job.record, job.record_key, job.output);
+  }
+
+ private:
+  void protect_image(const PhotoJob& job, Worker& worker, std::unique_ptr<ByteSource> stdin_source,
+                     const std::string& head, InputResult& result) {
+    ImageLoadOptions load;
+    load.max_pixels = s_.max_pixels;
+    Image image = stdin_source ? Image::load_buffer(head + read_rest(*stdin_source), "-", load)
+                               : Image::load(job.input, load);
+    const Protection& p = worker.protection;
+    Rgb8 out;
+    if (s_.aligned) {
+      out = protect_aligned(image.rgb(), p.perturber, p.options);
+    } else {
+      ProtectedPhoto photo = protect_photo(image.rgb(), *worker.detector, p.perturber, p.options);
+      if (photo.faces.empty()) throw InputError(job.input, "no face found (nothing protected, no output written)");
+      result.faces = photo.faces.size();
+      out = std::move(photo.image);
+    }
+    ImageSaveOptions save;
+    save.jpeg_quality = s_.jpeg_quality;
+    save.strip_metadata = s_.strip_metadata;
+    image.save(job.output, out, save);
+  }
+
+  void protect_stream(const PhotoJob& job, Worker& worker, std::unique_ptr<ByteSource> stdin_source,
+                      const std::string& head, bool raw, bool y4m, InputResult& result) {
+    StreamProtector protector(worker.detector.get(), worker.protection.perturber, worker.protection.options,
+                              s_.detect_every);
+    protector.set_max_pixels(s_.max_pixels);
+    // A lone job with more than one thread reads and finds faces a frame ahead on a second
+    // core, and the network gets the other threads: waiting OpenMP threads spin, and one
+    // spinning beside the reader took a quarter of the CPU time.
+    const int network_threads = torch::get_num_threads();
+    struct RestoreThreads {
+      int count;
+      ~RestoreThreads() { set_thread_count(count); }
+    } restore{network_threads};
+    if (s_.jobs <= 1 && network_threads > 1) {
+      protector.set_lookahead(2);
+      set_thread_count(network_threads - 1);
+    }
+    StreamStats stats;
+    if (raw) {
+      RawVideoReader in(ByteSource::from_file(stdin, "-"), s_.raw_format);
+      RawVideoWriter out("-", s_.raw_format);
+      stats = protect_raw_video(in, out, protector, on_frame_);
+    } else if (y4m) {
+      Y4mReader in(stdin_source ? ByteSource::with_prefix(head, std::move(stdin_source)) : ByteSource::open(job.input));
+      Y4mWriter out(job.output, in.header());
+      stats = protect_y4m(in, out, protector, on_frame_);
+    } else {
+      stats = protect_video_file(job.input, job.output, protector, s_.video, on_frame_);
+    }
+    result.faces = static_cast<std::size_t>(stats.faces);
+    result.frames = static_cast<std::size_t>(stats.frames);
+    if (stats.frames_with_faces == 0)
+      events_.warn("'" + job.input + "': no face found in any of its " + std::to_string(stats.frames) +
+                   " frames (written unchanged)");
+    else
+      events_.info("'" + job.input + "': " + std::to_string(stats.frames) + " frames, " +
+                   std::to_string(stats.frames_with_faces) + " with faces, detector run on " +
+                   std::to_string(stats.detections));
+  }
+
+  const ProtectionRunSettings& s_;
+  const ProtectionRunEvents& events_;
+  const FrameCallback& on_frame_;
+};
+
+void check_run_settings(const ProtectionRunSettings& s) {
+  if (s.in_place && !s.output_dir.empty()) throw UsageError("--in-place and --output exclude each other");
+  const bool uses_stdin = std::count(s.inputs.begin(), s.inputs.end(), "-") > 0;
+  if (uses_stdin && s.inputs.size() > 1) throw UsageError("- (standard input) cannot be mixed with other inputs");
+  if (uses_stdin && (s.in_place || !s.output_dir.empty())) throw UsageError("- writes to standard output");
+  if (s.raw_input && !uses_stdin) throw UsageError("--size is for raw rgb24 frames on standard input (-)");
+  if (s.jobs < 1) throw UsageError("--jobs must be at least 1");
+  check_protection_settings(s.protection, !s.model.empty(), !s.target.empty());
+}
+
+}  // namespace
+
+ProtectionRunReport run_protection(const ProtectionRunSettings& s, const torch::Device& device,
+                                   const ProtectionRunEvents& events) {
+  check_run_settings(s);
+  // Models first: a bad model stops the run before any output is written.
+  std::vector<Worker> workers;
+  workers.push_back(make_worker(s, device));
+
+  BatchPlan plan = plan_photo_jobs(s.inputs, {s.output_dir, s.in_place, s.skip_existing, s.shard_index,
+                                              s.shard_count});
+  if (!s.output_dir.empty()) fs::create_directories(s.output_dir);
+  std::vector<std::unique_ptr<FolderLock>> locks;  // the output folder, or in place each input folder
+  for (const auto& dir : plan.lock_dirs) locks.push_back(std::make_unique<FolderLock>(dir));
+  remove_temporaries_on_signal("id-poison");
+  ProtectionRunReport report;
+  report.missing = plan.missing;
+  report.skipped_existing = plan.skipped_existing;
+  report.other_shards = plan.other_shards;
+  for (const auto& m : plan.missing) events.error("cannot read '" + m + "': no such file or folder");
+  if (events.planned) events.planned(plan.jobs.size());
+
+  std::vector<std::string> names;
+  for (const auto& job : plan.jobs) {
+    names.push_back(job.input);
+    report.results.push_back({job.input, job.output});
+  }
+  const std::size_t job_count = std::min<std::size_t>(static_cast<std::size_t>(s.jobs), plan.jobs.size());
+  if (job_count > 1) {
+    if (!s.threads_given) set_thread_count(1);  // jobs share the cores: one network thread each
+    while (workers.size() < job_count) workers.push_back(make_worker(s, device));
+  }
+  std::mutex progress_mutex;
+  std::size_t done = 0;
+  const FrameCallback on_frame = [&](int frames) {
+    std::lock_guard<std::mutex> hold(progress_mutex);
+    if (events.progress) events.progress(done, frames);
+  };
+  InputProtector protector(s, events, on_frame);
+  run_jobs(
+      names, job_count,
+      [&](std::size_t i, std::size_t w) { protector.protect(plan.jobs[i], workers[w], report.results[i]); },
+      [&](std::size_t i, const std::string& error) {
+        InputResult& r = report.results[i];
+        r.ok = error.empty();
+        r.error = error;
+        if (!r.ok) events.error(error);
+        std::lock_guard<std::mutex> hold(progress_mutex);
+        ++done;
+        if (events.progress) events.progress(done, -1);
+      });
+  return report;
+}
+
+}  // namespace idef

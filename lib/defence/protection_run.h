@@ -1,0 +1,80 @@
+// id-poison's run below its command line: the plan of (input, output) pairs, a pool of
+// workers each with its own models, and one result per input. Whatever one input throws is
+// that input's failure and the batch goes on; only a reader closing standard output early
+// (BrokenPipe) stops the run. See docs/batch-safety.md for what the plan guarantees.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "defence/protection.h"
+#include "io/raw_video.h"
+#include "io/video_file.h"
+
+namespace idef {
+
+struct ProtectionRunSettings {
+  std::vector<std::string> inputs;  // images, folders, video files, or "-" alone
+  ProtectionSettings protection;
+  std::string model;   // pg: the generator's file
+  std::string target;  // pgd, ifgsm, fgsm: the attacked editor's file
+  double feather = 0.1;
+  // Where outputs go (photo_batch's plan).
+  std::string output_dir;
+  bool in_place = false, skip_existing = false;
+  int shard_index = 1, shard_count = 1;
+  // Faces.
+  bool aligned = false;  // inputs are aligned crops: no detection
+  int upsample = 0;
+  std::string landmark_model;  // empty: Debian's libdlib-data file
+  // Files and streams.
+  std::uint64_t max_pixels = 100'000'000;
+  int jpeg_quality = 95;
+  bool strip_metadata = false;
+  bool raw_input = false;  // "-" is raw rgb24 of raw_format
+  RawVideoFormat raw_format;
+  int detect_every = 5;
+  VideoWriterOptions video;
+  // Work.
+  int jobs = 1;
+  bool threads_given = false;  // --threads was set: jobs keep the thread count
+};
+
+struct InputResult {
+  std::string input, output;
+  bool ok = false;
+  std::string error;  // why not, naming the input
+  std::size_t faces = 0, frames = 0;
+};
+
+struct ProtectionRunReport {
+  std::vector<InputResult> results;  // one per planned input, in plan order
+  std::vector<std::string> missing;  // inputs that do not exist
+  std::size_t skipped_existing = 0, other_shards = 0;
+  std::size_t failed() const;
+  std::string summary(bool count_faces) const;  // "protected 3 of 4 inputs (5 faces), 1 failed"
+};
+
+struct ProtectionRunEvents {
+  std::function<void(const std::string&)> info, warn, error;
+  std::function<void(std::size_t inputs_done, int frames)> progress;  // frames < 0: an input finished
+  std::function<void(std::size_t inputs)> planned;                    // once, before any input
+};
+
+// Refuses bad combinations (UsageError) and bad models before any output is written.
+ProtectionRunReport run_protection(const ProtectionRunSettings& settings, const torch::Device& device,
+                                   const ProtectionRunEvents& events);
+
+// The worker pool under run_protection: job(i, worker) for i < count on `workers` threads
+// (one: this thread), worker < workers. A std::exception (or anything else) from a job is its
+// failure: done(i, message) gets it, with the job's name before it unless it is an
+// InputError or OutputError, which name their file themselves; done(i, "") after a success. done calls are
+// serialised. BrokenPipe stops the pool (no new jobs) and is rethrown after every thread ends.
+void run_jobs(const std::vector<std::string>& names, std::size_t workers,
+              const std::function<void(std::size_t job, std::size_t worker)>& job,
+              const std::function<void(std::size_t job, const std::string& error)>& done);
+
+}  // namespace idef
