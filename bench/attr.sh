@@ -60,7 +60,7 @@ surrogate() {  # NAME DOMAINS
   if [ ! -f "$out" ]; then
     echo "attr.sh: surrogate $1 ($2)" >&2
     # shellcheck disable=SC2086
-    "$forge" train-attr --config "$here/attr/surrogate.toml" --attributes "$2" --data "$faces" --split train \
+    "$forge" train-editor --config "$here/attr/surrogate.toml" --attributes "$2" --data "$faces" --split train \
       --threads "$threads" --output "$out" --resume --quiet $tiny || exit 1
   fi
   echo "$out"
@@ -132,7 +132,7 @@ for a in $targets wild-res6; do
   if [ "${SMOKE:-0}" = 1 ] && [ ! -e "$editors/$a.idm" ]; then
     mkdir -p "$editors"
     # shellcheck disable=SC2086
-    "$forge" train-attr --config "$here/forge/$a.toml" --data "$faces" --threads "$threads" --output "$editors/$a.idm" \
+    "$forge" train-editor --config "$here/forge/$a.toml" --data "$faces" --threads "$threads" --output "$editors/$a.idm" \
       --quiet $tiny
   fi
   [ -e "$editors/$a.idm" ] || { echo "attr.sh: the forger's $a editor is missing: run bench/forge.sh first" >&2; exit 1; }

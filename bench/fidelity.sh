@@ -45,7 +45,7 @@ for name in $rows; do
   done
   if [ ! -f "$model" ]; then
     echo "training $name (progress: $work/fidelity/$name-$key.progress)"
-    "$forge" train-attr --config "$here/fidelity/$name.toml" --data "$faces" --split train --threads "$threads" \
+    "$forge" train-editor --config "$here/fidelity/$name.toml" --data "$faces" --split train --threads "$threads" \
       --samples "$work/fidelity/$name-$key.samples" --output "$model" --resume \
       --progress "$work/fidelity/$name-$key.progress"
   fi

@@ -70,7 +70,7 @@ for arch in ${FORGE_ONLY:-$editors}; do
     echo "training $arch ($config)"
     # Its progress (iteration, rate, ETA, losses) goes to a file: a background run has no terminal.
     echo "progress: $work/editors/$arch-$key.progress"
-    "$forge" train-attr --config "$config" --data "$faces" --split train --threads "$threads" \
+    "$forge" train-editor --config "$config" --data "$faces" --split train --threads "$threads" \
       --samples "$work/editors/$arch-$key.samples" --output "$model" --resume \
       --progress "$work/editors/$arch-$key.progress"
   fi

@@ -118,7 +118,7 @@ else
     target_note="res6 width 16 at 64 px, 20 training iterations (speed does not depend on the weights' values)"
     if [ ! -f "$target" ]; then
       echo "training a small res6 editor for pgd to attack (20 iterations; only its speed matters)"
-      "$forge" train-attr --data "$train_faces" --arch res6 --width 16 --d-width 16 --image-size 64 \
+      "$forge" train-editor --data "$train_faces" --arch res6 --width 16 --d-width 16 --image-size 64 \
         --batch 4 --iterations 20 --threads "$threads" --quiet --output "$target.tmp"
       mv "$target.tmp" "$target"; rm -f "$target.tmp.ckpt"
     fi

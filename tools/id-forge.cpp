@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "cli/progress.h"
+#include "cli/training_options.h"
 #include "core/error.h"
 #include "core/folder_walk.h"
 #include "core/interrupt.h"
@@ -24,28 +25,25 @@ using namespace idef;
 
 namespace {
 
+// Training options bind straight to the library's settings (cli/training_options.h).
 struct Options {
   std::vector<std::string> args;  // VERB, then inputs for edit
-  std::string data, output, model, split = "train", checkpoint, samples;
-  std::vector<std::string> attributes{"Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"};  // StarGAN's five
+  std::string data, output, model;
   std::vector<std::string> source_attributes;  // edit: what the input faces are, when known
-  std::string arch = "res6";
-  int width = 64, d_width = 64, image_size = 128, batch = 16, warmup_batch = 0, crop = 0;
-  std::int64_t iterations = 200000, decay_iterations = 100000, checkpoint_every = 1000, sample_every = 1000,
-               limit = -1, seed = 1;
-  int n_critic = 5;
-  double lr_g = 1e-4, lr_d = 1e-4, lambda_cls = 1, lambda_rec = 10, lambda_gp = 10, lambda_id = 0;
-  std::int64_t warmup_iterations = 0, warmup_decay_iterations = 0;
-  double lambda_adv = 1, lambda_edit = 0;
-  bool resume = false, json = false;
+  EditorTrainingOptions train;                 // train-editor; its attributes and batch serve edit and eval too
+  DatasetOptions dataset;                      // split, crop, limit (the size: train.net.image_size)
+  std::int64_t seed = 1;
+  bool json = false;
+  Options() { train.attributes = {"Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"}; }  // StarGAN's five
 };
 
-void define(cli::Command& cmd, Options& o) {
-  cmd.synopsis("train-attr --data DIR --output MODEL [OPTION]...")
+// The help's prose and examples.
+void describe(cli::Command& cmd) {
+  cmd.synopsis("train-editor --data DIR --output MODEL [OPTION]...")
       .synopsis("edit --model MODEL --output DIR [OPTION]... IMAGE|DIR|-...")
       .synopsis("eval --model MODEL --data DIR [OPTION]...")
       .description(
-          "train-attr trains an attribute editor (res6, res9, cnet, unet64, unet128, unet256) with StarGAN's "
+          "train-editor trains the forger's attribute editor (res6, res9, cnet, unet64, unet128, unet256) with StarGAN's "
           "recipe (WGAN-GP, n_critic critic steps per generator step, domain classification, cycle "
           "reconstruction, Adam, linear learning-rate decay) on a CelebA-layout folder. It writes a checkpoint "
           "every --checkpoint-every iterations and on SIGINT/SIGTERM; --resume continues from it. edit applies "
@@ -57,131 +55,94 @@ void define(cli::Command& cmd, Options& o) {
           "inside the pixels the true edit changes (in) and outside them (out: an edit that spills over the "
           "picture); last the reduction of the edits that turn the attribute on and of those that turn it off "
           "(a hair colour is only ever set). --json adds to_on and to_off with their counts and L1s.")
-      .example("id-forge train-attr --data faces --arch res6 --width 16 --image-size 64 --iterations 20000 "
+      .example("id-forge train-editor --data faces --arch res6 --width 16 --image-size 64 --iterations 20000 "
                "--output res6.idm",
                "train a small editor on 64 px synthetic faces")
-      .example("id-forge eval --model res6.idm --data faces-test", "score it on held-out synthetic faces")
-      .positional("VERB", &o.args, "train-attr, edit or eval, then (edit) the inputs")
+      .example("id-forge eval --model res6.idm --data faces-test", "score it on held-out synthetic faces");
+}
+
+void define(cli::Command& cmd, Options& o) {
+  describe(cmd);
+  cmd.positional("VERB", &o.args, "train-editor, edit or eval, then (edit) the inputs (train-attr: the old name of train-editor)")
       .option("data", &o.data, "DIR", "CelebA-layout folder (img_align_celeba/, list_attr_celeba.txt)",
               cli::ValueKind::Directory)
-      .option("output", &o.output, "PATH", "train-attr: the model file; edit: the output folder",
+      .option("output", &o.output, "PATH", "train-editor: the model file; edit: the output folder",
               cli::ValueKind::File, 'o')
       .option("model", &o.model, "FILE", "editor model file (edit, eval)", cli::ValueKind::File, 'm')
-      .list("attributes", &o.attributes, "LIST", "domain attributes, comma-separated (train-attr); the "
+      .list("attributes", &o.train.attributes, "LIST", "domain attributes, comma-separated (train-editor); the "
                                                  "domains to apply (edit)")
       .list("source-attributes", &o.source_attributes, "LIST",
             "edit: the attributes the input faces have among the model's domains ('none' for none); each edit "
             "then changes one attribute from them, as StarGAN's test does (a hair colour set, any other "
             "attribute flipped); without it each domain is that one attribute on and the others off")
-      .choice("arch", &o.arch, nets::editor_architectures(), "editor architecture")
-      .option("width", &o.width, "N", "editor width (conv_dim / ngf)")
+      .choice("arch", &o.train.net.arch, nets::editor_architectures(), "editor architecture")
+      .option("width", &o.train.net.width, "N", "editor width (conv_dim / ngf)")
           .range(1, 4096)
-      .option("d-width", &o.d_width, "N", "discriminator width (conv_dim)")
+      .option("d-width", &o.train.d_width, "N", "discriminator width (conv_dim)")
           .range(1, 4096)
-      .option("image-size", &o.image_size, "PX", "training image size")
+      .option("image-size", &o.train.net.image_size, "PX", "training image size")
           .range(8, 4096)
-      .option("crop", &o.crop, "PX", "centre square cut before resizing (0: the shorter side; 178 for CelebA)")
+      .option("crop", &o.dataset.crop, "PX", "centre square cut before resizing (0: the shorter side; 178 for CelebA)")
           .range(0, 1e5)
-      .option("batch", &o.batch, "N", "batch size")
+      .option("batch", &o.train.batch, "N", "batch size")
           .range(1, 4096)
-      .option("iterations", &o.iterations, "N", "training iterations")
+      .option("iterations", &o.train.stargan.iterations, "N", "training iterations")
           .range(1, 1e9)
-      .option("decay-iterations", &o.decay_iterations, "N", "decay the learning rates linearly to 0 over the "
+      .option("decay-iterations", &o.train.stargan.decay_iterations, "N", "decay the learning rates linearly to 0 over the "
                                                             "last N iterations")
-          .range(0, 1e9)
-      .option("n-critic", &o.n_critic, "N", "critic steps per generator step")
-          .range(1, 100)
-      .option("lr-g", &o.lr_g, "LR", "generator learning rate")
-          .range(0, 1, true)
-      .option("lr-d", &o.lr_d, "LR", "discriminator learning rate")
-          .range(0, 1, true)
-      .option("lambda-cls", &o.lambda_cls, "W", "weight of the domain classification loss")
+          .range(0, 1e9);
+  cli::add_stargan_options(cmd, o.train.stargan);
+  cmd.option("lambda-adv", &o.train.stargan.lambda_adv, "W", "weight of the generator's adversarial loss (1: StarGAN's recipe)")
           .range(0, 1e6)
-      .option("lambda-rec", &o.lambda_rec, "W", "weight of the cycle reconstruction loss")
-          .range(0, 1e6)
-      .option("lambda-gp", &o.lambda_gp, "W", "weight of the gradient penalty")
-          .range(0, 1e6)
-      .option("lambda-id", &o.lambda_id, "W", "weight of the identity loss |G(x, c) - x| on the input's own "
-                                              "labels (0: StarGAN's recipe)")
-          .range(0, 1e6)
-      .option("lambda-adv", &o.lambda_adv, "W", "weight of the generator's adversarial loss (1: StarGAN's recipe)")
-          .range(0, 1e6)
-      .option("lambda-edit", &o.lambda_edit, "W", "weight of |G(x, c') - x| on the edits: no change beyond the "
+      .option("lambda-edit", &o.train.stargan.lambda_edit, "W", "weight of |G(x, c') - x| on the edits: no change beyond the "
                                                   "attribute (0: StarGAN's recipe)")
           .range(0, 1e6)
-      .option("warmup-iterations", &o.warmup_iterations, "N", "train the generator alone on the identity loss "
+      .option("warmup-iterations", &o.train.stargan.warmup_iterations, "N", "train the generator alone on the identity loss "
                                                              "for the first N iterations (0: StarGAN's recipe)")
           .range(0, 1e9)
-      .option("warmup-decay-iterations", &o.warmup_decay_iterations, "N",
+      .option("warmup-decay-iterations", &o.train.stargan.warmup_decay_iterations, "N",
               "decay the learning rates linearly to 0 over the warm-up's last N iterations too; the adversarial "
               "phase then starts from the full rates (0: the warm-up follows --decay-iterations)")
           .range(0, 1e9)
-      .option("warmup-batch", &o.warmup_batch, "N", "the warm-up's batch size (0: --batch)")
+      .option("warmup-batch", &o.train.warmup_batch, "N", "the warm-up's batch size (0: --batch)")
           .range(0, 4096)
-      .choice("split", &o.split, {"train", "val", "test", "all"}, "which part of the dataset to use")
-      .option("limit", &o.limit, "N", "use at most the first N images of the split (-1: all)")
+      .choice("split", &o.dataset.split, {"train", "val", "test", "all"}, "which part of the dataset to use")
+      .option("limit", &o.dataset.limit, "N", "use at most the first N images of the split (-1: all)")
           .range(-1, 1e12)
-      .option("seed", &o.seed, "N", "random seed (weights, batches, flips)")
-      .option("checkpoint", &o.checkpoint, "FILE", "checkpoint file [default: OUTPUT.ckpt]", cli::ValueKind::File)
-      .option("checkpoint-every", &o.checkpoint_every, "N", "write a checkpoint every N iterations")
-          .range(0, 1e9)
-      .flag("resume", &o.resume, "continue from the checkpoint if there is one")
-      .option("samples", &o.samples, "DIR", "write sample sheets (inputs and each domain's edit) here",
-              cli::ValueKind::Directory)
-      .option("sample-every", &o.sample_every, "N", "write a sample sheet every N iterations")
-          .range(0, 1e9)
-      .flag("json", &o.json, "eval: print the table as JSON");
+      .option("seed", &o.seed, "N", "random seed (weights, batches, flips)");
+  cli::add_checkpoint_options(cmd, o.train, "write sample sheets (inputs and each domain's edit) here");
+  cmd.flag("json", &o.json, "eval: print the table as JSON");
 }
 
 int train(const cli::Command& cmd, const Options& o) {
-  if (o.data.empty() || o.output.empty()) throw UsageError("train-attr needs --data and --output");
-  if (o.args.size() > 1) throw UsageError("train-attr takes no inputs besides --data");
-  if (o.attributes.empty()) throw UsageError("--attributes: at least one attribute");
-  if (o.warmup_iterations < 0 || o.warmup_iterations >= o.iterations)
-    throw UsageError("--warmup-iterations must be at least 0 and less than --iterations");
-  if (o.warmup_decay_iterations < 0 || o.warmup_decay_iterations > o.warmup_iterations)
-    throw UsageError("--warmup-decay-iterations must be at least 0 and at most --warmup-iterations");
-  cli::Log log(cmd.program(), cmd.common().quiet);
-  EditorTrainingOptions t;
-  t.net.arch = o.arch;
-  t.net.width = o.width;
-  t.net.image_size = o.image_size;
-  t.net.c_dim = static_cast<int>(o.attributes.size());
+  if (o.data.empty() || o.output.empty()) throw UsageError("train-editor needs --data and --output");
+  if (o.args.size() > 1) throw UsageError("train-editor takes no inputs besides --data");
+  EditorTrainingOptions t = o.train;
+  StarGanSettings& g = t.stargan;
+  if (t.attributes.empty()) throw UsageError("--attributes: at least one attribute");
+  if (g.warmup_iterations >= g.iterations) throw UsageError("--warmup-iterations must be less than --iterations");
+  if (g.warmup_decay_iterations > g.warmup_iterations)
+    throw UsageError("--warmup-decay-iterations must be at most --warmup-iterations");
+  g.decay_iterations = std::min(g.decay_iterations, g.iterations);
+  t.net.c_dim = static_cast<int>(t.attributes.size());
   nets::make_editor(t.net);  // refuses an unsupported size before the data is read
-  t.d_width = o.d_width;
-  t.attributes = o.attributes;
-  t.stargan = {o.lr_g, o.lr_d, 0.5, 0.999, o.n_critic, o.lambda_cls, o.lambda_rec, o.lambda_gp, o.lambda_id,
-               o.iterations, std::min(o.decay_iterations, o.iterations)};
-  t.stargan.warmup_iterations = o.warmup_iterations;
-  t.stargan.warmup_decay_iterations = o.warmup_decay_iterations;
-  t.stargan.lambda_adv = o.lambda_adv;
-  t.stargan.lambda_edit = o.lambda_edit;
-  t.batch = o.batch;
-  t.warmup_batch = o.warmup_batch;
   t.seed = static_cast<std::uint64_t>(o.seed);
   t.output = o.output;
-  t.checkpoint = o.checkpoint;
-  t.checkpoint_every = o.checkpoint_every;
-  t.resume = o.resume;
-  t.samples_dir = o.samples;
-  t.sample_every = o.sample_every;
   t.device = cmd.common().device;
+  cli::Log log(cmd.program(), cmd.common().quiet);
 
-  DatasetOptions d;
-  d.attributes = o.attributes;
-  d.split = o.split;
-  d.image_size = o.image_size;
-  d.crop = o.crop;
-  d.limit = o.limit;
+  DatasetOptions d = o.dataset;
+  d.attributes = t.attributes;
+  d.image_size = t.net.image_size;
   int skipped = 0;
   FaceDataset data = FaceDataset::celeba(o.data, d, [&](const std::string& w) {
     ++skipped;
     log.warn(w);
   });
-  log.info("training " + o.arch + " on " + std::to_string(data.size()) + " images of '" + o.data + "'" +
+  log.info("training " + t.net.arch + " on " + std::to_string(data.size()) + " images of '" + o.data + "'" +
            (skipped ? " (" + std::to_string(skipped) + " skipped)" : ""));
 
-  cli::Progress progress(cmd.common(), "train-attr", o.iterations);
+  cli::Progress progress(cmd.common(), "train-editor", g.iterations);
   TrainingEvents events;
   events.iteration = cli::LossReport(progress, {"D/loss_real", "D/loss_fake", "D/loss_gp", "G/loss_rec", "G/loss_cls", "G/loss_id"});
   events.message = [&](const std::string& m) { log.info(m); };
@@ -226,9 +187,9 @@ int edit(const cli::Command& cmd, const Options& o) {
   bool explicit_attrs = cmd.given("attributes");
   for (std::size_t j = 0; j < model.attributes.size(); ++j)
     if (!explicit_attrs ||
-        std::find(o.attributes.begin(), o.attributes.end(), model.attributes[j]) != o.attributes.end())
+        std::find(o.train.attributes.begin(), o.train.attributes.end(), model.attributes[j]) != o.train.attributes.end())
       domains.push_back(static_cast<int>(j));
-  for (const auto& a : o.attributes)
+  for (const auto& a : o.train.attributes)
     if (explicit_attrs && std::find(model.attributes.begin(), model.attributes.end(), a) == model.attributes.end())
       throw UsageError("--attributes: the model has no domain '" + a + "'");
   // Without the faces' own attributes, each edit is its one attribute on and the others off.
@@ -253,7 +214,7 @@ int edit(const cli::Command& cmd, const Options& o) {
   std::int64_t done = 0;
   for (const auto& [path, name] : files) {
     try {
-      Rgb8 face = prepare_face(Image::load(path).rgb(), o.crop, size);
+      Rgb8 face = prepare_face(Image::load(path).rgb(), o.dataset.crop, size);
       torch::Tensor x = rgb8_to_tensor(face).to(device);
       for (int j : domains) {
         Rgb8 out = tensor_to_rgb8(model.editor->forward(x, labels[j].to(device)).to(torch::kCPU));
@@ -285,10 +246,10 @@ int eval(const cli::Command& cmd, const Options& o) {
   torch::Device device(cmd.common().device);
   EditorModel model = load_editor_model(o.model, device);
   DatasetOptions d;
-  d.split = o.split;
-  d.limit = o.limit;
-  d.crop = o.crop;
-  auto scores = evaluate_editor(model, o.data, d, o.batch, device);
+  d.split = o.dataset.split;
+  d.limit = o.dataset.limit;
+  d.crop = o.dataset.crop;
+  auto scores = evaluate_editor(model, o.data, d, o.train.batch, device);
   AttributeEditScore mean;
   mean.attribute = "mean";
   for (const auto& s : scores) {
@@ -357,10 +318,14 @@ int main(int argc, char** argv) {
     Options o;
     define(cmd, o);
     if (!cmd.parse(argc, argv)) return 0;
-    const std::string& verb = o.args.front();
-    if (verb == "train-attr") return train(cmd, o);
+    std::string verb = o.args.front();
+    if (verb == "train-attr") {  // the old name, from before id-train-attr's defence had the same one
+      std::cerr << "id-forge: train-attr is deprecated: use train-editor\n";
+      verb = "train-editor";
+    }
+    if (verb == "train-editor") return train(cmd, o);
     if (verb == "edit") return edit(cmd, o);
     if (verb == "eval") return eval(cmd, o);
-    throw UsageError("unknown verb '" + verb + "' (train-attr, edit, eval)");
+    throw UsageError("unknown verb '" + verb + "' (train-editor, edit, eval)");
   });
 }

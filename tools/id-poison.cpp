@@ -25,7 +25,8 @@ struct Options {
   std::int64_t max_pixels = 100'000'000, seed = 0;
 };
 
-void define(cli::Command& cmd, Options& o) {
+// The help's prose and examples.
+void describe(cli::Command& cmd) {
   cmd.description(
          "Detects every face in each photo, aligns it to the model's face crop, computes the perturbation "
          "there and warps it back with a soft-edged mask, adding it at full resolution; the rest of the photo "
@@ -43,8 +44,12 @@ void define(cli::Command& cmd, Options& o) {
       .example("cat a.png | id-poison --model pg.idm - > b.png", "standard input to standard output")
       .example("ffmpeg -i in.mp4 -f yuv4mpegpipe - | id-poison --model pg.idm - | ffmpeg -i - out.mp4",
                "protect a video through pipes (add the audio back with ffmpeg's -map)")
-      .example("id-poison --model pg.idm talk.mp4", "writes talk.protected.mp4, audio copied")
-      .positional("INPUT", &o.run.inputs, "images, folders of images (recursive), video files, or - for standard "
+      .example("id-poison --model pg.idm talk.mp4", "writes talk.protected.mp4, audio copied");
+}
+
+void define(cli::Command& cmd, Options& o) {
+  describe(cmd);
+  cmd.positional("INPUT", &o.run.inputs, "images, folders of images (recursive), video files, or - for standard "
                                       "input (an image, a y4m stream, or raw rgb24 with --size)")
       .option("model", &o.run.model, "FILE", "perturbation generator (a model file of the attr or reenact task)",
               cli::ValueKind::File, 'm')

@@ -48,7 +48,8 @@ struct Options {
   double refine_step = 0.01;
 };
 
-void define(cli::Command& cmd, Options& o) {
+// The help's prose and examples.
+void describe(cli::Command& cmd) {
   cmd.synopsis("image [OPTION]... A B")
       .synopsis("attr --forger EDITOR... (--protected DIR | --method METHOD) (--data DIR | IMAGE|DIR...) [OPTION]...")
       .synopsis("sweep --forger EDITOR... --methods LIST --epsilons LIST (--data DIR | IMAGE|DIR...) [OPTION]...")
@@ -104,8 +105,12 @@ void define(cli::Command& cmd, Options& o) {
       .example("id-score attr --forger forger.idm --protected protected/ originals/", "ready-made protection")
       .example("id-score sweep --data faces --forger forger.idm --model pg.idm --target surrogate.idm "
                "--report fig4",
-               "Figure 4: PSNR and DSR against ε for every method")
-      .positional("VERB", &o.args, "image, attr or sweep, then the inputs (image: A B; attr, sweep: faces "
+               "Figure 4: PSNR and DSR against ε for every method");
+}
+
+void define(cli::Command& cmd, Options& o) {
+  describe(cmd);
+  cmd.positional("VERB", &o.args, "image, attr or sweep, then the inputs (image: A B; attr, sweep: faces "
                                    "unless --data)")
       .flag("json", &o.json, "print JSON instead of the table")
       .option("csv", &o.csv, "FILE", "image: also write per-item figures as CSV to FILE (- for standard output, "

@@ -21,7 +21,7 @@ const char* kTiny = "--arch cnet --width 4 --d-width 4 --image-size 16 --batch 4
 // Ten 16 px faces with two attributes in DIR/faces and a tiny editor trained on them, DIR/m.idm.
 idef::test::CommandResult train_tiny_editor(const ScratchDir& dir) {
   idef::test::write_tiny_celeba(dir.path() / "faces", 10, 16, 2);
-  return run_tool("id-forge", std::string("train-attr ") + kTiny + "--data '" + dir / "faces" +
+  return run_tool("id-forge", std::string("train-editor ") + kTiny + "--data '" + dir / "faces" +
                                   "' --attributes A0,A1 --iterations 4 --decay-iterations 2 --output '" + dir / "m.idm" +
                                   "'");
 }
@@ -89,7 +89,7 @@ TEST(IdForge, MalformedAttributeFileNamesFileAndLineAndWritesNothing) {
   ScratchDir dir;
   idef::test::write_tiny_celeba(dir.path() / "faces", 4, 16, 2);
   idef::write_all(dir / "faces/list_attr_celeba.txt", "4\nA0 A1\n000001.png 1 -1\n000002.png 1\n");
-  auto r = run_tool("id-forge", std::string("train-attr ") + kTiny + "--data '" + dir / "faces" +
+  auto r = run_tool("id-forge", std::string("train-editor ") + kTiny + "--data '" + dir / "faces" +
                                     "' --attributes A0 --iterations 2 --output '" + dir / "m.idm" + "'");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("list_attr_celeba.txt': line 4"), std::string::npos) << r.err;
@@ -100,7 +100,7 @@ TEST(IdForge, UnreadableImagesAreSkippedWithAWarning) {
   ScratchDir dir;
   idef::test::write_tiny_celeba(dir.path() / "faces", 6, 16, 1);
   idef::write_all(dir / "faces/img_align_celeba/000003.png", "garbage");
-  auto r = run_tool("id-forge", "train-attr --arch cnet --width 4 --d-width 4 --image-size 16 --batch 2 --threads 1 "
+  auto r = run_tool("id-forge", "train-editor --arch cnet --width 4 --d-width 4 --image-size 16 --batch 2 --threads 1 "
                                 "--data '" + dir / "faces" + "' --attributes A0 --iterations 2 --output '" +
                                     dir / "m.idm" + "'");
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -114,16 +114,21 @@ TEST(IdForge, UsageErrorsExitTwoBeforeReadingData) {
   auto verb = run_tool("id-forge", "frobnicate");
   EXPECT_EQ(verb.exit_code, 2);
   EXPECT_NE(verb.err.find("unknown verb 'frobnicate'"), std::string::npos);
-  auto size = run_tool("id-forge", "train-attr --arch unet64 --image-size 48 --data /nonexistent --output x.idm");
+  auto size = run_tool("id-forge", "train-editor --arch unet64 --image-size 48 --data /nonexistent --output x.idm");
   EXPECT_EQ(size.exit_code, 2) << size.err;
   EXPECT_NE(size.err.find("48"), std::string::npos) << size.err;
-  auto warmup = run_tool("id-forge", "train-attr --iterations 10 --warmup-iterations 10 --data /nonexistent --output x.idm");
+  auto warmup = run_tool("id-forge", "train-editor --iterations 10 --warmup-iterations 10 --data /nonexistent --output x.idm");
   EXPECT_EQ(warmup.exit_code, 2) << warmup.err;
   EXPECT_NE(warmup.err.find("--warmup-iterations"), std::string::npos) << warmup.err;
-  auto warmup_decay = run_tool("id-forge", "train-attr --iterations 10 --warmup-iterations 4 "
+  auto warmup_decay = run_tool("id-forge", "train-editor --iterations 10 --warmup-iterations 4 "
                                            "--warmup-decay-iterations 5 --data /nonexistent --output x.idm");
   EXPECT_EQ(warmup_decay.exit_code, 2) << warmup_decay.err;
   EXPECT_NE(warmup_decay.err.find("--warmup-decay-iterations"), std::string::npos) << warmup_decay.err;
+  // The old name of train-editor still works, with a note.
+  auto old = run_tool("id-forge", "train-attr --data /nonexistent");
+  EXPECT_EQ(old.exit_code, 2) << old.err;
+  EXPECT_NE(old.err.find("train-attr is deprecated: use train-editor"), std::string::npos) << old.err;
+  EXPECT_NE(old.err.find("train-editor needs --data and --output"), std::string::npos) << old.err;
   auto model = run_tool("id-forge", "eval --model '" + dir / "missing.idm" + "' --data /nonexistent");
   EXPECT_EQ(model.exit_code, 1);
   EXPECT_NE(model.err.find("missing.idm"), std::string::npos);
@@ -135,7 +140,7 @@ TEST(IdForge, EvalScoresAgainstCounterfactuals) {
   auto s = run_tool("id-synth", "faces --count 30 --size 32 --seed 3 --counterfactuals --attributes "
                                 "Black_Hair,Blond_Hair,Male --quiet '" + dir / "faces" + "'");
   ASSERT_EQ(s.exit_code, 0) << s.err;
-  auto t = run_tool("id-forge", "train-attr --arch cnet --width 4 --d-width 4 --image-size 32 --batch 4 --n-critic 2 "
+  auto t = run_tool("id-forge", "train-editor --arch cnet --width 4 --d-width 4 --image-size 32 --batch 4 --n-critic 2 "
                                 "--threads 1 --quiet --data '" + dir / "faces" +
                                     "' --attributes Black_Hair,Blond_Hair,Male --iterations 2 --output '" +
                                     dir / "m.idm" + "'");

@@ -1,0 +1,39 @@
+// Option groups of the training tools, bound straight to the training library's settings so
+// that a tool neither defines an option block of its own nor copies options field by field.
+// id-forge train-attr and id-train-attr (stage A) share the StarGAN block; every training
+// tool shares the checkpoint block.
+#pragma once
+#include <string>
+
+#include "cli/command.h"
+#include "training/stargan_trainer.h"
+
+namespace idef::cli {
+
+// How a tool names the two networks of its StarGAN block: id-forge's editor is "the
+// generator" with --lr-g and --lr-d; id-train-attr's is the surrogate SM with --lr-sm and
+// --lr-da, its help lines starting "stage A: ".
+struct StarGanNames {
+  std::string lr_g = "lr-g", lr_d = "lr-d";
+  std::string generator = "generator", critic = "discriminator";
+  std::string help_prefix;
+};
+
+// Adam's learning rates, n-critic and the loss weights lambda-cls, -rec, -gp and -id.
+// (Adam's betas stay StarGAN's 0.5 and 0.999.)
+void add_stargan_options(Command& cmd, StarGanSettings& s, const StarGanNames& names = {});
+
+// --checkpoint, --checkpoint-every, --resume, --samples and --sample-every into any options
+// struct with the fields checkpoint, checkpoint_every, resume, samples_dir and sample_every.
+template <class Training>
+void add_checkpoint_options(Command& cmd, Training& t, const std::string& samples_help) {
+  cmd.option("checkpoint", &t.checkpoint, "FILE", "checkpoint file [default: OUTPUT.ckpt]", ValueKind::File)
+      .option("checkpoint-every", &t.checkpoint_every, "N", "write a checkpoint every N iterations")
+      .range(0, 1e9)
+      .flag("resume", &t.resume, "continue from the checkpoint if there is one")
+      .option("samples", &t.samples_dir, "DIR", samples_help, ValueKind::Directory)
+      .option("sample-every", &t.sample_every, "N", "write a sample sheet every N iterations")
+      .range(0, 1e9);
+}
+
+}  // namespace idef::cli
