@@ -1,4 +1,4 @@
-// id-score: the metrics of SPEC.md §7 as a command. Verbs name what is scored; `image`
+// id-score: the metrics of docs/scoring.md as a command. Verbs name what is scored; `image`
 // compares pictures (two files or two folders matched by relative path), `attr` scores the
 // attribute defence against forgers, `sweep` does so over ε and methods (Figure 4). Every
 // figure comes from lib/metrics, the one definition the other tools use too; the report
@@ -226,10 +226,11 @@ std::string json(const std::vector<Scored>& items, const ImageScores& mean,
 }
 
 std::string csv(const std::vector<Scored>& items) {
-  std::string out = "item,psnr,ssim,l1,l2,lpips\n";
-  for (const auto& it : items)
-    out += csv_field(it.name) + "," + csv_number(it.scores.psnr) + "," + csv_number(it.scores.ssim) + "," +
-           csv_number(it.scores.l1) + "," + csv_number(it.scores.l2) + "," + csv_number(it.scores.lpips) + "\n";
+  std::string out = csv_row({"item", "psnr", "ssim", "l1", "l2", "lpips"});
+  for (const auto& it : items) {
+    const ImageScores& s = it.scores;
+    out += csv_row({it.name, s.psnr, s.ssim, s.l1, s.l2, s.lpips});
+  }
   return out;
 }
 

@@ -14,20 +14,15 @@
 namespace idef {
 
 std::string attr_items_csv(const std::vector<AttrPair>& pairs) {
-  std::string out = "image,forger,domain,l1,l2,disrupted,psnr,ssim\n";
-  for (const auto& p : pairs)
-    out += csv_field(p.image) + "," + csv_field(p.forger) + "," + csv_field(p.domain) + "," + csv_number(p.l1) +
-           "," + csv_number(p.l2) + "," + (p.disrupted ? "1" : "0") + "," + csv_number(p.psnr) + "," +
-           csv_number(p.ssim) + "\n";
+  std::string out = csv_row({"image", "forger", "domain", "l1", "l2", "disrupted", "psnr", "ssim"});
+  for (const auto& p : pairs) out += csv_row({p.image, p.forger, p.domain, p.l1, p.l2, p.disrupted, p.psnr, p.ssim});
   return out;
 }
 
 std::string attr_summary_csv(const std::vector<AttrSummary>& summaries) {
-  std::string out = "forger,images,pairs,disrupted,dsr,l1,l2,psnr,ssim\n";
+  std::string out = csv_row({"forger", "images", "pairs", "disrupted", "dsr", "l1", "l2", "psnr", "ssim"});
   for (const auto& s : summaries)
-    out += csv_field(s.forger) + "," + std::to_string(s.images) + "," + std::to_string(s.pairs) + "," +
-           std::to_string(s.disrupted) + "," + csv_number(s.dsr) + "," + csv_number(s.l1) + "," + csv_number(s.l2) +
-           "," + csv_number(s.psnr) + "," + csv_number(s.ssim) + "\n";
+    out += csv_row({s.forger, s.images, s.pairs, s.disrupted, s.dsr, s.l1, s.l2, s.psnr, s.ssim});
   return out;
 }
 
@@ -118,12 +113,11 @@ Rgb8 attr_contact_sheet(const std::vector<KeptFace>& kept, std::size_t forger_in
 }
 
 std::string sweep_csv(const std::vector<SweepRow>& rows) {
-  std::string out = "method,epsilon,forger,images,pairs,psnr,ssim,l1,l2,dsr\n";
-  for (const auto& r : rows)
-    out += csv_field(r.method) + "," + csv_number(r.epsilon) + "," + csv_field(r.summary.forger) + "," +
-           std::to_string(r.summary.images) + "," + std::to_string(r.summary.pairs) + "," +
-           csv_number(r.summary.psnr) + "," + csv_number(r.summary.ssim) + "," + csv_number(r.summary.l1) + "," +
-           csv_number(r.summary.l2) + "," + csv_number(r.summary.dsr) + "\n";
+  std::string out = csv_row({"method", "epsilon", "forger", "images", "pairs", "psnr", "ssim", "l1", "l2", "dsr"});
+  for (const auto& r : rows) {
+    const AttrSummary& s = r.summary;
+    out += csv_row({r.method, r.epsilon, s.forger, s.images, s.pairs, s.psnr, s.ssim, s.l1, s.l2, s.dsr});
+  }
   return out;
 }
 

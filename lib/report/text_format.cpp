@@ -25,4 +25,15 @@ std::string csv_number(double v) {
   return buf;
 }
 
+std::string csv_row(std::initializer_list<CsvCell> cells) {
+  std::string line;
+  bool first = true;
+  for (const CsvCell& cell : cells) {
+    if (!first) line += ',';
+    first = false;
+    line += cell.text;
+  }
+  return line + "\n";
+}
+
 }  // namespace idef

@@ -27,3 +27,11 @@ TEST(TextFormat, CsvQuotesWhatNeedsItAndSpellsOutNonFiniteNumbers) {
   EXPECT_EQ(idef::csv_number(-std::numeric_limits<double>::infinity()), "-inf");
   EXPECT_EQ(idef::csv_number(0.125), "0.125");
 }
+
+TEST(TextFormat, CsvRowsFormatEachCellByItsType) {
+  const std::int64_t big = 1234567890123;
+  EXPECT_EQ(idef::csv_row({"name", "a,b", std::string("say \"hi\""), 0.5, big, 7, true, false, std::nan("")}),
+            "name,\"a,b\",\"say \"\"hi\"\"\",0.5,1234567890123,7,1,0,n/a\n");
+  EXPECT_EQ(idef::csv_row({"", "x"}), ",x\n");  // an empty first field keeps its place
+  EXPECT_EQ(idef::csv_row({std::size_t{3}}), "3\n");
+}
