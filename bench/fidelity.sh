@@ -55,7 +55,7 @@ done
 score_row() {  # NAME MODEL
   out="$work/fidelity/$1.score.json"
   if [ ! -s "$out" ] || [ "$out" -ot "$2" ]; then
-    "$forge" eval --model "$2" --data "$faces" --split val --limit 300 --threads "$threads" --json > "$out.eval"
+    "$forge" eval --editor "$2" --data "$faces" --split val --limit 300 --threads "$threads" --json > "$out.eval"
     "$score" attr --data "$faces" --split val --limit 100 --forger "$2" --method pgd --target "$2" \
       --epsilon 0.05 --seed 1 --threads "$threads" --json --quiet > "$out.pgd"
     python3 - "$out.eval" "$out.pgd" "$2" "$here/tools/model_meta.py" > "$out.part" <<'PY'

@@ -78,7 +78,7 @@ for arch in ${FORGE_ONLY:-$editors}; do
   # Scored once per model (a rerun, e.g. from make bench-attr, only reads the figures).
   eval_json="$work/$arch-$key.eval.json"
   if [ ! -s "$eval_json" ] || [ "$eval_json" -ot "$model" ]; then
-    "$forge" eval --model "$model" --data "$faces" --split test --threads "$threads" --json > "$eval_json.part"
+    "$forge" eval --editor "$model" --data "$faces" --split test --threads "$threads" --json > "$eval_json.part"
     mv "$eval_json.part" "$eval_json"
   fi
   cp "$eval_json" "$work/$arch.eval.json"

@@ -40,8 +40,8 @@ struct Options {
 // The help's prose and examples.
 void describe(cli::Command& cmd) {
   cmd.synopsis("train-editor --data DIR --output MODEL [OPTION]...")
-      .synopsis("edit --model MODEL --output DIR [OPTION]... IMAGE|DIR|-...")
-      .synopsis("eval --model MODEL --data DIR [OPTION]...")
+      .synopsis("edit --editor MODEL --output DIR [OPTION]... IMAGE|DIR|-...")
+      .synopsis("eval --editor MODEL --data DIR [OPTION]...")
       .description(
           "train-editor trains the forger's attribute editor (res6, res9, cnet, unet64, unet128, unet256) with StarGAN's "
           "recipe (WGAN-GP, n_critic critic steps per generator step, domain classification, cycle "
@@ -58,7 +58,7 @@ void describe(cli::Command& cmd) {
       .example("id-forge train-editor --data faces --arch res6 --width 16 --image-size 64 --iterations 20000 "
                "--output res6.idm",
                "train a small editor on 64 px synthetic faces")
-      .example("id-forge eval --model res6.idm --data faces-test", "score it on held-out synthetic faces");
+      .example("id-forge eval --editor res6.idm --data faces-test", "score it on held-out synthetic faces");
 }
 
 void define(cli::Command& cmd, Options& o) {
@@ -68,7 +68,8 @@ void define(cli::Command& cmd, Options& o) {
               cli::ValueKind::Directory)
       .option("output", &o.output, "PATH", "train-editor: the model file; edit: the output folder",
               cli::ValueKind::File, 'o')
-      .option("model", &o.model, "FILE", "editor model file (edit, eval)", cli::ValueKind::File, 'm')
+      .option("editor", &o.model, "FILE", "the editor model file (edit, eval)", cli::ValueKind::File, 'm')
+      .alias("model")
       .list("attributes", &o.train.attributes, "LIST", "domain attributes, comma-separated (train-editor); the "
                                                  "domains to apply (edit)")
       .list("source-attributes", &o.source_attributes, "LIST",
@@ -174,7 +175,7 @@ std::vector<torch::Tensor> source_domains(const std::vector<std::string>& source
 }
 
 int edit(const cli::Command& cmd, const Options& o) {
-  if (o.model.empty()) throw UsageError("edit needs --model");
+  if (o.model.empty()) throw UsageError("edit needs --editor");
   std::vector<std::string> inputs(o.args.begin() + 1, o.args.end());
   if (inputs.empty()) throw UsageError("edit needs at least one input (an image, a folder or -)");
   bool to_stdout = inputs.size() == 1 && inputs[0] == "-" && o.output.empty();
@@ -242,7 +243,7 @@ int edit(const cli::Command& cmd, const Options& o) {
 }
 
 int eval(const cli::Command& cmd, const Options& o) {
-  if (o.model.empty() || o.data.empty()) throw UsageError("eval needs --model and --data");
+  if (o.model.empty() || o.data.empty()) throw UsageError("eval needs --editor and --data");
   torch::Device device(cmd.common().device);
   EditorModel model = load_editor_model(o.model, device);
   DatasetOptions d;

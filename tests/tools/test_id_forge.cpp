@@ -38,14 +38,14 @@ TEST(IdForge, TrainsThenEditsImagesAndFolders) {
   // A folder id-poison has worked in holds its hidden lock and record: they are not images to edit.
   idef::write_all(dir / "faces/img_align_celeba/.id-poison.lock", "");
   idef::write_all(dir / "faces/img_align_celeba/.id-poison.done", "");
-  auto e = run_tool("id-forge", "edit --model '" + dir / "m.idm" + "' --output '" + dir / "edits" + "' '" +
+  auto e = run_tool("id-forge", "edit --editor '" + dir / "m.idm" + "' --output '" + dir / "edits" + "' '" +
                                     dir / "faces/img_align_celeba" + "' --attributes A1 --quiet");
   ASSERT_EQ(e.exit_code, 0) << e.err;
   EXPECT_TRUE(fs::exists(dir / "edits/000001.A1.png"));
   EXPECT_FALSE(fs::exists(dir / "edits/000001.A0.png"));
 
   // stdin to stdout: a PNG comes out.
-  auto s = idef::test::run_command("'" + idef::test::tool("id-forge") + "' edit --model '" + dir / "m.idm" +
+  auto s = idef::test::run_command("'" + idef::test::tool("id-forge") + "' edit --editor '" + dir / "m.idm" +
                                    "' --attributes A0 - < '" + dir / "faces/img_align_celeba/000002.png" + "'");
   ASSERT_EQ(s.exit_code, 0) << s.err;
   EXPECT_EQ(s.out.substr(1, 3), "PNG");
@@ -59,7 +59,7 @@ TEST(IdForge, EditFromSourceAttributesChangesOneAttributeFromThem) {
   auto model = idef::load_editor_model(dir / "m.idm");
   const std::string face = dir / "faces/img_align_celeba/000001.png";
   auto edit = [&](const std::string& out, const std::string& extra) {
-    return run_tool("id-forge", "edit --model '" + dir / "m.idm" + "' --output '" + dir / out + "' '" + face +
+    return run_tool("id-forge", "edit --editor '" + dir / "m.idm" + "' --output '" + dir / out + "' '" + face +
                                     "' --quiet " + extra);
   };
   ASSERT_EQ(edit("known", "--source-attributes A0").exit_code, 0);
@@ -129,7 +129,7 @@ TEST(IdForge, UsageErrorsExitTwoBeforeReadingData) {
   EXPECT_EQ(old.exit_code, 2) << old.err;
   EXPECT_NE(old.err.find("train-attr is deprecated: use train-editor"), std::string::npos) << old.err;
   EXPECT_NE(old.err.find("train-editor needs --data and --output"), std::string::npos) << old.err;
-  auto model = run_tool("id-forge", "eval --model '" + dir / "missing.idm" + "' --data /nonexistent");
+  auto model = run_tool("id-forge", "eval --editor '" + dir / "missing.idm" + "' --data /nonexistent");
   EXPECT_EQ(model.exit_code, 1);
   EXPECT_NE(model.err.find("missing.idm"), std::string::npos);
 }
@@ -145,7 +145,7 @@ TEST(IdForge, EvalScoresAgainstCounterfactuals) {
                                     "' --attributes Black_Hair,Blond_Hair,Male --iterations 2 --output '" +
                                     dir / "m.idm" + "'");
   ASSERT_EQ(t.exit_code, 0) << t.err;
-  auto e = run_tool("id-forge", "eval --json --split all --model '" + dir / "m.idm" + "' --data '" + dir / "faces" + "'");
+  auto e = run_tool("id-forge", "eval --json --split all --editor '" + dir / "m.idm" + "' --data '" + dir / "faces" + "'");
   ASSERT_EQ(e.exit_code, 0) << e.err;
   const auto report = nlohmann::json::parse(e.out);
   ASSERT_EQ(report["attributes"].size(), 3u) << e.out;
@@ -163,15 +163,15 @@ TEST(IdForge, EvalScoresAgainstCounterfactuals) {
   EXPECT_EQ(report["attributes"][0]["to_off"]["count"], 0) << e.out;
   // A model path with a quote in it still makes valid JSON.
   std::filesystem::copy_file(dir.path() / "m.idm", dir.path() / "m\"q.idm");
-  auto quoted = run_tool("id-forge", "eval --json --split all --model '" + dir / "m\"q.idm" + "' --data '" +
+  auto quoted = run_tool("id-forge", "eval --json --split all --editor '" + dir / "m\"q.idm" + "' --data '" +
                                          dir / "faces" + "'");
   ASSERT_EQ(quoted.exit_code, 0) << quoted.err;
   EXPECT_EQ(nlohmann::json::parse(quoted.out)["model"], dir / "m\"q.idm");
-  auto table = run_tool("id-forge", "eval --split all --model '" + dir / "m.idm" + "' --data '" + dir / "faces" + "'");
+  auto table = run_tool("id-forge", "eval --split all --editor '" + dir / "m.idm" + "' --data '" + dir / "faces" + "'");
   EXPECT_NE(table.out.find("reduction"), std::string::npos);
   // A dataset without the counterfactuals of a domain is a clear error.
   std::filesystem::remove_all(dir.path() / "faces/counterfactuals/Male");
-  auto missing = run_tool("id-forge", "eval --model '" + dir / "m.idm" + "' --data '" + dir / "faces" + "'");
+  auto missing = run_tool("id-forge", "eval --editor '" + dir / "m.idm" + "' --data '" + dir / "faces" + "'");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("counterfactuals/Male"), std::string::npos) << missing.err;
 }

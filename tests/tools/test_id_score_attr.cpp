@@ -265,7 +265,7 @@ TEST(IdScoreSweep, WritesSweepCsvAndReadablePlots) {
   Fixture f;
   auto r = run_tool("id-score", "sweep --threads 1 --quiet --data " + q(f.dir / "faces") + " --split all --limit 3 " +
                                     "--forger " + q(f.dir / "m16.idm") + "," + q(f.dir / "m32.idm") +
-                                    " --methods noise,fgsm,pg --attack-model " + q(f.dir / "m16.idm") +
+                                    " --methods noise,fgsm,pg --target " + q(f.dir / "m16.idm") +
                                     " --model " + q(f.dir / "pg.idm") + " --epsilons 0.02,0.05 --report " +
                                     q(f.dir / "R"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
