@@ -1,5 +1,5 @@
 // id-synth: synthetic faces in CelebA's layout, with counterfactuals and landmarks, and
-// synthetic talking-head videos (SPEC.md §9). A thin shell over lib/data.
+// synthetic talking-head videos (docs/method.md#data). A thin shell over lib/data.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>

@@ -1,5 +1,5 @@
 // id-train-attr: trains the perturbation generator PG of the attribute-editing defence
-// (SPEC §3, paper Algorithm 1) against a surrogate editor trained alongside it.
+// (docs/method.md, paper Algorithm 1) against a surrogate editor trained alongside it.
 #include <cstdio>
 
 #include "cli/command.h"

@@ -1,4 +1,4 @@
-// The command-line framework every id-* tool uses (CONVENTIONS.md): options bound to the
+// The command-line framework every id-* tool uses (docs/architecture.md#conventions): options bound to the
 // fields of a plain struct, the same keys from `--config FILE.toml` (the command line
 // wins), --help, --version, common options, and man page / completion generation from the
 // one option table so they cannot drift.

@@ -1,4 +1,4 @@
-// Typed errors that the tools map to exit codes (CONVENTIONS.md: 1 failure, 2 bad usage).
+// Typed errors that the tools map to exit codes (docs/architecture.md#conventions: 1 failure, 2 bad usage).
 #pragma once
 #include <stdexcept>
 #include <string>

@@ -1,4 +1,4 @@
-// A deterministic procedural face renderer: the synthetic stand-in for CelebA (SPEC.md §9).
+// A deterministic procedural face renderer: the synthetic stand-in for CelebA (docs/method.md#data).
 //
 // Every face comes from (seed, index) alone through a counter-based generator, so any
 // shard, order or thread count gives the same faces. A face is drawn from a small 2-D

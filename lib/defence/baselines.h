@@ -1,4 +1,4 @@
-// The per-image baselines every table compares against (SPEC §8): the L∞ PGD of Ruiz et
+// The per-image baselines every table compares against (docs/method.md#baselines): the L∞ PGD of Ruiz et
 // al. ("Disrupting Deepfakes") against an editor the defender can use — the surrogate SM
 // (gray/black-box) or the target itself (white-box bound) — its I-FGSM and FGSM variants,
 // and uniform noise, the control.

@@ -1,5 +1,5 @@
 // The perturbation generator PG as a model file: δ = PG(x) with ‖δ‖∞ ≤ 1 (tanh), applied
-// as x' = clamp(x + ε·δ) with ‖x' − x‖∞ ≤ τ (SPEC §2). One format for the attribute and
+// as x' = clamp(x + ε·δ) with ‖x' − x‖∞ ≤ τ (docs/method.md#terms). One format for the attribute and
 // the reenactment defence ("task" says which).
 #pragma once
 #include <string>

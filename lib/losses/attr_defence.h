@@ -1,4 +1,4 @@
-// The losses of the attribute-editing defence (SPEC §3, paper Algorithm 1), by the paper's
+// The losses of the attribute-editing defence (docs/method.md, paper Algorithm 1), by the paper's
 // names. All images are [N, 3, H, W] in [-1, 1]; "edits" are the surrogate's outputs, one
 // tensor per target domain j.
 #pragma once

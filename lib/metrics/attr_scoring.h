@@ -1,4 +1,4 @@
-// Scoring the attribute defence the way the paper does (SPEC §7): for every face and every
+// Scoring the attribute defence the way the paper does (docs/scoring.md): for every face and every
 // target domain c_j of a forger M, the forgeries M(x, c_j) and M(x', c_j) of the clean and
 // the protected face, their L1 and L2 distance, and whether the pair is disrupted
 // (L2 > threshold; DSR is the share of disrupted pairs); and the protection's own PSNR/SSIM.
@@ -25,7 +25,7 @@ namespace idef {
 
 class FaceDetector;
 
-constexpr double kDsrThreshold = 0.05;  // SPEC §7, the authors' code
+constexpr double kDsrThreshold = 0.05;  // docs/scoring.md, the authors' code
 
 struct FaceItem {
   std::string name;           // relative path (folders, CelebA) or file name; "NAME#k" for a photo's k-th face

@@ -1,4 +1,4 @@
-// Image-difference metrics of SPEC.md §7, one definition used by every tool. Inputs are
+// Image-difference metrics of docs/scoring.md, one definition used by every tool. Inputs are
 // [N,3,H,W] (or [3,H,W]) RGB tensors in [-1, 1] of any float type and device; results are
 // computed in double precision on the CPU. "Per image" functions return one value per batch
 // entry; the plain functions average those.

@@ -1,5 +1,5 @@
 // Pairs of pictures to compare (two files, or two folders matched by relative path) and
-// the SPEC §7 figures of one pair, for id-score and anything else that scores images.
+// the figures (docs/scoring.md) of one pair, for id-score and anything else that scores images.
 #pragma once
 #include <cmath>
 #include <limits>

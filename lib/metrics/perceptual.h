@@ -1,4 +1,4 @@
-// Perceptual distances of SPEC.md §7: LPIPS (Zhang et al. 2018, "alex" and "vgg") and the
+// Perceptual distances of docs/scoring.md: LPIPS (Zhang et al. 2018, "alex" and "vgg") and the
 // VGG16 perceptual loss. Both need ImageNet-trained weights that cannot be downloaded here:
 // they come from a user-given file in the toolkit's model-file format (model/model_file.h),
 // converted once from torchvision's and LPIPS's .pth files (bench/tools/

@@ -1,5 +1,5 @@
-// Discriminators: StarGAN's DA (real/fake + attribute classifier, SPEC §3) and pix2pix's
-// PatchGAN for the reenactment surrogate (SPEC §4). The WGAN-GP critic DB of stage B can be
+// Discriminators: StarGAN's DA (real/fake + attribute classifier, docs/method.md) and pix2pix's
+// PatchGAN for the reenactment surrogate (docs/method.md). The WGAN-GP critic DB of stage B can be
 // either (it only uses the real/fake output).
 #pragma once
 #include <utility>

@@ -1,5 +1,5 @@
 // Domain-conditioned attribute editors: the forger's model M and the defender's surrogate
-// SM of the attribute-editing defence (SPEC §3, §6). y = M(x, c).
+// SM of the attribute-editing defence (docs/method.md). y = M(x, c).
 #pragma once
 #include <memory>
 #include <string>

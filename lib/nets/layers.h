@@ -1,4 +1,4 @@
-// Building blocks shared by the editors, translators and discriminators (SPEC §6).
+// Building blocks shared by the editors, translators and discriminators (docs/method.md#networks).
 // Internal to lib/nets: the public entry points are editor.h, translator.h and
 // discriminators.h. The bodies register their layers directly on the owning network, so
 // parameter names stay short and identical between an editor and a translator of the same

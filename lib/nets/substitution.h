@@ -1,4 +1,4 @@
-// Evaluate a network with substituted parameter tensors (SPEC §4): the reenactment defence
+// Evaluate a network with substituted parameter tensors (docs/method.md, the reenactment defence): the reenactment defence
 // differentiates through an unrolled update θ' = θ − η·∇θ L, so the temporary model M' must
 // compute with θ' (non-leaf tensors that carry the graph back to PG) instead of θ.
 //

@@ -1,5 +1,5 @@
-// Image-to-image generators: the pix2pix reenactment generator z → x (SPEC §4) and the
-// perturbation generator PG x → δ (SPEC §3, §4).
+// Image-to-image generators: the pix2pix reenactment generator z → x (docs/method.md) and the
+// perturbation generator PG x → δ (docs/method.md).
 #pragma once
 #include <memory>
 #include <string>

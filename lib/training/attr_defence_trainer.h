@@ -1,4 +1,4 @@
-// The two-stage alternating training of the attribute-editing defence (SPEC §3, paper
+// The two-stage alternating training of the attribute-editing defence (docs/method.md, paper
 // Algorithm 1), one iteration at a time:
 //   stage A — a StarGAN step of the surrogate SM and its discriminator DA on clean x;
 //   stage B — a WGAN-GP critic step of DB (real x, fake x'), then a step of the perturbation
@@ -32,7 +32,7 @@ class ModelFile;
 
 struct AttrDefenceSettings {
   std::vector<std::string> attributes;  // the domain labels, in order
-  StarGanSettings stage_a;             // SM and DA (SPEC §3 stage A values)
+  StarGanSettings stage_a;             // SM and DA (stage A, docs/method.md)
   double lr_pg = 1e-4, lr_db = 1e-4;   // stage B, Adam with stage_a's betas
   double epsilon = 0.05, tau = 0.05;   // x' = clamp(x + ε·PG(x)) within τ of x
   losses::InfluenceWeights influence;  // λ2, λ3, λ4

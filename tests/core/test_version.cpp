@@ -15,7 +15,7 @@ TEST(Version, ListsEveryLibrary) {
 }
 
 // `make deps` installs OpenBLAS and makes it the BLAS libtorch uses: ConvTranspose2d is
-// 4-10x slower on the reference BLAS (SPEC §10).
+// 4-10x slower on the reference BLAS (bench/results/README.md, the BLAS benchmark).
 TEST(Version, OpenBlasServesLibtorch) {
   auto blas = idef::blas_in_use();
   EXPECT_TRUE(blas.is_openblas()) << blas.name << " from " << blas.path;

@@ -218,7 +218,7 @@ TEST(NetsSubstitution, CoversPlainLayersAndRefusesUnknownOnes) {
 
 namespace {
 
-// The reenactment defence's unrolled step (SPEC §4), in miniature: TM takes one SGD step on
+// The reenactment defence's unrolled step (docs/method.md), in miniature: TM takes one SGD step on
 // the poisoned frame x' = x + ε·u with a smooth (MSE) loss, keeping the graph; the outer loss
 // evaluates TM with θ' = θ − η·∇θ. u stands for PG's output.
 torch::Tensor unrolled_outer_loss(idef::nets::TranslatorImpl& tm, const torch::Tensor& z, const torch::Tensor& x,
