@@ -256,3 +256,26 @@ TEST(IdPoison, RefineStaysWithinTauAndNeedsTheModelsSurrogate) {
   auto noise = run_tool("id-poison", "--method noise --refine 2 " + q(dir / "a.png"));
   EXPECT_EQ(noise.exit_code, 2) << noise.err;
 }
+
+// Whatever one input throws is that input's failure, with one job or several: here a file
+// stands where an output folder must go (a filesystem_error, not an InputError), and the
+// other inputs are still protected. (With --jobs it once reached std::terminate.)
+TEST(IdPoison, AnyErrorOfOneInputLeavesTheOthersProtectedWithAnyJobs) {
+  ScratchDir dir;
+  fs::create_directories(dir / "in/sub");
+  idef::Rgb8 face(32, 32);
+  for (std::size_t i = 0; i < face.pixels.size(); ++i) face.pixels[i] = static_cast<std::uint8_t>(50 + i % 150);
+  for (const char* f : {"in/a.png", "in/sub/b.png", "in/c.png"}) idef::save_rgb8(dir / f, face);
+  for (const char* jobs : {"1", "2"}) {
+    const std::string out = dir / (std::string("out") + jobs);
+    fs::create_directories(out);
+    idef::write_all(out + "/sub", "a file where a folder should go");
+    auto r = run_tool("id-poison", std::string("--aligned --method noise --threads 1 --jobs ") + jobs + " --output " +
+                                       q(out) + " " + q(dir / "in"));
+    EXPECT_EQ(r.exit_code, 1) << jobs << ": " << r.err;
+    EXPECT_NE(r.err.find("sub/b.png"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("protected 2 of 3 inputs"), std::string::npos) << r.err;
+    EXPECT_TRUE(fs::exists(out + "/a.png")) << jobs;
+    EXPECT_TRUE(fs::exists(out + "/c.png")) << jobs;
+  }
+}
