@@ -166,7 +166,8 @@ class InputProtector {
       out = protect_aligned(image.rgb(), p.perturber, p.options);
     } else {
       ProtectedPhoto photo = protect_photo(image.rgb(), *worker.detector, p.perturber, p.options);
-      if (photo.faces.empty()) throw InputError(job.input, "no face found (nothing protected, no output written)");
+      // Not a read error: run_jobs names the input ("'x.jpg': no face found ...").
+      if (photo.faces.empty()) throw Error("no face found (nothing protected, no output written)");
       result.faces = photo.faces.size();
       out = std::move(photo.image);
     }

@@ -91,6 +91,7 @@ TEST(IdPoison, FolderBatchGoesOnPastBadFilesAndMirrorsTheTree) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("broken.jpg"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("noface.png': no face found"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("cannot read '" + dir / "in/noface.png"), std::string::npos) << r.err;  // it was read
   EXPECT_NE(r.err.find("protected 1 of 3 inputs"), std::string::npos) << r.err;
   EXPECT_TRUE(fs::exists(dir / "out/sub/a.png"));
   EXPECT_FALSE(fs::exists(dir / "out/noface.png"));
