@@ -5,9 +5,12 @@
 #include "core/error.h"
 #include "io/image.h"
 #include "model/editor_model.h"
+#include "pixel_diff.h"
 #include "test_util.h"
 
 using idef::test::ScratchDir;
+
+using idef::test::max_abs_diff;
 
 namespace {
 
@@ -21,12 +24,6 @@ idef::PerturbationModel untrained_pg(int size = 64) {
   m.generator = idef::nets::make_translator(c);
   m.generator->eval();
   return m;
-}
-
-int max_abs_diff(const idef::Rgb8& a, const idef::Rgb8& b) {
-  int worst = 0;
-  for (std::size_t i = 0; i < a.pixels.size(); ++i) worst = std::max(worst, std::abs(int(a.pixels[i]) - int(b.pixels[i])));
-  return worst;
 }
 
 }  // namespace

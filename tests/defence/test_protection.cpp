@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "pixel_diff.h"
 #include "test_util.h"
 
 namespace {
@@ -19,12 +20,6 @@ idef::ProtectionSettings method(const std::string& name) {
   idef::ProtectionSettings s;
   s.method = name;
   return s;
-}
-
-int peak_change(const idef::Rgb8& a, const idef::Rgb8& b) {
-  int peak = 0;
-  for (std::size_t i = 0; i < a.pixels.size(); ++i) peak = std::max(peak, std::abs(int(a.pixels[i]) - int(b.pixels[i])));
-  return peak;
 }
 
 }  // namespace
@@ -79,7 +74,7 @@ TEST(Protection, NoiseWorksAtTheCropsOwnSizeAndDrawsPerFace) {
   const idef::Rgb8 pa = idef::protect_aligned(a, p.perturber, p.options);
   EXPECT_EQ(pa.width, 24);
   EXPECT_EQ(pa.height, 20);
-  EXPECT_EQ(peak_change(a, pa), 6);  // round(0.05 · 127.5): unscaled noise reaches its cap
+  EXPECT_EQ(idef::test::max_abs_diff(a, pa), 6);  // round(0.05 · 127.5): unscaled noise reaches its cap
   EXPECT_EQ(idef::protect_aligned(a, p.perturber, p.options), pa);
   // The same noise pattern on two faces would be one fixed pattern, not noise.
   const idef::Rgb8 pb = idef::protect_aligned(b, p.perturber, p.options);
@@ -103,5 +98,5 @@ TEST(Protection, AttacksDefaultToOneDomainPerAttributeAndTakeGivenOnes) {
   const idef::Rgb8 x = idef::protect_aligned(face, by_default.perturber, by_default.options);
   EXPECT_EQ(idef::protect_aligned(face, one_hot.perturber, one_hot.options), x);
   EXPECT_NE(idef::protect_aligned(face, both_on.perturber, both_on.options), x);
-  EXPECT_LE(peak_change(face, x), 6);
+  EXPECT_LE(idef::test::max_abs_diff(face, x), 6);
 }

@@ -7,6 +7,7 @@
 
 #include "defence/perturbation_model.h"
 #include "io/rgb8.h"
+#include "pixel_diff.h"
 #include "tool_test.h"
 
 namespace idef::test {
@@ -21,12 +22,5 @@ inline std::string write_pg_model(const ScratchDir& dir) {
 // τ = 0.05 is round(0.05 · 127.5) = 6 in 8-bit units.
 inline const char* kStrong = " --epsilon 1 --tau 0.05 --threads 1 ";
 constexpr int kStrongCap = 6;
-
-inline int max_abs_diff(const Rgb8& a, const Rgb8& b) {
-  int worst = 0;
-  for (std::size_t i = 0; i < a.pixels.size(); ++i)
-    worst = std::max(worst, std::abs(int(a.pixels[i]) - int(b.pixels[i])));
-  return worst;
-}
 
 }  // namespace idef::test
