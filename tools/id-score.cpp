@@ -372,18 +372,21 @@ ProtectionSettings protection_settings(const Options& o, const std::string& meth
 
 // Protection made on the fly: id-poison's make_protection on the face as id-poison --aligned
 // sees it; the attacks go for the face's own target domains.
-// A sweep loads the models of all its methods; each method gets the one it uses.
+// A sweep loads the models of all its methods; each method gets the one it uses. Only an
+// attack depends on the face (its domains); pg and noise are made once for all faces.
 ProtectedSource protect_on_the_fly(const AttrSetup& s, const ProtectionSettings& settings) {
   const PerturbationModel* generator = settings.method == "pg" ? s.generator.get() : nullptr;
   const EditorModel* target = is_attack_method(settings.method) ? s.target.get() : nullptr;
-  check_protection_settings(settings, generator != nullptr, target != nullptr);
-  return [&s, settings, generator, target](const FaceItem& face, std::size_t) {
+  if (!target) {
+    Protection p = make_protection(settings, generator, nullptr);
+    return [p](const FaceItem& face, std::size_t) { return protect_aligned(face.image, p.perturber, p.options); };
+  }
+  check_protection_settings(settings, generator != nullptr, true);
+  return [&s, settings, target](const FaceItem& face, std::size_t) {
+    torch::Tensor d = face_domains(face, s.faces.attributes, target->attributes);
     std::vector<torch::Tensor> domains;
-    if (target) {
-      torch::Tensor d = face_domains(face, s.faces.attributes, target->attributes);
-      for (std::int64_t j = 0; j < d.size(0); ++j) domains.push_back(d.slice(0, j, j + 1));
-    }
-    Protection p = make_protection(settings, generator, target, std::move(domains));
+    for (std::int64_t j = 0; j < d.size(0); ++j) domains.push_back(d.slice(0, j, j + 1));
+    Protection p = make_protection(settings, nullptr, target, std::move(domains));
     return protect_aligned(face.image, p.perturber, p.options);
   };
 }
