@@ -348,7 +348,12 @@ ModelFile ModelFile::load(const std::string& path) {
     if (sha256_hex(data.substr(line_end + 1, meta_start + meta_size - line_end - 1)) != data.substr(digest_at, 64))
       throw fail("metadata checksum mismatch: a value in the model's header was changed after it was written");
   }
-  if (*version >= 2 && !hashed) throw fail("metadata lacks its checksum (" + std::string(kMetadataHashKey) + ")");
+  // Format 1 had no hash over its metadata: reading it would let anyone edit epsilon or the
+  // architecture, or turn a format-2 file back into format 1 to escape the check.
+  if (*version < 2)
+    throw fail("model format " + std::to_string(*version) +
+               " has no checksum over its metadata and is no longer read; retrain the model with this toolkit");
+  if (!hashed) throw fail("metadata lacks its checksum (" + std::string(kMetadataHashKey) + ")");
   std::size_t payload_start = meta_start + meta_size;
   std::size_t payload_size = data.size() - payload_start;
   std::size_t expected_end = 0;

@@ -138,6 +138,29 @@ TEST(ModelFile, RefusesNewerFormat) {
   EXPECT_NE(error_of(dir / "new.idm").find("newer"), std::string::npos) << error_of(dir / "new.idm");
 }
 
+// A format-2 file turned back into format 1 (hash line dropped, the header's size fixed)
+// must not load: format 1 carried no metadata checksum, so accepting it would let an edited
+// epsilon through.
+TEST(ModelFile, RefusesTheUnhashedFormat1) {
+  ScratchDir dir;
+  TinyNet a(4);
+  make_model(a).save(dir / "m.idm");
+  std::string bytes = idef::read_all(dir / "m.idm");
+  const std::size_t size_at = bytes.find('\n') + 1;
+  const std::size_t meta_at = bytes.find('\n', size_at) + 1;
+  std::size_t meta_size = std::stoull(bytes.substr(size_at, meta_at - 1 - size_at));
+  std::string meta = bytes.substr(meta_at, meta_size);
+  const std::string payload = bytes.substr(meta_at + meta_size);
+  meta = meta.substr(meta.find('\n') + 1);  // drop the metadata_sha256 line
+  const auto version_at = meta.find("format_version = 2");
+  ASSERT_NE(version_at, std::string::npos);
+  meta[version_at + 17] = '1';
+  idef::write_all(dir / "old.idm", bytes.substr(0, size_at) + std::to_string(meta.size()) + "\n" + meta + payload);
+  const std::string error = error_of(dir / "old.idm");
+  EXPECT_NE(error.find("format 1 has no checksum"), std::string::npos) << error;
+  EXPECT_NE(error.find("old.idm"), std::string::npos) << error;
+}
+
 TEST(ModelFile, CheckpointKeepsOptimizerState) {
   torch::manual_seed(2);
   ScratchDir dir;
