@@ -20,7 +20,7 @@ namespace {
 // depends on whether an option was given is finished in run().
 struct Options {
   ProtectionRunSettings run;
-  std::string shard = "1/1", size, rate = "25", video_codec = "h264";
+  std::string shard = "1/1", size, rate = "25", video_codec = "h264", no_face = "fail";
   double epsilon = 0.05, tau = -1;
   std::int64_t max_pixels = 100'000'000, seed = 0;
 };
@@ -31,8 +31,10 @@ void describe(cli::Command& cmd) {
          "Detects every face in each photo, aligns it to the model's face crop, computes the perturbation "
          "there and warps it back with a soft-edged mask, adding it at full resolution; the rest of the photo "
          "is left exactly as it was. Outputs keep size, alpha, ICC profile, EXIF and format; JPEG output is "
-         "lossy and weakens the protection (use PNG, WebP or a high --jpeg-quality). A photo without a face is "
-         "reported and counted as failed; the batch goes on. Videos are protected frame by frame with constant "
+         "lossy and weakens the protection (use PNG, WebP or a high --jpeg-quality). An input in which no face is "
+         "found (a photo, or a video in none of its frames) is nothing protected: by default it fails and "
+         "nothing is written for it (--no-face copy writes it unchanged, --no-face skip leaves it out, both "
+         "with a warning and without failing); the batch goes on. Videos are protected frame by frame with constant "
          "memory: a YUV4MPEG2 (y4m) stream on standard input gives a y4m stream on standard output with the "
          "same header, tags and frame count; raw rgb24 needs --size (and takes --rate); video files (mp4, mkv, "
          "...) give a new video file with the same timestamps and the audio copied (H.264 at --crf, or "
@@ -94,6 +96,10 @@ void define(cli::Command& cmd, Options& o) {
       .option("detect-every", &o.run.detect_every, "N", "video: detect faces on every N-th frame and re-fit their "
                                                     "landmarks in between (1: detect on every frame)")
           .range(1, 1e6)
+      .choice("no-face", &o.no_face, {"fail", "copy", "skip"},
+              "an input in which no face is found: fail (no output, exit 1), copy (written unchanged; in place: "
+              "left as it is) or skip (no output); copy and skip warn and count it in the summary. Frames sent "
+              "to standard output pass unchanged whatever the choice")
       .option("size", &o.size, "WxH", "standard input is raw rgb24 frames of this size (output: the same)")
       .option("rate", &o.rate, "FPS", "frame rate of raw rgb24 input (25, 29.97 or 30000/1001)")
       .choice("video-codec", &o.video_codec, {"h264", "h264-lossless", "ffv1"},
@@ -139,6 +145,7 @@ int run(const cli::Command& cmd, Options& o) {
     throw UsageError("--rate is for raw rgb24 input, with --size");
   }
   s.video.codec = video_codec(o.video_codec);
+  s.no_face = no_face_policy(o.no_face);
   s.max_pixels = static_cast<std::uint64_t>(o.max_pixels);
   s.threads_given = cmd.given("threads");
   if (s.inputs == std::vector<std::string>{"-"} && cmd.common().progress == "-")

@@ -23,6 +23,7 @@ complete -c id-poison -l upsample -x -d 'face detector upsampling (finds smaller
 complete -c id-poison -l landmark-model -r -F -d 'dlib 68-point landmark model (default: Debian s libdlib-data file)'
 complete -c id-poison -l jobs -x -d 'protect N inputs at a time, each job with its own model and face detector (one network thread per job unless --threads says otherwise) (1 to 256)'
 complete -c id-poison -l detect-every -x -d 'video: detect faces on every N-th frame and re-fit their landmarks in between (1: detect on every frame) (1 to 1e+06)'
+complete -c id-poison -l no-face -x -a 'fail copy skip' -d 'an input in which no face is found: fail (no output, exit 1), copy (written unchanged; in place: left as it is) or skip (no output); copy and skip warn and count it in the summary. Frames sent to standard output pass unchanged whatever the choice'
 complete -c id-poison -l size -x -d 'standard input is raw rgb24 frames of this size (output: the same)'
 complete -c id-poison -l rate -x -d 'frame rate of raw rgb24 input (25, 29.97 or 30000/1001)'
 complete -c id-poison -l video-codec -x -a 'h264 h264-lossless ffv1' -d 'codec of video file outputs: H.264 at --crf, lossless H.264, or FFV1 (lossless; .mkv, .avi)'

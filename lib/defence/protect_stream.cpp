@@ -224,11 +224,13 @@ void StreamProtector::check_frame_size(const std::string& input, int width, int 
                                 " (--max-pixels)");
 }
 
-StreamStats protect_y4m(Y4mReader& in, Y4mWriter& out, StreamProtector& protector, const FrameCallback& on_frame) {
+StreamStats protect_y4m(Y4mReader& in, Y4mWriter& out, StreamProtector& protector, const FrameCallback& on_frame,
+                        FacelessOutput faceless) {
   protector.check_frame_size(in.name(), in.header().width, in.header().height);
   StreamStats stats = protect_yuv(
       protector, in.header().colour_spec(), [&](YuvItem& item) { return in.read(item.frame, &item.params); },
       [&](const YuvItem& item) { out.write(item.frame, item.params); }, on_frame);
+  if (faceless == FacelessOutput::drop && stats.frames_with_faces == 0) return stats;  // ~Y4mWriter removes it
   out.finish();
   return stats;
 }
@@ -255,13 +257,15 @@ StreamStats protect_raw_video(RawVideoReader& in, RawVideoWriter& out, StreamPro
 }
 
 StreamStats protect_video_file(const std::string& input, const std::string& output, StreamProtector& protector,
-                               const VideoWriterOptions& options, const FrameCallback& on_frame) {
+                               const VideoWriterOptions& options, const FrameCallback& on_frame,
+                               FacelessOutput faceless) {
   VideoReader in(input);
   protector.check_frame_size(input, in.info().width, in.info().height);
   VideoWriter out(output, in, options);
   StreamStats stats = protect_yuv(
       protector, in.info().colour, [&](YuvItem& item) { return in.read(item.frame, &item.pts); },
       [&](const YuvItem& item) { out.write(item.frame, item.pts); }, on_frame);
+  if (faceless == FacelessOutput::drop && stats.frames_with_faces == 0) return stats;  // ~VideoWriter removes it
   out.finish();
   return stats;
 }

@@ -105,17 +105,22 @@ class StreamProtector {
 // Called after each frame is written, with the number of frames so far.
 using FrameCallback = std::function<void(int frames)>;
 
+// Whether a file output in which no face was found still appears: `drop` removes it unseen
+// (the destination, e.g. an original protected in place, stays as it was).
+enum class FacelessOutput { keep, drop };
+
 // y4m in, y4m out: the header (every tag, in order) and each frame's parameters are kept.
 // A damaged frame throws InputError after the frames before it were written.
 StreamStats protect_y4m(Y4mReader& in, Y4mWriter& out, StreamProtector& protector,
-                        const FrameCallback& on_frame = {});
+                        const FrameCallback& on_frame = {}, FacelessOutput faceless = FacelessOutput::keep);
 // Raw rgb24 in and out; a partial last frame throws InputError after the whole frames.
 StreamStats protect_raw_video(RawVideoReader& in, RawVideoWriter& out, StreamProtector& protector,
                               const FrameCallback& on_frame = {});
 // A video file into a new one (VideoWriter: same timestamps and rate, audio copied); the
 // output appears only when the whole video was protected.
 StreamStats protect_video_file(const std::string& input, const std::string& output, StreamProtector& protector,
-                               const VideoWriterOptions& options = {}, const FrameCallback& on_frame = {});
+                               const VideoWriterOptions& options = {}, const FrameCallback& on_frame = {},
+                               FacelessOutput faceless = FacelessOutput::keep);
 
 // Whether a file name looks like a video file FFmpeg reads (by its extension; ".y4m" is
 // not one: y4m files go through Y4mReader).

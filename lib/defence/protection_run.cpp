@@ -65,15 +65,24 @@ void run_jobs(const std::vector<std::string>& names, std::size_t workers,
   if (stop) std::rethrow_exception(stop);
 }
 
+NoFacePolicy no_face_policy(const std::string& name) {
+  if (name == "fail") return NoFacePolicy::fail;
+  if (name == "copy") return NoFacePolicy::copy;
+  if (name == "skip") return NoFacePolicy::skip;
+  throw UsageError("--no-face must be fail, copy or skip, not '" + name + "'");
+}
+
 std::size_t ProtectionRunReport::failed() const {
   return missing.size() + static_cast<std::size_t>(std::count_if(results.begin(), results.end(),
                                                                  [](const InputResult& r) { return !r.ok; }));
 }
 
 std::string ProtectionRunReport::summary(bool count_faces) const {
-  std::size_t ok = 0, faces = 0, frames = 0;
+  std::size_t ok = 0, faces = 0, frames = 0, faceless = 0;
   for (const auto& r : results)
-    if (r.ok) {
+    if (r.ok && r.no_face) {
+      ++faceless;
+    } else if (r.ok) {
       ++ok;
       faces += r.faces;
       frames += r.frames;
@@ -82,6 +91,7 @@ std::string ProtectionRunReport::summary(bool count_faces) const {
                      " inputs";
   if (count_faces) text += " (" + std::to_string(faces) + " faces)";
   if (frames) text += ", " + std::to_string(frames) + " video frames";
+  if (faceless) text += ", " + std::to_string(faceless) + " without a face";
   if (skipped_existing) text += ", " + std::to_string(skipped_existing) + " already done";
   if (other_shards) text += ", " + std::to_string(other_shards) + " in other shards";
   if (failed()) text += ", " + std::to_string(failed()) + " failed";
@@ -158,23 +168,39 @@ class InputProtector {
                      const std::string& head, InputResult& result) {
     ImageLoadOptions load;
     load.max_pixels = s_.max_pixels;
-    Image image = stdin_source ? Image::load_buffer(head + read_rest(*stdin_source), "-", load)
-                               : Image::load(job.input, load);
+    const std::string stdin_bytes = stdin_source ? head + read_rest(*stdin_source) : std::string();
+    Image image = stdin_source ? Image::load_buffer(stdin_bytes, "-", load) : Image::load(job.input, load);
+    ImageSaveOptions save;
+    save.jpeg_quality = s_.jpeg_quality;
+    save.strip_metadata = s_.strip_metadata;
     const Protection& p = worker.protection;
     Rgb8 out;
     if (s_.aligned) {
       out = protect_aligned(image.rgb(), p.perturber, p.options);
     } else {
       ProtectedPhoto photo = protect_photo(image.rgb(), *worker.detector, p.perturber, p.options);
-      // Not a read error: run_jobs names the input ("'x.jpg': no face found ...").
-      if (photo.faces.empty()) throw Error("no face found (nothing protected, no output written)");
+      if (photo.faces.empty()) return pass_faceless_photo(job, stdin_bytes, image, save, result);
       result.faces = photo.faces.size();
       out = std::move(photo.image);
     }
-    ImageSaveOptions save;
-    save.jpeg_quality = s_.jpeg_quality;
-    save.strip_metadata = s_.strip_metadata;
     image.save(job.output, out, save);
+  }
+
+  void pass_faceless_photo(const PhotoJob& job, const std::string& stdin_bytes, const Image& image,
+                           const ImageSaveOptions& save, InputResult& result) {
+    result.no_face = true;
+    // Not a read error: run_jobs names the input ("'x.jpg': no face found ...").
+    if (s_.no_face == NoFacePolicy::fail) throw Error("no face found (nothing protected, no output written)");
+    if (s_.no_face == NoFacePolicy::copy && !s_.in_place) {
+      // The file's own bytes, unless metadata must go: then the same pixels re-encoded.
+      if (s_.strip_metadata)
+        image.save(job.output, image.rgb(), save);
+      else
+        write_all(job.output, job.input == "-" ? stdin_bytes : read_all(job.input));
+    }
+    const bool written = s_.no_face == NoFacePolicy::copy && !s_.in_place;
+    events_.warn("'" + job.input + "': no face found (" +
+                 (written ? "copied unchanged" : s_.in_place ? "left unchanged" : "skipped, no output written") + ")");
   }
 
   void protect_stream(const PhotoJob& job, Worker& worker, std::unique_ptr<ByteSource> stdin_source,
@@ -194,6 +220,10 @@ class InputProtector {
       protector.set_lookahead(2);
       set_thread_count(network_threads - 1);
     }
+    // A faceless file output appears only under --no-face copy, and never over an original.
+    const bool to_stdout = job.output == "-";
+    const FacelessOutput faceless =
+        !to_stdout && (s_.in_place || s_.no_face != NoFacePolicy::copy) ? FacelessOutput::drop : FacelessOutput::keep;
     StreamStats stats;
     if (raw) {
       RawVideoReader in(ByteSource::from_file(stdin, "-"), s_.raw_format);
@@ -202,19 +232,26 @@ class InputProtector {
     } else if (y4m) {
       Y4mReader in(stdin_source ? ByteSource::with_prefix(head, std::move(stdin_source)) : ByteSource::open(job.input));
       Y4mWriter out(job.output, in.header());
-      stats = protect_y4m(in, out, protector, on_frame_);
+      stats = protect_y4m(in, out, protector, on_frame_, faceless);
     } else {
-      stats = protect_video_file(job.input, job.output, protector, s_.video, on_frame_);
+      stats = protect_video_file(job.input, job.output, protector, s_.video, on_frame_, faceless);
     }
     result.faces = static_cast<std::size_t>(stats.faces);
     result.frames = static_cast<std::size_t>(stats.frames);
-    if (stats.frames_with_faces == 0)
-      events_.warn("'" + job.input + "': no face found in any of its " + std::to_string(stats.frames) +
-                   " frames (written unchanged)");
-    else
+    if (stats.frames_with_faces == 0) {
+      result.no_face = true;
+      const std::string what = "no face found in any of its " + std::to_string(stats.frames) + " frames";
+      const std::string fate = to_stdout ? "its frames passed unchanged"
+                               : faceless == FacelessOutput::keep ? "copied unchanged"
+                               : s_.in_place                      ? "left unchanged"
+                                                                  : "no output written";
+      if (s_.no_face == NoFacePolicy::fail) throw Error(what + " (nothing protected, " + fate + ")");
+      events_.warn("'" + job.input + "': " + what + " (" + fate + ")");
+    } else {
       events_.info("'" + job.input + "': " + std::to_string(stats.frames) + " frames, " +
                    std::to_string(stats.frames_with_faces) + " with faces, detector run on " +
                    std::to_string(stats.detections));
+    }
   }
 
   const ProtectionRunSettings& s_;

@@ -16,6 +16,14 @@
 
 namespace idef {
 
+// What becomes of an input in which no face is found (docs/protecting.md, "No face").
+enum class NoFacePolicy {
+  fail,  // that input fails: nothing written (frames sent to standard output have passed)
+  copy,  // written unchanged (in place: left as it is) with a warning; not a failure
+  skip,  // nothing written, a warning; not a failure
+};
+NoFacePolicy no_face_policy(const std::string& name);  // "fail", "copy", "skip"; else UsageError
+
 struct ProtectionRunSettings {
   std::vector<std::string> inputs;  // images, folders, video files, or "-" alone
   ProtectionSettings protection;
@@ -37,6 +45,7 @@ struct ProtectionRunSettings {
   bool raw_input = false;  // "-" is raw rgb24 of raw_format
   RawVideoFormat raw_format;
   int detect_every = 5;
+  NoFacePolicy no_face = NoFacePolicy::fail;
   VideoWriterOptions video;
   // Work.
   int jobs = 1;
@@ -45,7 +54,8 @@ struct ProtectionRunSettings {
 
 struct InputResult {
   std::string input, output;
-  bool ok = false;
+  bool ok = false;        // protected, or passed under --no-face copy/skip
+  bool no_face = false;   // no face was found in it
   std::string error;  // why not, naming the input
   std::size_t faces = 0, frames = 0;
 };
@@ -55,7 +65,8 @@ struct ProtectionRunReport {
   std::vector<std::string> missing;  // inputs that do not exist
   std::size_t skipped_existing = 0, other_shards = 0;
   std::size_t failed() const;
-  std::string summary(bool count_faces) const;  // "protected 3 of 4 inputs (5 faces), 1 failed"
+  // "protected 3 of 5 inputs (5 faces), 1 without a face, 1 failed"
+  std::string summary(bool count_faces) const;
 };
 
 struct ProtectionRunEvents {

@@ -280,3 +280,70 @@ TEST(IdPoison, AnyErrorOfOneInputLeavesTheOthersProtectedWithAnyJobs) {
     EXPECT_TRUE(fs::exists(out + "/c.png")) << jobs;
   }
 }
+
+// One rule for an input without a face, whatever its kind (a photo, a y4m file, a stream):
+// by default it fails and nothing is written; copy writes it unchanged; skip leaves it out;
+// in place the original is never rewritten; frames on standard output always pass.
+TEST(IdPoison, AnInputWithoutAFaceFollowsOneRuleForPhotosAndVideos) {
+  ScratchDir dir;
+  std::string model = write_pg_model(dir);
+  fs::create_directories(dir.path() / "in");
+  idef::Rgb8 flat(80, 60);
+  std::fill(flat.pixels.begin(), flat.pixels.end(), 90);
+  idef::save_rgb8(dir / "in/wall.jpg", flat);
+  std::string y4m = "YUV4MPEG2 W64 H48 F25:1 C444\n";
+  for (int f = 0; f < 3; ++f) y4m += "FRAME\n" + std::string(64 * 48 * 3, char(100 + f));
+  idef::write_all(dir / "in/wall.y4m", y4m);
+  const std::string photo_bytes = idef::read_all(dir / "in/wall.jpg");
+  const std::string inputs = " " + q(dir / "in/wall.jpg") + " " + q(dir / "in/wall.y4m");
+  auto poison = [&](const std::string& args) {
+    return run_tool("id-poison", "--model " + q(model) + kStrong + args + inputs);
+  };
+  auto written = [&](const std::string& folder) {  // what a run left there, but its lock
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir.path() / folder))
+      if (e.path().filename() != ".id-poison.lock") names.push_back(e.path().filename().string());
+    return names;
+  };
+
+  auto failed = poison("--output " + q(dir / "fail"));
+  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_NE(failed.err.find("wall.jpg': no face found (nothing protected, no output written)"), std::string::npos)
+      << failed.err;
+  EXPECT_NE(failed.err.find("wall.y4m': no face found in any of its 3 frames (nothing protected, no output written)"),
+            std::string::npos)
+      << failed.err;
+  EXPECT_NE(failed.err.find("protected 0 of 2 inputs (0 faces), 2 failed"), std::string::npos)
+      << failed.err;
+  EXPECT_TRUE(written("fail").empty());  // no output, no temporary
+
+  auto copied = poison("--no-face copy --output " + q(dir / "copy"));
+  EXPECT_EQ(copied.exit_code, 0) << copied.err;
+  EXPECT_NE(copied.err.find("wall.jpg': no face found (copied unchanged)"), std::string::npos) << copied.err;
+  EXPECT_NE(copied.err.find("protected 0 of 2 inputs (0 faces), 2 without a face"),
+            std::string::npos)
+      << copied.err;
+  EXPECT_EQ(idef::read_all(dir / "copy/wall.jpg"), photo_bytes);  // the file itself, not re-encoded
+  EXPECT_EQ(idef::read_all(dir / "copy/wall.y4m"), y4m);
+
+  auto skipped = poison("--no-face skip --output " + q(dir / "skip"));
+  EXPECT_EQ(skipped.exit_code, 0) << skipped.err;
+  EXPECT_NE(skipped.err.find("wall.y4m': no face found in any of its 3 frames (no output written)"),
+            std::string::npos)
+      << skipped.err;
+  EXPECT_TRUE(written("skip").empty());
+
+  for (const char* rule : {"fail", "copy", "skip"}) {
+    auto in_place = poison(std::string("--in-place --no-face ") + rule);
+    EXPECT_EQ(in_place.exit_code, std::string(rule) == "fail" ? 1 : 0) << rule << ": " << in_place.err;
+    EXPECT_EQ(idef::read_all(dir / "in/wall.jpg"), photo_bytes) << rule;
+    EXPECT_EQ(idef::read_all(dir / "in/wall.y4m"), y4m) << rule;
+  }
+
+  // A stream cannot hold its frames back: they pass, and the default still fails the run.
+  auto piped = idef::test::run_command(q(idef::test::tool("id-poison")) + " --model " + q(model) + kStrong + "- < " +
+                           q(dir / "in/wall.y4m") + " > " + q(dir / "piped.y4m"));
+  EXPECT_EQ(piped.exit_code, 1);
+  EXPECT_NE(piped.err.find("(nothing protected, its frames passed unchanged)"), std::string::npos) << piped.err;
+  EXPECT_EQ(idef::read_all(dir / "piped.y4m"), y4m);
+}
