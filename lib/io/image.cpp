@@ -120,8 +120,32 @@ struct Image::State {
   Rgb8 rgb;
 };
 
-static std::shared_ptr<Image::State> decode(VImage header, const std::string& name,
-                                            std::string bytes, const ImageLoadOptions& options) {
+// Floating-point RGB or grey from a format other than libvips' own (.v, which states the
+// 0-255 sRGB scale): a float TIFF, PFM or Radiance HDR may hold linear light or gamma-coded
+// values, on a 0-1 scale or beyond, and the file does not say which. Guessing washed photos
+// out or blacked them; such a file is refused, and its 8-bit output could not keep the rest
+// of the picture bit for bit anyway. Colorimetric spaces (Lab, XYZ, ...) are unambiguous.
+static bool has_unstated_float_scale(const VImage& image, bool vips_format) {
+  const VipsBandFormat format = image.format();
+  if (!vips_band_format_isfloat(format) && !vips_band_format_iscomplex(format)) return false;
+  if (vips_format) return false;
+  switch (image.interpretation()) {
+    case VIPS_INTERPRETATION_LAB:
+    case VIPS_INTERPRETATION_LABS:
+    case VIPS_INTERPRETATION_LCH:
+    case VIPS_INTERPRETATION_CMC:
+    case VIPS_INTERPRETATION_XYZ:
+    case VIPS_INTERPRETATION_YXY:
+      return false;
+    default:
+      return true;
+  }
+}
+
+// `vips_format`: the file is libvips' own .v format (the metadata's loader name cannot
+// tell: a .v file keeps the one of the file it was made from).
+static std::shared_ptr<Image::State> decode(VImage header, const std::string& name, std::string bytes,
+                                            const ImageLoadOptions& options, bool vips_format = false) {
   auto state = std::make_shared<Image::State>();
   state->name = name;
   state->bytes = std::move(bytes);
@@ -134,7 +158,11 @@ static std::shared_ptr<Image::State> decode(VImage header, const std::string& na
   }
   try {
     VImage image = header;
-    if (image.coding() == VIPS_CODING_RAD) image = image.rad2float();
+    // PFM's signature: from a buffer ImageMagick decodes it to 8 bits by a guess of its own.
+    const bool pfm = state->bytes.size() > 2 && state->bytes[0] == 'P' && (state->bytes[1] == 'F' || state->bytes[1] == 'f');
+    if (image.coding() == VIPS_CODING_RAD || pfm || has_unstated_float_scale(image, vips_format))
+      throw InputError(name, "has floating-point (HDR or linear-light) samples whose transfer function the file "
+                             "does not state; convert it to 8- or 16-bit sRGB first");
     if (image.coding() == VIPS_CODING_LABQ) image = image.LabQ2Lab();
     // autorot applies the EXIF orientation and removes the orientation field; decoding
     // into memory here makes a truncated or corrupt file fail now, not mid-run.
@@ -223,17 +251,19 @@ Image Image::load(const std::string& path, const ImageLoadOptions& options) {
   if (fs::is_regular_file(status) && fs::file_size(path, ec) == 0) throw InputError(path, "empty file");
   if (!fs::is_regular_file(status)) return load_buffer(read_all(path), path, options);
 
-  if (!vips_foreign_find_load(path.c_str())) {
+  const char* loader = vips_foreign_find_load(path.c_str());
+  if (!loader) {
     vips_error_clear();
     throw InputError(path, "not an image file (no libvips loader recognises it)");
   }
+  const bool vips_format = std::string(loader) == "VipsForeignLoadVipsFile";
   VImage header;
   try {
     header = VImage::new_from_file(path.c_str(), load_options());
   } catch (const VError& e) {
     throw InputError(path, vips_reason(e.what()));
   }
-  return Image(decode(header, path, {}, options));
+  return Image(decode(header, path, {}, options, vips_format));
 }
 
 Image Image::load_buffer(std::string bytes, const std::string& name, const ImageLoadOptions& options) {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "test_util.h"
 
@@ -416,6 +417,27 @@ TEST_F(ImageTest, FailedSaveLeavesNoFile) {
   EXPECT_EQ(files_in(dir), (std::vector<std::string>{"in.png", "taken.png"}));
   EXPECT_THROW(image.save(dir / "wrong.png", Rgb8(3, 3)), std::invalid_argument);
   EXPECT_FALSE(fs::exists(dir / "wrong.png"));
+}
+
+// Float TIFF, PFM and Radiance HDR do not say whether their samples are linear light or
+// gamma-coded, nor on what scale: read as linear they came out washed out (a float TIFF,
+// 14.7 dB) or black (a PFM at 0.5). They are refused, naming the file and the reason.
+TEST_F(ImageTest, FloatAndHdrFormatsWithoutAStatedScaleAreRefused) {
+  VImage unit = portrait().cast(VIPS_FORMAT_FLOAT) / 255.0;
+  std::vector<std::string> files = {write(unit, "float.tif"), write(unit, "half.pfm"),
+                                    write(unit.copy(VImage::option()->set("interpretation", int(VIPS_INTERPRETATION_scRGB))),
+                                          "light.hdr")};
+  for (const auto& file : files) {
+    SCOPED_TRACE(file);
+    expect_input_error(file, "floating-point (HDR or linear-light) samples");
+    std::string bytes = idef::read_all(file);
+    try {
+      Image::load_buffer(bytes, "-");
+      ADD_FAILURE() << "loaded from a buffer";
+    } catch (const idef::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("floating-point"), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace
