@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/version.h"
 #include "io/byte_stream.h"
+#include "io/library_messages.h"
 
 namespace po = boost::program_options;
 
@@ -102,6 +103,11 @@ Command::Command(std::string program, std::string summary)
   impl_->apply["config"] = [this](const std::vector<std::string>& v) { common_.config = v.back(); };
   common({"quiet", 'q', ValueKind::Flag, "", "print only errors"});
   impl_->apply["quiet"] = [this](const std::vector<std::string>& v) { common_.quiet = v.empty() || v.back() != "false"; };
+  common({"verbose", 0, ValueKind::Flag, "", "also print the libraries' own warnings and errors (libvips, "
+                                             "FFmpeg), which are otherwise summed up in the tool's message"});
+  impl_->apply["verbose"] = [this](const std::vector<std::string>& v) {
+    common_.verbose = v.empty() || v.back() != "false";
+  };
   common({"progress", 0, ValueKind::File, "FILE", "write machine-readable progress (key=value blocks) to FILE, "
                                                    "or to standard output with -"});
   impl_->apply["progress"] = [this](const std::vector<std::string>& v) { common_.progress = v.back(); };
@@ -412,6 +418,7 @@ bool Command::parse(int argc, const char* const* argv) {
   if (common_.device == "cuda" && !torch::cuda::is_available())
     throw UsageError("--device cuda: no CUDA device is available to this LibTorch build");
   set_thread_count(common_.threads);
+  route_library_messages(program_, common_.verbose);
   return true;
 }
 

@@ -14,6 +14,7 @@ namespace idef::cli {
 struct CommonOptions {
   std::string config;    // --config FILE.toml
   bool quiet = false;    // --quiet: only errors on stderr
+  bool verbose = false;  // --verbose: also the libraries' own messages (libav, libvips)
   std::string progress;  // --progress FILE|-: machine-readable key=value blocks
   int threads = 0;       // --threads N (0: the libraries' defaults)
   std::string device = "cpu";  // --device cpu|cuda

@@ -265,6 +265,7 @@ StreamStats protect_video_file(const std::string& input, const std::string& outp
   StreamStats stats = protect_yuv(
       protector, in.info().colour, [&](YuvItem& item) { return in.read(item.frame, &item.pts); },
       [&](const YuvItem& item) { out.write(item.frame, item.pts); }, on_frame);
+  stats.damaged_frames = in.damaged_frames();
   if (faceless == FacelessOutput::drop && stats.frames_with_faces == 0) return stats;  // ~VideoWriter removes it
   out.finish();
   return stats;

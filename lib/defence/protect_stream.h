@@ -51,6 +51,7 @@ struct StreamStats {
   int frames_with_faces = 0;
   int detections = 0;      // frames the face detector ran on
   std::int64_t faces = 0;  // faces protected, summed over the frames
+  int damaged_frames = 0;  // input frames the decoder repaired by concealment (video files)
 };
 
 // A frame after the first stage: its RGB view and the faces found in it.

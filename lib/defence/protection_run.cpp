@@ -236,6 +236,10 @@ class InputProtector {
     } else {
       stats = protect_video_file(job.input, job.output, protector, s_.video, on_frame_, faceless);
     }
+    if (stats.damaged_frames > 0)
+      events_.warn("'" + job.input + "': the decoder found damage in " + std::to_string(stats.damaged_frames) +
+                   " of its " + std::to_string(stats.frames) +
+                   " frames and concealed it; those frames are protected as decoded (--verbose shows its messages)");
     result.faces = static_cast<std::size_t>(stats.faces);
     result.frames = static_cast<std::size_t>(stats.frames);
     if (stats.frames_with_faces == 0) {

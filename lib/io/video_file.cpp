@@ -130,6 +130,7 @@ struct VideoReader::Impl {
   bool draining = false;  // end of file reached, decoder being flushed
   bool finished = false;
   int frames_read = 0;
+  int damaged_frames = 0;  // decoded with errors the decoder concealed
   std::int64_t last_pts = AV_NOPTS_VALUE;
   // Conversion for formats that are not 8-bit planar.
   Scaler scaler;
@@ -274,10 +275,13 @@ VideoReader::~VideoReader() = default;
 const std::string& VideoReader::path() const { return impl_->path; }
 const VideoStreamInfo& VideoReader::info() const { return impl_->info; }
 int VideoReader::frames_read() const { return impl_->frames_read; }
+int VideoReader::damaged_frames() const { return impl_->damaged_frames; }
 
 bool VideoReader::read(VideoFrame& frame, std::int64_t* pts) {
   if (!impl_->decode_next()) return false;
   impl_->deliver(frame);
+  const AVFrame* decoded = impl_->decoded.get();
+  if (decoded->decode_error_flags != 0 || (decoded->flags & AV_FRAME_FLAG_CORRUPT)) ++impl_->damaged_frames;
   std::int64_t t = impl_->frame_pts();
   if (pts) *pts = t;
   av_frame_unref(impl_->decoded.get());

@@ -54,6 +54,9 @@ class VideoReader {
   // The same, converted to packed 8-bit RGB with info().colour.
   bool read_rgb(Rgb8& rgb, std::int64_t* pts = nullptr);
   int frames_read() const;
+  // Frames the decoder reported as damaged and delivered with the errors concealed
+  // (FFmpeg's decode_error_flags or AV_FRAME_FLAG_CORRUPT): the file is broken there.
+  int damaged_frames() const;
 
  private:
   struct Impl;

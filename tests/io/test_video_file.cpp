@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -243,4 +244,43 @@ TEST(VideoFileErrors, ContainerThatCannotHoldTheCodec) {
     EXPECT_NE(std::string(e.what()).find("cannot hold"), std::string::npos) << e.what();
   }
   EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+// Damage that the H.264 decoder conceals used to go unnoticed (frames came out, no error).
+// The reader now counts such frames. Where a flipped byte lands decides whether the decoder
+// conceals or gives up, so several places in the file's second half are tried; the encoding
+// is one-threaded, so the same places are tried on every run.
+TEST(VideoFileRead, FramesTheDecoderConcealedAreCounted) {
+  ScratchDir dir;
+  const std::string clean = dir / "clean.mp4";
+  auto r = run_command("ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=128x96:rate=25 -t 1 -c:v libx264 "
+                       "-threads 1 -preset ultrafast -pix_fmt yuv420p -y '" + clean + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto read_all_frames = [](const std::string& path, int& damaged) {
+    VideoReader reader(path);
+    VideoFrame frame;
+    while (reader.read(frame)) {
+    }
+    damaged = reader.damaged_frames();
+    return reader.frames_read();
+  };
+  int damaged = -1;
+  EXPECT_EQ(read_all_frames(clean, damaged), 25);
+  EXPECT_EQ(damaged, 0);
+
+  std::ifstream in(clean, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  int concealed_files = 0;
+  for (int tenth = 4; tenth <= 9; ++tenth) {
+    std::string broken = bytes;
+    for (std::size_t i = broken.size() * tenth / 10, k = 0; k < 8; ++k, i += 5) broken[i] ^= 0x20;
+    const std::string path = dir / ("broken-" + std::to_string(tenth) + ".mp4");
+    std::ofstream(path, std::ios::binary) << broken;
+    try {
+      if (read_all_frames(path, damaged) > 0 && damaged > 0) ++concealed_files;
+    } catch (const idef::InputError&) {
+      // damage the decoder refused outright: reported as before
+    }
+  }
+  EXPECT_GT(concealed_files, 0);
 }

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "core/atomic_file.h"
@@ -266,4 +267,28 @@ TEST(IdPoisonOriginals, SigtermRemovesTheUnfinishedOutput) {
     EXPECT_FALSE(idef::is_atomic_temporary(e.path().filename().string())) << e.path();
   EXPECT_FALSE(fs::exists(dir / "out/in.y4m"));
   EXPECT_TRUE(has(idef::read_all(dir / "err.txt"), "stopped by signal 15")) << idef::read_all(dir / "err.txt");
+}
+
+// libvips and FFmpeg print their own lines ("VIPS-WARNING **: error in tile ...",
+// "[h264 @ 0x...] ..."); they came before the tool's message. Now every line is the tool's,
+// and --verbose adds the libraries' own, under the tool's name.
+TEST(IdPoisonOriginals, TheToolsLineComesFirstAndLibraryMessagesOnlyWithVerbose) {
+  ScratchDir dir;
+  std::string model = write_pg_model(dir);
+  put_photo(dir.path() / "face.png");
+  auto made = run_command("ffmpeg -nostdin -v error -i " + q(dir / "face.png") + " -y " + q(dir / "face.jpg"));
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::string jpeg = idef::read_all(dir / "face.jpg");
+  idef::write_all(dir / "cut.jpg", jpeg.substr(0, jpeg.size() * 2 / 3));  // libjpeg warns, per tile
+  auto quiet = run_tool("id-poison", poison(model, q(dir / "cut.jpg")));
+  EXPECT_EQ(quiet.exit_code, 1);
+  std::istringstream lines(quiet.err);
+  for (std::string line; std::getline(lines, line);) EXPECT_EQ(line.rfind("id-poison: ", 0), 0u) << line;
+  EXPECT_TRUE(has(quiet.err, "cannot read '" + dir / "cut.jpg" + "'")) << quiet.err;
+  EXPECT_FALSE(has(quiet.err, "libvips")) << quiet.err;
+
+  auto verbose = run_tool("id-poison", poison(model, "--verbose " + q(dir / "cut.jpg")));
+  EXPECT_EQ(verbose.exit_code, 1);
+  EXPECT_EQ(verbose.err.rfind("id-poison: ", 0), 0u) << verbose.err;
+  EXPECT_TRUE(has(verbose.err, "id-poison: libvips: ")) << verbose.err;
 }
