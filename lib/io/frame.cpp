@@ -35,7 +35,14 @@ int chroma_shift_y(ChromaLayout l) { return l == ChromaLayout::C420 ? 1 : 0; }
 VideoFrame::VideoFrame(int width, int height, ChromaLayout layout)
     : width_(width), height_(height), layout_(layout) {
   if (width <= 0 || height <= 0) throw std::invalid_argument("VideoFrame: empty size");
-  for (int p = 0; p < plane_count(); ++p) planes_[p].assign(plane_size(p), p == 0 ? 0 : 128);
+  for (int p = 0; p < plane_count(); ++p) planes_[p].assign(plane_size(p) + kScalerSlack, p == 0 ? 0 : 128);
+}
+
+bool VideoFrame::operator==(const VideoFrame& o) const {
+  if (width_ != o.width_ || height_ != o.height_ || layout_ != o.layout_) return false;
+  for (int p = 0; p < plane_count(); ++p)
+    if (!std::equal(plane(p), plane(p) + plane_size(p), o.plane(p))) return false;
+  return true;
 }
 
 int VideoFrame::plane_width(int plane) const {
@@ -141,9 +148,13 @@ Rgb8 to_rgb24(const VideoFrame& frame, const ColourSpec& spec) {
     src[p] = frame.plane(p);
     src_stride[p] = frame.stride(p);
   }
-  std::uint8_t* dst[4] = {rgb.pixels.data(), nullptr, nullptr, nullptr};
+  // Through a buffer with slack (see VideoFrame::kScalerSlack), then into the tight one.
+  thread_local std::vector<std::uint8_t> scratch;
+  scratch.resize(rgb.pixels.size() + VideoFrame::kScalerSlack);
+  std::uint8_t* dst[4] = {scratch.data(), nullptr, nullptr, nullptr};
   int dst_stride[4] = {frame.width() * 3, 0, 0, 0};
   sws_scale(ctx, src, src_stride, 0, frame.height(), dst, dst_stride);
+  std::copy_n(scratch.data(), rgb.pixels.size(), rgb.pixels.data());
   return rgb;
 }
 
@@ -153,7 +164,12 @@ VideoFrame from_rgb24(const std::uint8_t* rgb, int width, int height, ChromaLayo
   VideoFrame frame(width, height, layout);
   SwsContext* ctx = rgb_to_yuv_scaler.get(width, height, AV_PIX_FMT_RGB24,
                                           pixel_format_of(layout), spec, false);
-  const std::uint8_t* src[4] = {rgb, nullptr, nullptr, nullptr};
+  // Its SIMD loads read past the end of a row too: the source gets the same slack.
+  thread_local std::vector<std::uint8_t> scratch;
+  const std::size_t bytes = static_cast<std::size_t>(width) * height * 3;
+  scratch.resize(bytes + VideoFrame::kScalerSlack);
+  std::copy_n(rgb, bytes, scratch.data());
+  const std::uint8_t* src[4] = {scratch.data(), nullptr, nullptr, nullptr};
   int src_stride[4] = {width * 3, 0, 0, 0};
   std::uint8_t* dst[4] = {frame.plane(0), nullptr, nullptr, nullptr};
   int dst_stride[4] = {frame.stride(0), 0, 0, 0};

@@ -57,9 +57,12 @@ class VideoFrame {
   std::uint8_t* plane(int p) { return planes_[p].data(); }
   const std::uint8_t* plane(int p) const { return planes_[p].data(); }
 
-  bool operator==(const VideoFrame& o) const {
-    return width_ == o.width_ && height_ == o.height_ && layout_ == o.layout_ && planes_ == o.planes_;
-  }
+  bool operator==(const VideoFrame& o) const;  // same size, layout and samples
+
+  // Bytes after each plane that libswscale may write: its SIMD code stores whole vectors,
+  // past the end of a row whose width is not a multiple of them, and so past the end of
+  // the last row (AddressSanitizer caught it overwriting the heap after a 4-pixel plane).
+  static constexpr std::size_t kScalerSlack = 256;
 
  private:
   int width_ = 0, height_ = 0;
