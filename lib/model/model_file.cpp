@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <cstring>
+#include <limits>
 #include <sstream>
 
 #include "core/atomic_file.h"
@@ -78,12 +79,23 @@ NamedTensors decode_tensors(const std::string& data) {
       throw std::out_of_range("tensor '" + name + "' has an unknown element type");
     auto dim = r.get<std::uint32_t>();
     if (dim > 16) throw std::out_of_range("tensor '" + name + "' has " + std::to_string(dim) + " dimensions");
+    // The shape is checked before anything is allocated: a negative or huge dimension in a
+    // damaged file must be an error, not a c10::Error or an attempt at exabytes.
     std::vector<std::int64_t> shape(dim);
-    for (auto& d : shape) d = r.get<std::int64_t>();
+    std::uint64_t numel = 1;
+    for (auto& d : shape) {
+      d = r.get<std::int64_t>();
+      if (d < 0) throw std::out_of_range("tensor '" + name + "' has a negative dimension");
+      if (d > 0 && numel > std::numeric_limits<std::uint64_t>::max() / static_cast<std::uint64_t>(d))
+        throw std::out_of_range("tensor '" + name + "' has an impossible shape");
+      numel *= static_cast<std::uint64_t>(d);
+    }
     auto nbytes = r.get<std::uint64_t>();
-    torch::Tensor t = torch::empty(shape, torch::TensorOptions().dtype(type));
-    if (nbytes != static_cast<std::uint64_t>(t.numel() * t.element_size()))
+    const std::uint64_t element = c10::elementSize(type);
+    if (numel > std::numeric_limits<std::uint64_t>::max() / element || nbytes != numel * element)
       throw std::out_of_range("tensor '" + name + "' size does not match its shape");
+    if (nbytes > data.size() - r.pos) throw std::out_of_range("tensor section ends early");
+    torch::Tensor t = torch::empty(shape, torch::TensorOptions().dtype(type));
     std::string raw = r.take(nbytes);
     std::memcpy(t.data_ptr(), raw.data(), nbytes);
     out.emplace_back(std::move(name), std::move(t));
@@ -303,8 +315,9 @@ void ModelFile::save(const std::string& path) const {
   write_all(path, kMagic + std::to_string(meta_text.size()) + "\n" + meta_text + payload);
 }
 
-ModelFile ModelFile::load(const std::string& path) {
-  std::string data = read_all(path);
+ModelFile ModelFile::load(const std::string& path) { return parse(read_all(path), path); }
+
+ModelFile ModelFile::parse(const std::string& data, const std::string& path) {
   auto fail = [&](const std::string& why) { return InputError(path, why); };
   if (data.empty()) throw fail("empty file, not a model");
   if (data.compare(0, std::strlen(kMagic), kMagic) != 0) throw fail("not an initiative-defense model file");

@@ -71,6 +71,8 @@ class ModelFile {
   // Reads and verifies a file: magic, metadata, format version, every section's size and
   // checksum. Anything wrong is an InputError naming the file and the reason.
   static ModelFile load(const std::string& path);
+  // The same from a file's bytes; errors name `path`.
+  static ModelFile parse(const std::string& data, const std::string& path);
   const std::string& source() const { return source_; }
 
  private:

@@ -211,3 +211,37 @@ TEST(ModelFile, AnEditedMetadataValueIsRefused) {
   loaded.save(dir / "again.idm");
   EXPECT_EQ(ModelFile::load(dir / "again.idm").meta.get_double("defence.epsilon"), 0.05);
 }
+
+// A tensor record whose shape is negative or too large for memory used to reach
+// torch::empty (a c10::Error escaping the loader, or an attempt to allocate exabytes).
+TEST(ModelFile, ImpossibleTensorShapesAreInputErrors) {
+  auto record = [](std::int64_t d0, std::int64_t d1, std::uint64_t nbytes) {
+    std::string out;
+    auto put = [&](auto v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); };
+    put(std::uint32_t{1});
+    put(std::uint32_t{1});
+    out += "w";
+    put(static_cast<std::int32_t>(torch::kFloat));
+    put(std::uint32_t{2});
+    put(d0);
+    put(d1);
+    put(nbytes);
+    return out;
+  };
+  const struct {
+    std::string bytes, reason;
+  } cases[] = {{record(-2, -3, 24), "negative dimension"},
+               {record(std::int64_t{1} << 40, std::int64_t{1} << 40, 0), "impossible shape"},
+               {record(std::int64_t{1} << 40, 4, std::uint64_t{1} << 44), "ends early"},
+               {record(2, 3, 7), "does not match its shape"}};
+  for (const auto& c : cases) {
+    ModelFile file;
+    file.set_bytes("weights", c.bytes);
+    try {
+      file.tensors("weights");
+      ADD_FAILURE() << c.reason << ": decoded";
+    } catch (const idef::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(c.reason), std::string::npos) << e.what();
+    }
+  }
+}
