@@ -275,7 +275,8 @@ bool Command::parse(int argc, const char* const* argv) {
     else
       desc.add_options()(key.c_str(), po::value<std::vector<std::string>>()->composing());
   }
-  for (const auto& [old_name, name] : impl_->aliases) {
+  for (const auto& [old_name, new_name] : impl_->aliases) {
+    const std::string& name = new_name;  // C++17 lambdas cannot capture a structured binding
     auto spec = std::find_if(specs_.begin(), specs_.end(), [&](const OptionSpec& s) { return s.name == name; });
     if (spec->kind == ValueKind::Flag)
       desc.add_options()(old_name.c_str(), po::value<std::vector<std::string>>()->zero_tokens()->composing());
@@ -552,12 +553,16 @@ std::string Command::completion(const std::string& shell) const {
 
 int run_tool(const std::string& program, const std::function<int()>& body) {
   // A reader that closes our stdout early must not kill us mid-write: writes then fail
-  // with EPIPE, which the stream writers turn into a clean stop.
+  // with EPIPE, which the stream writers turn into a BrokenPipe: a message and exit 1.
   std::signal(SIGPIPE, SIG_IGN);
   try {
     return body();
-  } catch (const BrokenPipe&) {
-    return 0;  // the reader (head, a closed player) wanted no more: a clean stop
+  } catch (const BrokenPipe& e) {
+    // The reader (head, a player closed, an ffmpeg that failed) took no more: what it got
+    // is incomplete, which a pipeline's user must be told.
+    std::cerr << program << ": cannot write " << (e.output() == "-" || e.output() == "<stdout>" ? "to standard output" : "'" + e.output() + "'")
+              << ": its reader closed the pipe; the output is incomplete\n";
+    return 1;
   } catch (const UsageError& e) {
     std::cerr << program << ": " << e.what() << "\nTry '" << program << " --help' for more information.\n";
     return 2;

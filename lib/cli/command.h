@@ -106,8 +106,8 @@ class Command {
 };
 
 // Runs a tool's body with the error conventions: UsageError → "prog: msg" + "Try 'prog
-// --help'." and exit 2; a reader closing our output pipe early → exit 0 quietly; any
-// other error → "prog: msg" and exit 1.
+// --help'." and exit 2; a reader closing our output pipe early → "the output is
+// incomplete" and exit 1 (no SIGPIPE death, no hang); any other error → "prog: msg", exit 1.
 int run_tool(const std::string& program, const std::function<int()>& body);
 
 }  // namespace idef::cli

@@ -193,8 +193,9 @@ TEST(RunTool, MapsErrorsToExitCodes) {
   EXPECT_EQ(testing::internal::GetCapturedStderr(), "id-demo: cannot read 'x.jpg': not a JPEG file\n");
   EXPECT_EQ(idef::cli::run_tool("id-demo", [] { return 0; }), 0);
   testing::internal::CaptureStderr();
-  EXPECT_EQ(idef::cli::run_tool("id-demo", [] () -> int { throw idef::BrokenPipe("<stdout>"); }), 0);
-  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  EXPECT_EQ(idef::cli::run_tool("id-demo", [] () -> int { throw idef::BrokenPipe("<stdout>"); }), 1);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            "id-demo: cannot write to standard output: its reader closed the pipe; the output is incomplete\n");
 }
 
 // An old spelling still works, on the command line and in a config file, with a note; the

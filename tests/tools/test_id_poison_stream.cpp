@@ -282,16 +282,18 @@ TEST(IdPoisonStream, VideoFileInVideoFileOutAudioCopied) {
   EXPECT_EQ(audio_md5(dir / "out/talk.mp4"), audio_md5(dir / "talk.mp4"));
 }
 
-// The reader of the pipe leaves early (| head): a clean stop, exit 0, nothing on stderr.
-TEST(IdPoisonStream, ReaderClosingThePipeIsACleanStop) {
+// EPIPE: what the reader got is incomplete, and the user of a pipeline must be told (it was
+// a silent exit 0); no SIGPIPE death, no hang.
+TEST(IdPoisonStream, ReaderClosingThePipeIsReportedAsIncomplete) {
   ScratchDir dir;
   std::string model = idef::test::write_pg_model(dir);
   std::string in = make_talking_y4m(dir, "yuv420p");
   auto r = run_command("('" + tool("id-poison") + "' --model " + q(model) + kStrong + "- < " + q(in) +
                        " 2> " + q(dir / "err") + "; echo $? > " + q(dir / "rc") + ") | head -c 100 > /dev/null");
-  EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(idef::read_all(dir / "rc"), "0\n");
-  EXPECT_EQ(idef::read_all(dir / "err"), "");
+  EXPECT_EQ(r.exit_code, 0);  // head's
+  EXPECT_EQ(idef::read_all(dir / "rc"), "1\n");
+  EXPECT_EQ(idef::read_all(dir / "err"),
+            "id-poison: cannot write to standard output: its reader closed the pipe; the output is incomplete\n");
 }
 
 TEST(IdPoisonStream, UsageErrors) {
