@@ -458,7 +458,11 @@ static void write_image(const std::string& path, const ImageSaveOptions& options
   try {
     compose(saver).write_to_file(file.temp_path().c_str(), save_options(saver, options));
   } catch (const VError& e) {
-    throw OutputError(path, vips_reason(e.what()));
+    // libvips names the temporary file, which the user never sees: drop it from the reason.
+    std::string reason = vips_reason(e.what());
+    for (std::size_t at; (at = reason.find(file.temp_path() + ": ")) != std::string::npos;)
+      reason.erase(at, file.temp_path().size() + 2);
+    throw OutputError(path, reason);
   }
   file.commit();
 }
