@@ -14,7 +14,8 @@ PACKAGES = cmake g++ make pkg-config libtorch-dev libvips-dev libavcodec-dev lib
 BLAS_ALT   = /usr/lib/x86_64-linux-gnu/openblas-openmp
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo install bench bench-forge bench-attr bench-poison docs clean
+.PHONY: all deps build test demo install bench bench-forge bench-attr bench-poison docs clean \
+        sanitize-build sanitize fuzz
 
 all: build
 
@@ -78,5 +79,25 @@ bench-attr: bench-forge
 bench-poison: build
 	bench/poison.sh $(BUILD)
 
+# One clang build with AddressSanitizer and UndefinedBehaviorSanitizer (and libFuzzer's
+# coverage hooks) serves both: `make sanitize` runs make test's tests in it, `make fuzz` runs
+# each fuzz/ target for FUZZ_SECONDS and adds the figures to bench/results/fuzz.md.
+SANITIZE_BUILD ?= build-sanitize
+FUZZ_SECONDS   ?= 60
+sanitize-build: deps
+	@$(MAKE) --no-print-directory deps PACKAGES="clang libclang-rt-14-dev"
+	@[ -f $(SANITIZE_BUILD)/CMakeCache.txt ] || cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DID_FUZZ=ON
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
+
+sanitize: sanitize-build
+	ASAN_OPTIONS=$(ASAN_OPTIONS_TEST) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/fuzz/lsan.supp:print_suppressions=0 \
+	  ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j $(JOBS)
+ASAN_OPTIONS_TEST = abort_on_error=0:detect_stack_use_after_return=0
+
+fuzz: sanitize-build
+	bench/fuzz.sh $(SANITIZE_BUILD) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD)

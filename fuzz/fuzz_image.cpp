@@ -1,0 +1,17 @@
+// Image decoding through the library's loader (libvips picks the format from the bytes),
+// limited to a megapixel as id-poison's --max-pixels would, then the 8-bit sRGB view and an
+// encode of it back in the input's format.
+#include "core/error.h"
+#include "fuzz_util.h"
+#include "io/image.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  idef::ImageLoadOptions options;
+  options.max_pixels = 1 << 20;
+  try {
+    idef::Image image = idef::Image::load_buffer(idef::fuzz::bytes_of(data, size), "-", options);
+    image.save_buffer(image.rgb());
+  } catch (const idef::Error&) {
+  }
+  return 0;
+}
