@@ -23,4 +23,10 @@ inline std::string write_pg_model(const ScratchDir& dir) {
 inline const char* kStrong = " --epsilon 1 --tau 0.05 --threads 1 ";
 constexpr int kStrongCap = 6;
 
+// id-poison's arguments for aligned 64 px crops: no face detector, so it is fast and every
+// file is protected.
+inline std::string poison_aligned(const std::string& model, const std::string& args) {
+  return "--aligned --model " + q(model) + kStrong + args;
+}
+
 }  // namespace idef::test

@@ -18,7 +18,7 @@ extern char** environ;
 
 namespace fs = std::filesystem;
 using idef::test::has;
-using idef::test::kStrong;
+using idef::test::poison_aligned;
 using idef::test::q;
 using idef::test::run_command;
 using idef::test::run_tool;
@@ -26,11 +26,6 @@ using idef::test::ScratchDir;
 using idef::test::write_pg_model;
 
 namespace {
-
-// Aligned crops need no face detector: every file is protected, and quickly.
-std::string poison(const std::string& model, const std::string& args) {
-  return "--aligned --model " + q(model) + kStrong + args;
-}
 
 // A square face crop; `noisy` ones compress badly (a large PNG), flat ones well.
 void put_photo(const fs::path& path, bool noisy = false, int side = 64) {
@@ -102,7 +97,7 @@ TEST(IdPoisonFaults, SigkillMidBatchLeavesWholeFilesAndARerunFinishes) {
     SCOPED_TRACE("killed after " + std::to_string(kill_after) + " outputs");
     const fs::path out = dir.path() / ("out" + std::to_string(kill_after));
     const pid_t pid = start(q(idef::test::tool("id-poison")) + " " +
-                            poison(model, "--quiet --jobs 2 --output " + q(out.string()) + " " + q(dir / "in")));
+                            poison_aligned(model, "--quiet --jobs 2 --output " + q(out.string()) + " " + q(dir / "in")));
     ASSERT_GT(pid, 0);
     // Bounded wait for the condition (not for a time): the outputs to appear.
     for (int i = 0; i < 1200 && list(out).outputs.size() < kill_after; ++i)
@@ -112,7 +107,7 @@ TEST(IdPoisonFaults, SigkillMidBatchLeavesWholeFilesAndARerunFinishes) {
     const Listing killed = list(out);
     expect_whole(killed);
 
-    auto rerun = run_tool("id-poison", poison(model, "--skip-existing --output " + q(out.string()) + " " + q(dir / "in")));
+    auto rerun = run_tool("id-poison", poison_aligned(model, "--skip-existing --output " + q(out.string()) + " " + q(dir / "in")));
     EXPECT_EQ(rerun.exit_code, 0) << rerun.err;
     const Listing finished = list(out);
     EXPECT_EQ(finished.outputs.size(), std::size_t{kPhotos});
@@ -134,7 +129,7 @@ TEST(IdPoisonFaults, AFullDiskFailsOneOutputCleanlyAndTheBatchGoesOn) {
   ASSERT_GT(noisy.size(), 65536u);
   auto r = run_command("ID_WRITE_LIMIT=32768 LD_PRELOAD=" + q(ID_WRITE_LIMIT_SHIM) + " " +
                        q(idef::test::tool("id-poison")) + " " +
-                       poison(model, "--output " + q(dir / "out") + " " + q(dir / "in")));
+                       poison_aligned(model, "--output " + q(dir / "out") + " " + q(dir / "in")));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(has(r.err, "b.png")) << r.err;
   EXPECT_TRUE(has(r.err, "cannot write '" + dir / "out/b.png" + "': write error; unix error: No space left on device"))
@@ -156,7 +151,7 @@ TEST(IdPoisonFaults, TwoConcurrentRunsOnOneFolderNeitherCorruptsTheOther) {
   const std::string model = write_pg_model(dir);
   for (int i = 0; i < 6; ++i) put_photo(dir.path() / "in" / ("p" + std::to_string(i) + ".png"));
   const std::string command = q(idef::test::tool("id-poison")) + " " +
-                              poison(model, "--quiet --skip-existing --output " + q(dir / "out") + " " + q(dir / "in"));
+                              poison_aligned(model, "--quiet --skip-existing --output " + q(dir / "out") + " " + q(dir / "in"));
   const pid_t first = start(command + " 2> " + q(dir / "err1"));
   const pid_t second = start(command + " 2> " + q(dir / "err2"));
   ASSERT_GT(first, 0);

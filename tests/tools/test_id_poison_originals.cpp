@@ -20,7 +20,7 @@
 
 namespace fs = std::filesystem;
 using idef::test::has;
-using idef::test::kStrong;
+using idef::test::poison_aligned;
 using idef::test::q;
 using idef::test::run_command;
 using idef::test::run_tool;
@@ -28,11 +28,6 @@ using idef::test::ScratchDir;
 using idef::test::write_pg_model;
 
 namespace {
-
-// Aligned 64 px crops need no face detector: fast, and every file is protected.
-std::string poison(const std::string& model, const std::string& args) {
-  return "--aligned --model " + q(model) + kStrong + args;
-}
 
 void put_photo(const fs::path& path) {
   fs::create_directories(path.parent_path());
@@ -56,19 +51,19 @@ TEST(IdPoisonOriginals, OutputFolderOfTheInputIsRefusedBeforeWriting) {
   std::string model = write_pg_model(dir);
   put_photo(dir.path() / "s/a.png");
   const std::string before = idef::read_all(dir / "s/a.png");
-  auto r = run_tool("id-poison", poison(model, "--output " + q(dir / "s") + " " + q(dir / "s/a.png")));
+  auto r = run_tool("id-poison", poison_aligned(model, "--output " + q(dir / "s") + " " + q(dir / "s/a.png")));
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(has(r.err, "over the input")) << r.err;
   EXPECT_EQ(idef::read_all(dir / "s/a.png"), before);
 
   // The same through "." from the photo's folder.
   auto here = run_command("cd " + q(dir / "s") + " && " + q(idef::test::tool("id-poison")) + " " +
-                          poison(model, "--output . a.png"));
+                          poison_aligned(model, "--output . a.png"));
   EXPECT_EQ(here.exit_code, 2) << here.err;
   EXPECT_EQ(idef::read_all(dir / "s/a.png"), before);
 
   // And a folder given as its own output.
-  auto folder = run_tool("id-poison", poison(model, "--output " + q(dir / "s") + " " + q(dir / "s")));
+  auto folder = run_tool("id-poison", poison_aligned(model, "--output " + q(dir / "s") + " " + q(dir / "s")));
   EXPECT_EQ(folder.exit_code, 2) << folder.err;
   EXPECT_EQ(idef::read_all(dir / "s/a.png"), before);
   EXPECT_EQ(count_files(dir.path() / "s"), 1u);
@@ -79,14 +74,14 @@ TEST(IdPoisonOriginals, SameNamedInputsAreRefusedBeforeWriting) {
   std::string model = write_pg_model(dir);
   put_photo(dir.path() / "d1/a.png");
   put_photo(dir.path() / "d2/a.png");
-  auto r = run_tool("id-poison", poison(model, "--output " + q(dir / "o") + " " + q(dir / "d1/a.png") + " " +
+  auto r = run_tool("id-poison", poison_aligned(model, "--output " + q(dir / "o") + " " + q(dir / "d1/a.png") + " " +
                                                    q(dir / "d2/a.png")));
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(has(r.err, "would both be written to")) << r.err;
   EXPECT_FALSE(fs::exists(dir / "o/a.png"));
 
   // An output that is another input's original.
-  auto over = run_tool("id-poison", poison(model, "--output " + q(dir / "d2") + " " + q(dir / "d1/a.png") + " " +
+  auto over = run_tool("id-poison", poison_aligned(model, "--output " + q(dir / "d2") + " " + q(dir / "d1/a.png") + " " +
                                                       q(dir / "d2/a.png")));
   EXPECT_EQ(over.exit_code, 2) << over.err;
 }
@@ -97,10 +92,10 @@ TEST(IdPoisonOriginals, OutputTreeInsideTheInputIsNotReadBack) {
   put_photo(dir.path() / "in/a.png");
   put_photo(dir.path() / "in/sub/b.png");
   const std::string args = "--skip-existing --output " + q(dir / "in/prot") + " " + q(dir / "in");
-  auto first = run_tool("id-poison", poison(model, args));
+  auto first = run_tool("id-poison", poison_aligned(model, args));
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_TRUE(has(first.err, "protected 2 of 2")) << first.err;
-  auto second = run_tool("id-poison", poison(model, args));
+  auto second = run_tool("id-poison", poison_aligned(model, args));
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_TRUE(has(second.err, "protected 0 of 0 inputs, 2 already done")) << second.err;
   EXPECT_FALSE(fs::exists(dir / "in/prot/prot"));
@@ -118,7 +113,7 @@ TEST(IdPoisonOriginals, InPlaceKeepsModeAndLinksAndRecordsWhatItDid) {
   const std::string target = idef::read_all(dir / "elsewhere/target.png");
 
   const std::string args = "--in-place --skip-existing " + q(dir / "in");
-  auto first = run_tool("id-poison", poison(model, args));
+  auto first = run_tool("id-poison", poison_aligned(model, args));
   ASSERT_EQ(first.exit_code, 0) << first.err;
   struct stat st {};
   ASSERT_EQ(::stat((dir / "in/private.png").c_str(), &st), 0);
@@ -129,12 +124,12 @@ TEST(IdPoisonOriginals, InPlaceKeepsModeAndLinksAndRecordsWhatItDid) {
 
   // A second run knows both are done; a file edited since is protected again.
   const std::string once = idef::read_all(dir / "in/private.png");
-  auto second = run_tool("id-poison", poison(model, args));
+  auto second = run_tool("id-poison", poison_aligned(model, args));
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_TRUE(has(second.err, "2 already done")) << second.err;
   EXPECT_EQ(idef::read_all(dir / "in/private.png"), once);
   put_photo(dir.path() / "in/private.png");
-  auto third = run_tool("id-poison", poison(model, args));
+  auto third = run_tool("id-poison", poison_aligned(model, args));
   ASSERT_EQ(third.exit_code, 0) << third.err;
   EXPECT_TRUE(has(third.err, "protected 1 of 1 inputs, 1 already done")) << third.err;
 }
@@ -145,7 +140,7 @@ TEST(IdPoisonOriginals, InPlaceKeepsTheOwnerWhenRunAsRoot) {
   std::string model = write_pg_model(dir);
   put_photo(dir.path() / "in/a.png");
   ASSERT_EQ(::chown((dir / "in/a.png").c_str(), 65534, 65534), 0);
-  auto r = run_tool("id-poison", poison(model, "--in-place " + q(dir / "in/a.png")));
+  auto r = run_tool("id-poison", poison_aligned(model, "--in-place " + q(dir / "in/a.png")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   struct stat st {};
   ASSERT_EQ(::stat((dir / "in/a.png").c_str(), &st), 0);
@@ -159,7 +154,7 @@ TEST(IdPoisonOriginals, InPlaceRunsOnOneFolderExcludeEachOther) {
   put_photo(dir.path() / "in/a.png");
   const std::string before = idef::read_all(dir / "in/a.png");
   idef::FolderLock held((dir / "in"));  // another run holds the folder
-  auto r = run_tool("id-poison", poison(model, "--in-place " + q(dir / "in")));
+  auto r = run_tool("id-poison", poison_aligned(model, "--in-place " + q(dir / "in")));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(has(r.err, "another id-poison run")) << r.err;
   EXPECT_EQ(idef::read_all(dir / "in/a.png"), before);
@@ -218,7 +213,7 @@ TEST(IdPoisonOriginals, StaleTemporariesOfDeadRunsAreRemoved) {
   const std::string stale = dir / ("in/.a.protected.tmp-" + pid + "-0badf00d.png");
   idef::write_all(stale, "half a file");
   ASSERT_TRUE(idef::is_atomic_temporary(fs::path(stale).filename().string()));
-  auto r = run_tool("id-poison", poison(model, q(dir / "in/a.png")));
+  auto r = run_tool("id-poison", poison_aligned(model, q(dir / "in/a.png")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(fs::exists(stale));
   EXPECT_TRUE(fs::exists(dir / "in/a.protected.png"));
@@ -231,7 +226,7 @@ TEST(IdPoisonOriginals, SigtermRemovesTheUnfinishedOutput) {
   const std::string fifo = dir / "in.y4m";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const std::string cmd = q(idef::test::tool("id-poison")) + " " +
-                          poison(model, "--output " + q(dir / "out") + " " + q(fifo)) + " 2> " + q(dir / "err.txt") +
+                          poison_aligned(model, "--output " + q(dir / "out") + " " + q(fifo)) + " 2> " + q(dir / "err.txt") +
                           " & echo $! > " + q(dir / "pid") + "; wait";
   std::thread runner([&] { std::system(cmd.c_str()); });
   // Open the FIFO once id-poison reads it (bounded wait: a run that failed early never does).
@@ -280,14 +275,14 @@ TEST(IdPoisonOriginals, TheToolsLineComesFirstAndLibraryMessagesOnlyWithVerbose)
   ASSERT_EQ(made.exit_code, 0) << made.err;
   const std::string jpeg = idef::read_all(dir / "face.jpg");
   idef::write_all(dir / "cut.jpg", jpeg.substr(0, jpeg.size() * 2 / 3));  // libjpeg warns, per tile
-  auto quiet = run_tool("id-poison", poison(model, q(dir / "cut.jpg")));
+  auto quiet = run_tool("id-poison", poison_aligned(model, q(dir / "cut.jpg")));
   EXPECT_EQ(quiet.exit_code, 1);
   std::istringstream lines(quiet.err);
   for (std::string line; std::getline(lines, line);) EXPECT_EQ(line.rfind("id-poison: ", 0), 0u) << line;
   EXPECT_TRUE(has(quiet.err, "cannot read '" + dir / "cut.jpg" + "'")) << quiet.err;
   EXPECT_FALSE(has(quiet.err, "libvips")) << quiet.err;
 
-  auto verbose = run_tool("id-poison", poison(model, "--verbose " + q(dir / "cut.jpg")));
+  auto verbose = run_tool("id-poison", poison_aligned(model, "--verbose " + q(dir / "cut.jpg")));
   EXPECT_EQ(verbose.exit_code, 1);
   EXPECT_EQ(verbose.err.rfind("id-poison: ", 0), 0u) << verbose.err;
   EXPECT_TRUE(has(verbose.err, "id-poison: libvips: ")) << verbose.err;
