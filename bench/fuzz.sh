@@ -29,6 +29,7 @@ for t in $targets; do
   mkdir -p "$work/$t"
   log="$work/$t.log"
   echo "fuzzing $t for ${seconds}s (log: $log)"
+  started=$(date +%s)
   if "$bin" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=4096 -print_final_stats=1 \
       -artifact_prefix="$work/crashes/$t-" "$work/$t" "$root/fuzz/corpus/$t" > "$log" 2>&1; then
     :
@@ -36,13 +37,14 @@ for t in $targets; do
     echo "bench/fuzz.sh: $t FAILED: see $log and $work/crashes/" >&2
     status=1
   fi
+  took=$(( $(date +%s) - started ))  # less than asked when it stopped at a finding
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   last=$(grep -E '^#[0-9]+' "$log" | tail -1)
   cov=$(echo "$last" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
   ft=$(echo "$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
   corp=$(ls "$work/$t" | wc -l)
   # Add this run to the target's row (executions and seconds add up; coverage is the latest).
-  awk -F, -v OFS=, -v t="$t" -v e="${execs:-0}" -v s="$seconds" -v c="${cov:-0}" -v f="${ft:-0}" \
+  awk -F, -v OFS=, -v t="$t" -v e="${execs:-0}" -v s="$took" -v c="${cov:-0}" -v f="${ft:-0}" \
       -v n="$corp" -v d="$(date -u +%Y-%m-%d)" '
     NR == 1 { print; next }
     $1 == t { $2 += e; $3 += s; $4 += 1; $5 = c; $6 = f; $7 = n; $8 = d; found = 1 }

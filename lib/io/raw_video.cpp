@@ -1,7 +1,8 @@
 #include "io/raw_video.h"
 
 #include <cctype>
-#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 
 #include "core/error.h"
@@ -51,10 +52,11 @@ Rational parse_frame_rate(const std::string& text) {
   if (text == "29.97") return {30000, 1001};
   if (text == "23.976") return {24000, 1001};
   if (text == "59.94") return {60000, 1001};
-  int den = static_cast<int>(std::pow(10, frac.size()));
-  int num = std::stoi(whole) * den + (frac.empty() ? 0 : std::stoi(frac));
-  if (num <= 0) throw bad();
-  return {num, den};
+  // In 64 bits: nine digits times 1000 do not fit an int (found by fuzz_text_parsers).
+  const std::int64_t den = frac.size() == 0 ? 1 : frac.size() == 1 ? 10 : frac.size() == 2 ? 100 : 1000;
+  const std::int64_t num = std::stoll(whole) * den + (frac.empty() ? 0 : std::stoll(frac));
+  if (num <= 0 || num > std::numeric_limits<int>::max()) throw bad();
+  return {static_cast<int>(num), static_cast<int>(den)};
 }
 
 RawVideoReader::RawVideoReader(const std::string& path, RawVideoFormat format)

@@ -97,7 +97,7 @@ NamedTensors decode_tensors(const std::string& data) {
     if (nbytes > data.size() - r.pos) throw std::out_of_range("tensor section ends early");
     torch::Tensor t = torch::empty(shape, torch::TensorOptions().dtype(type));
     std::string raw = r.take(nbytes);
-    std::memcpy(t.data_ptr(), raw.data(), nbytes);
+    if (nbytes > 0) std::memcpy(t.data_ptr(), raw.data(), nbytes);  // an empty tensor's data is null
     out.emplace_back(std::move(name), std::move(t));
   }
   if (r.pos != data.size()) throw std::out_of_range("trailing bytes after the last tensor");

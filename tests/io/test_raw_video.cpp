@@ -87,6 +87,9 @@ TEST(RawVideo, ParsesSizeAndRate) {
   EXPECT_EQ(idef::parse_frame_rate("12.5"), (idef::Rational{125, 10}));
   EXPECT_EQ(idef::parse_frame_rate("30000/1001"), (idef::Rational{30000, 1001}));
   EXPECT_THROW(idef::parse_frame_rate("fast"), idef::UsageError);
+  // Found by fuzz_text_parsers: 7233723 * 1000 overflowed an int (undefined behaviour).
+  EXPECT_THROW(idef::parse_frame_rate("7233723.976"), idef::UsageError);
+  EXPECT_EQ(idef::parse_frame_rate("999999.5"), (idef::Rational{9999995, 10}));
   EXPECT_THROW(idef::parse_frame_rate("0"), idef::UsageError);
   EXPECT_THROW(idef::parse_frame_rate("25/0"), idef::UsageError);
   EXPECT_THROW(RawVideoReader("x", RawVideoFormat{}), idef::UsageError);

@@ -245,3 +245,14 @@ TEST(ModelFile, ImpossibleTensorShapesAreInputErrors) {
     }
   }
 }
+
+// Found by fuzz_model_file: an empty tensor's data pointer is null, and copying zero bytes
+// to it was still undefined behaviour (UBSan under make sanitize).
+TEST(ModelFile, EmptyTensorsRoundTrip) {
+  ModelFile file;
+  file.set_tensors("weights", {{"empty", torch::empty({0, 3})}, {"scalar", torch::ones({1})}});
+  const auto tensors = file.tensors("weights");
+  ASSERT_EQ(tensors.size(), 2u);
+  EXPECT_EQ(tensors[0].second.sizes(), (std::vector<std::int64_t>{0, 3}));
+  EXPECT_EQ(tensors[1].second.item<float>(), 1.f);
+}
