@@ -42,8 +42,8 @@ using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
 class ModelFile {
  public:
-  // 2: the metadata's first line, metadata_sha256, hashes the rest of it (format 1 files,
-  // whose metadata is not covered, are still read until the shipped models are rewritten).
+  // 2: the metadata's first line, metadata_sha256, hashes the rest of it. Format 1 files,
+  // whose metadata is not covered, are refused.
   static constexpr int kFormatVersion = 2;
 
   Metadata meta;
