@@ -6,9 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <string>
-
-#include "core/atomic_file.h"
 
 namespace idef::fuzz {
 
@@ -23,7 +23,8 @@ inline std::string as_file(const std::string& bytes, const char* extension) {
     return std::string(tmp && *tmp ? tmp : "/tmp");
   }();
   const std::string path = dir + "/idef-fuzz-" + std::to_string(getpid()) + extension;
-  write_all(path, bytes);
+  // A plain write: write_all's fsync and rename would cost more than the parsing.
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
   return path;
 }
 
