@@ -66,6 +66,7 @@ done
     ($2 >= 1e7 ? "met" : sprintf("%.0f%%", 100 * $2 / 1e7)) }' "$csv"
   echo
   echo "Findings so far: see the notes below; each became a regression test."
+  echo
 } > "$here/results/fuzz.md.new"
 # Keep the hand-written notes that follow the generated part.
 if [ -f "$here/results/fuzz.md" ]; then

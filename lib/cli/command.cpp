@@ -380,6 +380,10 @@ bool Command::parse(int argc, const char* const* argv) {
             throw UsageError("--config '" + path + "': unknown key '" + key + "' for " + program_);
           std::vector<std::string> values;
           if (auto* arr = node.as_array()) {
+            // An option of one value given `key = []` reached its setter with no value at all
+            // (found by fuzz_config): only lists take arrays.
+            if (!spec->multiple)
+              throw UsageError("--config '" + path + "': key '" + key + "' takes one value, not an array");
             for (const auto& e : *arr) values.push_back(toml_scalar_text(e, key));
           } else {
             values.push_back(toml_scalar_text(node, key));

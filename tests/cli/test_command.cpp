@@ -134,6 +134,23 @@ TEST(Command, ConfigErrorsNameTheFileAndKey) {
   EXPECT_NE(broken.find("line 1"), std::string::npos) << broken;
 }
 
+// Found by fuzz_config: `batch = []` reached the option's setter with no value (undefined
+// behaviour, a crash). An option of one value refuses an array; a list takes an empty one.
+TEST(Command, ConfigArraysOnlyForLists) {
+  ScratchDir dir;
+  for (const char* text : {"batch = []\n", "in-place = []\n", "epsilon = [0.1, 0.2]\n"}) {
+    idef::write_all(dir / "array.toml", text);
+    std::string error = usage_error({"--config", dir / "array.toml", "a.png"});
+    EXPECT_NE(error.find("takes one value, not an array"), std::string::npos) << text << ": " << error;
+  }
+  idef::write_all(dir / "list.toml", "domains = []\n");
+  Command cmd("id-demo", "demo");
+  ToolOptions o;
+  define(cmd, o);
+  ASSERT_TRUE(parse(cmd, {"--config", dir / "list.toml", "a.png"}));
+  EXPECT_TRUE(o.domains.empty());
+}
+
 TEST(Command, BadUsageIsAUsageError) {
   EXPECT_NE(usage_error({"--epsilon", "abc", "a.png"}).find("'abc' is not a finite number"), std::string::npos);
   EXPECT_NE(usage_error({"--method", "magic", "a.png"}).find("not one of pg, pgd, noise"), std::string::npos);
