@@ -8,41 +8,11 @@
 #include "losses/gan.h"
 #include "model/model_file.h"
 #include "training/input_diversity.h"
+#include "training/stage_b.h"
 
 namespace idef {
 
 namespace {
-
-// Copies parameters and buffers of equal architectures.
-void copy_weights(torch::nn::Module& from, torch::nn::Module& to) {
-  torch::NoGradGuard no_grad;
-  auto src = from.named_parameters();
-  for (auto& p : to.named_parameters()) p.value().copy_(src[p.key()]);
-  auto src_buffers = from.named_buffers();
-  for (auto& b : to.named_buffers()) b.value().copy_(src_buffers[b.key()]);
-}
-
-// While alive, the modules' parameters take no gradient: PG's loss goes through the
-// surrogate and the critics without paying for their weight gradients.
-class Frozen {
- public:
-  explicit Frozen(std::vector<torch::nn::Module*> modules) {
-    for (auto* m : modules)
-      for (auto& p : m->parameters())
-        if (p.requires_grad()) {
-          p.requires_grad_(false);
-          params_.push_back(p);
-        }
-  }
-  ~Frozen() {
-    for (auto& p : params_) p.requires_grad_(true);
-  }
-  Frozen(const Frozen&) = delete;
-  Frozen& operator=(const Frozen&) = delete;
-
- private:
-  std::vector<torch::Tensor> params_;
-};
 
 nets::StarGanDiscriminator same_discriminator(const nets::StarGanDiscriminator& d) {
   const int conv_dim = static_cast<int>(d->main->parameters()[0].size(0));
@@ -74,10 +44,9 @@ AttrDefenceTrainer::AttrDefenceTrainer(std::vector<Surrogate> surrogates, nets::
                                        nets::StarGanDiscriminator db, AttrDefenceSettings settings)
     : settings_(std::move(settings)),
       pg_(std::move(pg)),
-      pg_best_(nets::make_translator(pg_->config())),
-      db_(std::move(db)),
-      pg_opt_(pg_->parameters(), adam(settings_.lr_pg, settings_.stage_a)),
-      db_opt_(db_->parameters(), adam(settings_.lr_db, settings_.stage_a)) {
+      best_(pg_),
+      critic_(std::move(db), settings_.lr_db, settings_.stage_a.beta1, settings_.stage_a.beta2, settings_.lambda_gp),
+      pg_opt_(pg_->parameters(), adam(settings_.lr_pg, settings_.stage_a)) {
   if (settings_.attributes.empty()) throw Error("the defence needs at least one attribute domain");
   if (surrogates.empty()) throw Error("the defence needs at least one surrogate");
   for (const auto& s : surrogates) {
@@ -85,8 +54,6 @@ AttrDefenceTrainer::AttrDefenceTrainer(std::vector<Surrogate> surrogates, nets::
       throw Error("the surrogate's domain count differs from the attributes");
     members_.push_back(std::make_unique<Member>(s, settings_.stage_a));
   }
-  pg_best_->to(pg_->parameters()[0].device());
-  copy_weights(*pg_, *pg_best_);
 }
 
 std::map<std::string, double> AttrDefenceTrainer::surrogate_step(std::int64_t iteration, const torch::Tensor& x,
@@ -108,26 +75,14 @@ std::map<std::string, double> AttrDefenceTrainer::surrogate_step(std::int64_t it
 std::map<std::string, double> AttrDefenceTrainer::perturbation_step(const torch::Tensor& x, const torch::Tensor& c,
                                                                     bool use_previous, std::uint64_t draw) {
   pg_->train();
-  db_->train();
-  std::map<std::string, double> losses;
   PerturbationModel pg = perturbation_model(false);
   torch::Tensor x_protected = apply_perturbation(pg, x, settings_.epsilon, settings_.tau);
 
   // DB: the WGAN-GP critic that tells x' from x.
-  auto critic = [&](const torch::Tensor& image) { return db_->forward(image).first; };
-  torch::Tensor db_real = -critic(x).mean();
-  torch::Tensor db_fake = critic(x_protected.detach()).mean();
-  torch::Tensor db_gp = losses::gradient_penalty(critic, x, x_protected);
-  torch::Tensor db_loss = db_real + db_fake + settings_.lambda_gp * db_gp;
-  db_opt_.zero_grad();
-  db_loss.backward();
-  db_opt_.step();
-  losses["DB/loss_real"] = db_real.item<double>();
-  losses["DB/loss_fake"] = db_fake.item<double>();
-  losses["DB/loss_gp"] = db_gp.item<double>();
+  std::map<std::string, double> losses = critic_.step(x, x_protected);
 
   // PG: L_A→B + L'_A→B + λ·L_adv, L_A→B (with its L'_A→B) combined over the surrogates.
-  std::vector<torch::nn::Module*> frozen_modules{db_.get()};
+  std::vector<torch::nn::Module*> frozen_modules{critic_.network().get()};
   for (auto& m : members_)
     for (torch::nn::Module* module : std::initializer_list<torch::nn::Module*>{
              m->trainer.generator().get(), m->trainer.discriminator().get(), m->sm_prev.get(), m->da_prev.get()})
@@ -170,7 +125,7 @@ std::map<std::string, double> AttrDefenceTrainer::perturbation_step(const torch:
     member_losses.push_back(member);
   }
   torch::Tensor influence = losses::ensemble_influence(member_losses, settings_.ensemble);
-  torch::Tensor adv = -critic(x_protected).mean();
+  torch::Tensor adv = critic_.adversarial_loss(x_protected);
   torch::Tensor loss = influence + settings_.lambda_adv * adv;
   pg_opt_.zero_grad();
   loss.backward();
@@ -199,17 +154,13 @@ double AttrDefenceTrainer::validate(const torch::Tensor& x, const torch::Tensor&
     for (const auto& t : targets) sum += torch::mse_loss(sm->forward(x, t), sm->forward(x_protected, t)).item<double>();
   }
   double distance = sum / static_cast<double>(targets.size() * members_.size());
-  if (distance > best_distance_) {
-    best_distance_ = distance;
-    best_iteration_ = iteration_;
-    copy_weights(*pg_, *pg_best_);
-  }
+  best_.offer(pg_, distance, iteration_);
   return distance;
 }
 
 PerturbationModel AttrDefenceTrainer::perturbation_model(bool best) const {
   PerturbationModel m;
-  m.generator = best ? pg_best_ : pg_;
+  m.generator = best ? best_.network() : pg_;
   m.task = "attr";
   m.epsilon = settings_.epsilon;
   m.tau = settings_.tau;
@@ -223,12 +174,9 @@ void AttrDefenceTrainer::save_state(ModelFile& file) {
     file.set_module(section(k) + "previous.D", *members_[k]->da_prev);
   }
   file.set_module("B.PG", *pg_);
-  file.set_module("B.PG_best", *pg_best_);
-  file.set_module("B.DB", *db_);
+  best_.save_state(file);
+  critic_.save_state(file);
   file.set_optimizer("B.optimizer.PG", pg_opt_);
-  file.set_optimizer("B.optimizer.DB", db_opt_);
-  file.meta.set("training.best_distance", best_distance_);
-  file.meta.set("training.best_iteration", best_iteration_);
 }
 
 void AttrDefenceTrainer::load_state(const ModelFile& file) {
@@ -238,12 +186,9 @@ void AttrDefenceTrainer::load_state(const ModelFile& file) {
     file.load_module(section(k) + "previous.D", *members_[k]->da_prev);
   }
   file.load_module("B.PG", *pg_);
-  file.load_module("B.PG_best", *pg_best_);
-  file.load_module("B.DB", *db_);
+  best_.load_state(file);
+  critic_.load_state(file);
   file.load_optimizer("B.optimizer.PG", pg_opt_);
-  file.load_optimizer("B.optimizer.DB", db_opt_);
-  best_distance_ = file.meta.get_double("training.best_distance");
-  best_iteration_ = file.meta.get_int("training.best_iteration");
 }
 
 }  // namespace idef

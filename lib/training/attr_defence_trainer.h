@@ -24,6 +24,7 @@
 #include "nets/discriminators.h"
 #include "nets/editor.h"
 #include "nets/translator.h"
+#include "training/stage_b.h"
 #include "training/stargan_trainer.h"
 
 namespace idef {
@@ -78,8 +79,8 @@ class AttrDefenceTrainer {
   // target domains of L2(SM(x, c_j), SM(x', c_j)). If it beats the best so far, PG_best
   // becomes a copy of PG. Returns the distance.
   double validate(const torch::Tensor& x, const torch::Tensor& c);
-  double best_distance() const { return best_distance_; }
-  std::int64_t best_iteration() const { return best_iteration_; }
+  double best_distance() const { return best_.distance(); }
+  std::int64_t best_iteration() const { return best_.iteration(); }
   void set_iteration(std::int64_t iteration) { iteration_ = iteration; }  // for best_iteration
 
   std::size_t surrogate_count() const { return members_.size(); }
@@ -92,8 +93,8 @@ class AttrDefenceTrainer {
     return members_.at(k)->da_prev;
   }
   nets::Translator generator() const { return pg_; }
-  nets::Translator best_generator() const { return pg_best_; }
-  nets::StarGanDiscriminator critic() const { return db_; }
+  nets::Translator best_generator() const { return best_.network(); }
+  nets::StarGanDiscriminator critic() const { return critic_.network(); }
   const AttrDefenceSettings& settings() const { return settings_; }
   PerturbationModel perturbation_model(bool best) const;
 
@@ -111,11 +112,11 @@ class AttrDefenceTrainer {
 
   AttrDefenceSettings settings_;
   std::vector<std::unique_ptr<Member>> members_;
-  nets::Translator pg_, pg_best_;
-  nets::StarGanDiscriminator db_;
-  torch::optim::Adam pg_opt_, db_opt_;
-  double best_distance_ = -1;
-  std::int64_t best_iteration_ = 0, iteration_ = 0;
+  nets::Translator pg_;
+  BestGenerator best_;
+  PerturbationCritic critic_;
+  torch::optim::Adam pg_opt_;
+  std::int64_t iteration_ = 0;
 };
 
 }  // namespace idef

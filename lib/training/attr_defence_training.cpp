@@ -185,12 +185,8 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
     const bool last = done == total;
     if (!o.samples_dir.empty() && stage_b && ((done - pretrain) % o.sample_every == 0 || last))
       write_samples(o, trainer, x_val, c_val, done);
-    if (interrupted() || (o.checkpoint_every > 0 && done % o.checkpoint_every == 0) || last)
-      write_checkpoint(o, trainer, done, clock.seconds());
-    if (interrupted() && !last) {
-      if (events.message) events.message(interrupted_message(done, o.checkpoint));
+    if (checkpoint_or_stop(done, total, o.checkpoint_every, o.checkpoint, [&] { write_checkpoint(o, trainer, done, clock.seconds()); }, events))
       return TrainingResult::Interrupted;
-    }
   }
 
   Metadata extra;

@@ -53,9 +53,16 @@ ResumePoint resume_point(const std::string& checkpoint, bool resume,
   return point;
 }
 
-std::string interrupted_message(std::int64_t done, const std::string& checkpoint) {
-  return "interrupted at iteration " + std::to_string(done) + "; checkpoint written to " + checkpoint +
-         " (continue with --resume)";
+bool checkpoint_or_stop(std::int64_t done, std::int64_t total, std::int64_t checkpoint_every,
+                        const std::string& checkpoint, const std::function<void()>& write_checkpoint,
+                        const TrainingEvents& events) {
+  const bool last = done == total;
+  if (interrupted() || (checkpoint_every > 0 && done % checkpoint_every == 0) || last) write_checkpoint();
+  if (!interrupted() || last) return false;
+  if (events.message)
+    events.message("interrupted at iteration " + std::to_string(done) + "; checkpoint written to " + checkpoint +
+                   " (continue with --resume)");
+  return true;
 }
 
 namespace {
@@ -142,12 +149,8 @@ TrainingResult train_editor(const EditorTrainingOptions& options, const FaceData
     if (events.iteration) events.iteration(done, losses);
     const bool last = done == o.stargan.iterations;
     if (!o.samples_dir.empty() && (done % o.sample_every == 0 || last)) write_samples(o, trainer, data, done);
-    if (interrupted() || (o.checkpoint_every > 0 && done % o.checkpoint_every == 0) || last)
-      write_checkpoint(o, trainer, done, o.checkpoint, clock.seconds());
-    if (interrupted() && !last) {
-      if (events.message) events.message(interrupted_message(done, o.checkpoint));
+    if (checkpoint_or_stop(done, o.stargan.iterations, o.checkpoint_every, o.checkpoint, [&] { write_checkpoint(o, trainer, done, o.checkpoint, clock.seconds()); }, events))
       return TrainingResult::Interrupted;
-    }
   }
   Metadata extra;
   extra.set("training.seconds", clock.seconds());

@@ -84,7 +84,11 @@ struct ResumePoint {
 ResumePoint resume_point(const std::string& checkpoint, bool resume,
                          const std::function<void(const ModelFile&)>& restore, const TrainingEvents& events);
 
-// The message of a run stopped by a signal.
-std::string interrupted_message(std::int64_t done, const std::string& checkpoint);
+// The end of an iteration of a training loop: `write_checkpoint` on an interrupt, every
+// `checkpoint_every` iterations (0: never) and after the last. True when an interrupt stops
+// the run before its last iteration (events.message then says how to continue).
+bool checkpoint_or_stop(std::int64_t done, std::int64_t total, std::int64_t checkpoint_every,
+                        const std::string& checkpoint, const std::function<void()>& write_checkpoint,
+                        const TrainingEvents& events);
 
 }  // namespace idef

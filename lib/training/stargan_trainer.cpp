@@ -1,9 +1,8 @@
 #include "training/stargan_trainer.h"
 
-#include <algorithm>
-
 #include "losses/gan.h"
 #include "model/model_file.h"
+#include "training/schedule.h"
 
 namespace idef {
 
@@ -19,20 +18,10 @@ StarGanTrainer::StarGanTrainer(nets::Editor generator, nets::StarGanDiscriminato
   at::globalContext().setFlushDenormal(true);
 }
 
-// 1 until `span` iterations before `end`, then linear to 0 at `end` (always 1 when span <= 0).
-static double linear_decay(std::int64_t iteration, std::int64_t end, std::int64_t span) {
-  if (span <= 0) return 1.0;
-  return std::clamp(double(end - iteration) / double(span), 0.0, 1.0);
-}
-
 double StarGanTrainer::lr_factor(std::int64_t iteration) const {
   if (iteration < settings_.warmup_iterations && settings_.warmup_decay_iterations > 0)
     return linear_decay(iteration, settings_.warmup_iterations, settings_.warmup_decay_iterations);
   return linear_decay(iteration, settings_.iterations, settings_.decay_iterations);
-}
-
-static void set_lr(torch::optim::Adam& opt, double lr) {
-  for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
 }
 
 std::map<std::string, double> StarGanTrainer::step(std::int64_t iteration, const torch::Tensor& x_real,
@@ -40,8 +29,8 @@ std::map<std::string, double> StarGanTrainer::step(std::int64_t iteration, const
   g_->train();
   d_->train();
   double factor = lr_factor(iteration);
-  set_lr(g_opt_, settings_.lr_g * factor);
-  set_lr(d_opt_, settings_.lr_d * factor);
+  set_learning_rate(g_opt_, settings_.lr_g * factor);
+  set_learning_rate(d_opt_, settings_.lr_d * factor);
   std::map<std::string, double> losses;
 
   if (iteration < settings_.warmup_iterations) {
