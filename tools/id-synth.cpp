@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,9 +13,11 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/celeba_layout.h"
+#include "data/portrait_animation.h"
 #include "data/synth_face.h"
-#include "io/frame.h"
-#include "io/video_file.h"
+#include "face/detector.h"
+#include "io/image.h"
+#include "io/rgb_video_sink.h"
 #include "io/y4m.h"
 
 namespace {
@@ -31,7 +34,7 @@ struct Options {
   std::string split = "0.8,0.1,0.1";
   int frames = 100;
   double fps = 25;
-  std::string landmarks;
+  std::string landmarks, portrait;
   std::vector<std::string> args;  // VERB OUTPUT
 };
 
@@ -52,7 +55,9 @@ void define(cli::Command& cmd, Options& o) {
           "--counterfactuals, counterfactuals/ATTRIBUTE/000001.png: the same face with that one attribute "
           "changed (a hair colour is set, any other attribute flipped) and nothing else. 'video' writes a "
           "talking head (speech, blinks, small head motion) of one face as y4m (OUT ending in .y4m, or - for "
-          "standard output) or as a video file chosen by OUT's extension (.mp4, .mkv, ...). Every face "
+          "standard output) or as a video file chosen by OUT's extension (.mp4, .mkv, ...); with --portrait the "
+          "talking head is that real photo, its face found by dlib and its landmarks moved (speech, blinks, head "
+          "motion) and the photo warped piecewise-affinely after them, at the photo's own size. Every face "
           "depends only on --seed and its index, so shards made with --start-index add up to the same data "
           "set. Images are PNG (lossless). Editable attributes: " +
           joined(synth::editable_attributes()) + ".")
@@ -63,6 +68,8 @@ void define(cli::Command& cmd, Options& o) {
                "faces with their ground-truth edits")
       .example("id-synth video --frames 250 --size 256 --landmarks talk.txt talk.y4m",
                "ten seconds of a talking head with its landmarks")
+      .example("id-synth video --portrait astronaut.png --frames 1500 astronaut-talk.mp4",
+               "a minute of a real portrait talking")
       .option("count", &o.count, "N", "faces: number of faces to write")
           .range(0, 1e9)
       .option("size", &o.size, "PX", "width and height of the pictures in pixels (32-256 tuned)")
@@ -81,6 +88,8 @@ void define(cli::Command& cmd, Options& o) {
       .option("fps", &o.fps, "RATE", "video: frames per second")
       .option("landmarks", &o.landmarks, "FILE",
               "video: write the 68 landmarks of every frame to FILE ('frame x0 y0 ... x67 y67' per line)",
+              cli::ValueKind::File)
+      .option("portrait", &o.portrait, "PHOTO", "video: animate this real portrait instead of a synthetic face",
               cli::ValueKind::File)
       .positional("VERB", &o.args, "faces OUTDIR, or video OUT");
 }
@@ -106,31 +115,46 @@ int run_faces(const cli::Command& cmd, const Options& o, const std::string& out)
   return 0;
 }
 
+// The frames of a talking head: a synthetic face, or a real portrait animated.
+using FrameMaker = std::function<Rgb8(double t_seconds, Landmarks& landmarks)>;
+
+FrameMaker synthetic_head(const Options& o) {
+  const synth::FaceParams base = synth::sample_face(std::uint64_t(o.seed), o.start_index);
+  return [base, o](double t, Landmarks& marks) {
+    synth::FaceParams face = synth::at_time(base, t, std::uint64_t(o.seed));
+    marks = synth::landmarks(face, o.size);
+    return synth::render(face, o.size);
+  };
+}
+
+FrameMaker animated_portrait(const Options& o, int& width, int& height) {
+  Rgb8 photo = Image::load(o.portrait).rgb();
+  const std::vector<Face> faces = FaceDetector().detect(photo);
+  if (faces.empty()) throw InputError(o.portrait, "the face detector finds no face to animate");
+  // 4:2:0 video: an even size.
+  width = photo.width & ~1;
+  height = photo.height & ~1;
+  Rgb8 even(width, height);
+  for (int y = 0; y < height; ++y)
+    std::copy_n(&photo.at(0, y, 0), std::size_t(width) * 3, &even.at(0, y, 0));
+  auto animation = std::make_shared<PortraitAnimation>(std::move(even), faces.front().landmarks, std::uint64_t(o.seed));
+  return [animation](double t, Landmarks& marks) { return animation->frame(t, &marks); };
+}
+
 int run_video(const cli::Command& cmd, const Options& o, const std::string& out) {
   const Rational rate = rate_of(o.fps);
-  const bool y4m = out == "-" || std::filesystem::path(out).extension() == ".y4m";
-  const ColourSpec colour;  // BT.601, limited range: y4m's default
-  std::unique_ptr<Y4mWriter> y4m_writer;
-  std::unique_ptr<VideoWriter> file_writer;
-  if (y4m)
-    y4m_writer = std::make_unique<Y4mWriter>(out, Y4mHeader::make(o.size, o.size, ChromaLayout::C420, rate));
-  else
-    file_writer = std::make_unique<VideoWriter>(out, o.size, o.size, ChromaLayout::C420, colour, rate,
-                                                Rational{rate.den, rate.num});
-  const synth::FaceParams base = synth::sample_face(std::uint64_t(o.seed), o.start_index);
+  int width = o.size, height = o.size;
+  const FrameMaker make = o.portrait.empty() ? synthetic_head(o) : animated_portrait(o, width, height);
+  RgbVideoSink sink(out, width, height, rate);
   std::string marks;
   cli::Progress progress(cmd.common(), "frames", o.frames);
   for (int k = 0; k < o.frames; ++k) {
-    double t = double(k) * rate.den / rate.num;
-    synth::FaceParams face = synth::at_time(base, t, std::uint64_t(o.seed));
-    Rgb8 rgb = synth::render(face, o.size);
-    VideoFrame frame = from_rgb24(rgb.data(), rgb.width, rgb.height, ChromaLayout::C420, colour);
-    if (y4m_writer) y4m_writer->write(frame);
-    else file_writer->write(frame, k);
+    Landmarks landmarks;
+    sink.write(make(double(k) * rate.den / rate.num, landmarks));
     if (!o.landmarks.empty()) {
       marks += std::to_string(k);
       char buf[48];
-      for (const Point2& p : synth::landmarks(face, o.size)) {
+      for (const Point2& p : landmarks) {
         std::snprintf(buf, sizeof buf, " %.2f %.2f", p.x, p.y);
         marks += buf;
       }
@@ -139,8 +163,7 @@ int run_video(const cli::Command& cmd, const Options& o, const std::string& out)
     progress.update(k + 1);
   }
   if (!o.landmarks.empty()) write_all(o.landmarks, marks);
-  if (y4m_writer) y4m_writer->finish();
-  else file_writer->finish();
+  sink.finish();
   progress.finish({{"output", out}});
   return 0;
 }
@@ -164,7 +187,9 @@ int main(int argc, char** argv) {
         throw UsageError("--" + std::string(option) + " is an option of '" + wanted + "', not '" + verb + "'");
     };
     for (const char* opt : {"count", "counterfactuals", "attributes", "split"}) only_for(opt, "faces");
-    for (const char* opt : {"frames", "fps", "landmarks"}) only_for(opt, "video");
+    for (const char* opt : {"frames", "fps", "landmarks", "portrait"}) only_for(opt, "video");
+    if (cmd.given("portrait") && cmd.given("size"))
+      throw UsageError("--portrait: the video has the portrait's own size; --size does not apply");
     if (verb == "faces") {
       if (out == "-") throw UsageError("faces: OUTDIR is a directory, not standard output");
       synth::parse_split(o.split);

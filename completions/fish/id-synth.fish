@@ -17,3 +17,4 @@ complete -c id-synth -l split -x -d 'faces: fractions of the train/validation/te
 complete -c id-synth -l frames -x -d 'video: number of frames (1 to 1e+07)'
 complete -c id-synth -l fps -x -d 'video: frames per second'
 complete -c id-synth -l landmarks -r -F -d 'video: write the 68 landmarks of every frame to FILE ( frame x0 y0 ... x67 y67  per line)'
+complete -c id-synth -l portrait -r -F -d 'video: animate this real portrait instead of a synthetic face'
