@@ -1,6 +1,6 @@
-// id-forge: the forger simulator. Trains StarGAN-like attribute editors (the models the
-// defence is measured against), applies them, and scores them against the true
-// counterfactuals of synthetic faces.
+// id-forge: the forger simulator. Trains StarGAN-like attribute editors and pix2pix-style
+// reenactment models (the models the defence is measured against), applies them, and
+// scores editors against the true counterfactuals of synthetic faces.
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -8,17 +8,22 @@
 #include "cli/command.h"
 #include "cli/progress.h"
 #include "cli/training_options.h"
+#include "cli/video_frames.h"
 #include "core/error.h"
 #include "core/folder_walk.h"
 #include "core/interrupt.h"
 #include "data/attributes.h"
+#include "data/talking_head.h"
 #include "data/face_dataset.h"
 #include "io/image.h"
+#include "io/rgb_video_sink.h"
 #include "io/tensor_image.h"
 #include "metrics/editor_eval.h"
 #include "model/editor_model.h"
+#include "model/translator_model.h"
 #include "report/text_format.h"
 #include "training/editor_training.h"
+#include "training/reenactor_training.h"
 
 namespace fs = std::filesystem;
 using namespace idef;
@@ -28,10 +33,13 @@ namespace {
 // Training options bind straight to the library's settings (cli/training_options.h).
 struct Options {
   std::vector<std::string> args;  // VERB, then inputs for edit
-  std::string data, output, model;
+  std::string data, output, model, reenactor;
   std::vector<std::string> source_attributes;  // edit: what the input faces are, when known
   EditorTrainingOptions train;                 // train-editor; its attributes and batch serve edit and eval too
   DatasetOptions dataset;                      // split, crop, limit (the size: train.net.image_size)
+  Pix2PixSettings pix2pix;                     // train-reenact: what the StarGAN block does not cover
+  std::int64_t max_frames = 0;                 // train-reenact, reenact
+  bool compare = false;                        // reenact
   std::int64_t seed = 1;
   bool json = false;
   Options() { train.attributes = {"Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"}; }  // StarGAN's five
@@ -42,6 +50,8 @@ void describe(cli::Command& cmd) {
   cmd.synopsis("train-editor --data DIR --output MODEL [OPTION]...")
       .synopsis("edit --editor MODEL --output DIR [OPTION]... IMAGE|DIR|-...")
       .synopsis("eval --editor MODEL --data DIR [OPTION]...")
+      .synopsis("train-reenact --output MODEL [OPTION]... VIDEO|FRAMES_DIR")
+      .synopsis("reenact --reenactor MODEL --output VIDEO [OPTION]... DRIVING_VIDEO|FRAMES_DIR")
       .description(
           "train-editor trains the forger's attribute editor (res6, res9, cnet, unet64, unet128, unet256) with StarGAN's "
           "recipe (WGAN-GP, n_critic critic steps per generator step, domain classification, cycle "
@@ -54,22 +64,36 @@ void describe(cli::Command& cmd) {
           "the change it makes and the true change, whose do-nothing figure is the same, split into its part "
           "inside the pixels the true edit changes (in) and outside them (out: an edit that spills over the "
           "picture); last the reduction of the edits that turn the attribute on and of those that turn it off "
-          "(a hair colour is only ever set). --json adds to_on and to_off with their counts and L1s.")
+          "(a hair colour is only ever set). --json adds to_on and to_off with their counts and L1s. "
+          "train-reenact trains a Face2Face-style reenactment model of the person in a video: every frame's "
+          "face is aligned to an --image-size crop and dlib's 68 landmarks are drawn as a sketch, and a "
+          "pix2pix translator learns sketch -> frame (conditional PatchGAN, L1 weight --lambda-l1, Adam "
+          "2e-4 unless --lr-g/--lr-d, batch 1 unless --batch). Frames without a face are reported and "
+          "skipped. reenact drives a trained model with another video's landmarks and writes the frames it "
+          "makes (y4m for .y4m or -, otherwise a video file by extension; --compare puts the sketch, the "
+          "model's frame and the driving face side by side).")
       .example("id-forge train-editor --data faces --arch res6 --width 16 --image-size 64 --iterations 20000 "
                "--output res6.idm",
                "train a small editor on 64 px synthetic faces")
-      .example("id-forge eval --editor res6.idm --data faces-test", "score it on held-out synthetic faces");
+      .example("id-forge eval --editor res6.idm --data faces-test", "score it on held-out synthetic faces")
+      .example("id-forge train-reenact --arch unet64 --width 32 --image-size 64 --iterations 5000 "
+               "--output person.idm person.mp4",
+               "learn a person's face from their video")
+      .example("id-forge reenact --reenactor person.idm --compare --output fake.mp4 driver.mp4",
+               "make the person follow another video's face");
 }
 
 void define(cli::Command& cmd, Options& o) {
   describe(cmd);
-  cmd.positional("VERB", &o.args, "train-editor, edit or eval, then (edit) the inputs (train-attr: the old name of train-editor)")
+  cmd.positional("VERB", &o.args, "train-editor, edit, eval, train-reenact or reenact, then the inputs of edit, train-reenact "
+                                  "and reenact (train-attr: the old name of train-editor)")
       .option("data", &o.data, "DIR", "CelebA-layout folder (img_align_celeba/, list_attr_celeba.txt)",
               cli::ValueKind::Directory)
       .option("output", &o.output, "PATH", "train-editor: the model file; edit: the output folder",
               cli::ValueKind::File, 'o')
       .option("editor", &o.model, "FILE", "the editor model file (edit, eval)", cli::ValueKind::File, 'm')
       .alias("model")
+      .option("reenactor", &o.reenactor, "FILE", "the reenactment model file (reenact)", cli::ValueKind::File)
       .list("attributes", &o.train.attributes, "LIST", "domain attributes, comma-separated (train-editor); the "
                                                  "domains to apply (edit)")
       .list("source-attributes", &o.source_attributes, "LIST",
@@ -112,7 +136,13 @@ void define(cli::Command& cmd, Options& o) {
           .range(-1, 1e12)
       .option("seed", &o.seed, "N", "random seed (weights, batches, flips)");
   cli::add_checkpoint_options(cmd, o.train, "write sample sheets (inputs and each domain's edit) here");
-  cmd.flag("json", &o.json, "eval: print the table as JSON");
+  cmd.flag("json", &o.json, "eval: print the table as JSON")
+      .option("lambda-l1", &o.pix2pix.lambda_l1, "W", "train-reenact: weight of the L1 term (pix2pix: 100)")
+          .range(0, 1e6)
+      .option("max-frames", &o.max_frames, "N", "train-reenact, reenact: use at most the first N frames with a face "
+                                                "(0: all)")
+          .range(0, 1e12)
+      .flag("compare", &o.compare, "reenact: write sketch | reenactment | driving face side by side");
 }
 
 int train(const cli::Command& cmd, const Options& o) {
@@ -311,6 +341,81 @@ int eval(const cli::Command& cmd, const Options& o) {
   return 0;
 }
 
+// The one video (or folder of frames) a reenactment verb takes.
+std::string video_input(const Options& o, const char* verb) {
+  if (o.args.size() != 2) throw UsageError(std::string(verb) + " takes one video or folder of frames");
+  return o.args[1];
+}
+
+int train_reenact(const cli::Command& cmd, const Options& o) {
+  if (o.output.empty()) throw UsageError("train-reenact needs --output");
+  const std::string input = video_input(o, "train-reenact");
+  ReenactorTrainingOptions t;
+  // The shared options with pix2pix's defaults where the user gave none.
+  t.net.arch = o.train.net.arch;
+  t.net.width = cmd.given("width") ? o.train.net.width : 64;
+  t.net.image_size = o.train.net.image_size;
+  t.d_width = o.train.d_width;
+  t.batch = cmd.given("batch") ? o.train.batch : 1;
+  t.pix2pix = o.pix2pix;
+  if (cmd.given("lr-g")) t.pix2pix.lr_g = o.train.stargan.lr_g;
+  if (cmd.given("lr-d")) t.pix2pix.lr_d = o.train.stargan.lr_d;
+  if (cmd.given("iterations")) t.pix2pix.iterations = o.train.stargan.iterations;
+  t.pix2pix.decay_iterations = std::min(cmd.given("decay-iterations") ? o.train.stargan.decay_iterations
+                                                                      : t.pix2pix.iterations / 2,
+                                        t.pix2pix.iterations);
+  t.seed = static_cast<std::uint64_t>(o.seed);
+  t.output = o.output;
+  t.checkpoint = o.train.checkpoint;
+  t.checkpoint_every = o.train.checkpoint_every;
+  t.resume = o.train.resume;
+  t.samples_dir = o.train.samples_dir;
+  t.sample_every = o.train.sample_every;
+  t.device = cmd.common().device;
+  nets::make_translator(t.net);  // refuses an unsupported size before the video is read
+  cli::Log log(cmd.program(), cmd.common().quiet);
+  TalkingHeadOptions read;
+  read.size = t.net.image_size;
+  read.max_frames = o.max_frames;
+  const TalkingHead head = cli::read_talking_head(cmd, input, read);
+  log.info("training " + t.net.arch + " on " + std::to_string(head.count()) + " frames of '" + input + "'");
+  cli::Progress progress(cmd.common(), "train-reenact", t.pix2pix.iterations);
+  TrainingEvents events;
+  events.iteration = cli::LossReport(progress, {"D/loss_real", "D/loss_fake", "G/loss_gan", "G/loss_l1"});
+  events.message = [&](const std::string& m) { log.info(m); };
+  if (train_reenactor(t, head, events) == TrainingResult::Interrupted) return 128 + interrupt_signal();
+  progress.finish();
+  log.info("wrote " + o.output);
+  return 0;
+}
+
+int reenact(const cli::Command& cmd, const Options& o) {
+  if (o.reenactor.empty() || o.output.empty()) throw UsageError("reenact needs --reenactor and --output");
+  const std::string input = video_input(o, "reenact");
+  torch::Device device(cmd.common().device);
+  nets::Translator model = load_reenactor_model(o.reenactor, device);
+  const int size = model->config().image_size;
+  TalkingHeadOptions read;
+  read.size = size;
+  read.max_frames = o.max_frames;
+  const TalkingHead driver = cli::read_talking_head(cmd, input, read);
+  RgbVideoSink sink(o.output, o.compare ? 3 * size : size, size, driver.frame_rate());
+  torch::NoGradGuard no_grad;
+  cli::Progress progress(cmd.common(), "reenact", driver.count());
+  constexpr std::int64_t kBatch = 8;
+  for (std::int64_t first = 0; first < driver.count(); first += kBatch) {
+    torch::Tensor rows = TalkingHead::range(first, std::min(kBatch, driver.count() - first));
+    torch::Tensor z = driver.sketches(rows);
+    torch::Tensor y = model->forward(z.to(device)).to(torch::kCPU);
+    if (o.compare) y = torch::cat({z, y, driver.frames(rows)}, 3);
+    for (const Rgb8& frame : tensor_to_rgb8_batch(y)) sink.write(frame);
+    progress.update(first + rows.size(0));
+  }
+  sink.finish();
+  progress.finish({{"output", o.output}});
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -327,6 +432,8 @@ int main(int argc, char** argv) {
     if (verb == "train-editor") return train(cmd, o);
     if (verb == "edit") return edit(cmd, o);
     if (verb == "eval") return eval(cmd, o);
-    throw UsageError("unknown verb '" + verb + "' (train-editor, edit, eval)");
+    if (verb == "train-reenact") return train_reenact(cmd, o);
+    if (verb == "reenact") return reenact(cmd, o);
+    throw UsageError("unknown verb '" + verb + "' (train-editor, edit, eval, train-reenact, reenact)");
   });
 }

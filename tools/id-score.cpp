@@ -1,6 +1,7 @@
 // id-score: the metrics of docs/scoring.md as a command. Verbs name what is scored; `image`
 // compares pictures (two files or two folders matched by relative path), `attr` scores the
-// attribute defence against forgers, `sweep` does so over ε and methods (Figure 4). Every
+// attribute defence against forgers, `sweep` does so over ε and methods (Figure 4), `video`
+// compares two videos frame by frame, `reenact` scores the reenactment defence (Table 2). Every
 // figure comes from lib/metrics, the one definition the other tools use too; the report
 // folder's files from lib/report.
 #include <algorithm>
@@ -13,10 +14,15 @@
 
 #include "cli/command.h"
 #include "cli/progress.h"
+#include "cli/video_frames.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "face/detector.h"
 #include "io/image.h"
+#include "io/video_file.h"
+#include "metrics/reenact_scoring.h"
+#include "model/translator_model.h"
+#include "report/contact_sheet.h"
 #include "metrics/image_metrics.h"
 #include "metrics/image_pairs.h"
 #include "metrics/perceptual.h"
@@ -40,6 +46,7 @@ struct Options {
   // attr, sweep
   std::string data, split = "test", protected_dir, method, model, target, report, labels;
   std::vector<std::string> forgers;
+  std::string poisoned;  // reenact
   std::vector<std::string> methods{"pg", "pgd", "ifgsm", "fgsm", "noise"};
   std::vector<std::string> epsilons{"0.01", "0.02", "0.03", "0.04", "0.05"};
   double epsilon = 0.05, threshold = kDsrThreshold;
@@ -53,6 +60,8 @@ void describe(cli::Command& cmd) {
   cmd.synopsis("image [OPTION]... A B")
       .synopsis("attr --forger EDITOR... (--protected DIR | --method METHOD) (--data DIR | IMAGE|DIR...) [OPTION]...")
       .synopsis("sweep --forger EDITOR... --methods LIST --epsilons LIST (--data DIR | IMAGE|DIR...) [OPTION]...")
+      .synopsis("video [OPTION]... A B")
+      .synopsis("reenact --forger MODEL --poisoned MODEL [OPTION]... DRIVING_VIDEO")
       .description(
           "image compares pictures: two files, or two folders whose image files are matched by their path "
           "relative to the folder (recursively). For each pair it prints PSNR (dB, images on [0, 1], 'inf' "
@@ -94,7 +103,19 @@ void describe(cli::Command& cmd) {
           "(method, epsilon, forger, images, pairs, psnr, ssim, l1, l2, dsr), psnr-vs-epsilon.png (one line "
           "per method; the protection does not depend on the forger), dsr-vs-epsilon-FORGER.png and "
           "l2-vs-epsilon-FORGER.png (one each per forger, one line per method): the data of the paper's "
-          "Figure 4, and the forgery distance that ranks methods where every DSR is 0.")
+          "Figure 4, and the forgery distance that ranks methods where every DSR is 0.\n\n"
+          "video compares two videos of one size frame by frame (PSNR, SSIM, L1, L2 as image does; --json and "
+          "--csv alike): how much a protection changed a video. Videos of different sizes or lengths are an "
+          "error.\n\n"
+          "reenact measures the reenactment defence as the paper's Table 2: --forger is the forger's model "
+          "trained on the clean video, --poisoned the one trained the same way on the protected video "
+          "(id-forge train-reenact). Both are driven by the landmark sketches of the driving video (held-out "
+          "footage of the same person, whose frames are also the truth); a frame is disrupted when the L1 "
+          "of the two models' faces exceeds --threshold. It prints the frames, disrupted frames, DSR, that "
+          "L1 and L2, and each model's L1 and L2 to the true face (--json: {verb, threshold, frames, "
+          "disrupted, dsr, l1, l2, clean_l1, clean_l2, poisoned_l1, poisoned_l2}); --report DIR writes "
+          "frames.csv and sheet.png (sketch, true face, clean model, poisoned model for the first "
+          "--sheet-count frames).")
       .example("id-score image photo.png protected.png", "how much the protection changed one photo")
       .example("id-score image --csv scores.csv --lpips-weights alex.idm originals/ protected/",
                "a folder, per-item CSV and LPIPS")
@@ -105,13 +126,16 @@ void describe(cli::Command& cmd) {
       .example("id-score attr --forger forger.idm --protected protected/ originals/", "ready-made protection")
       .example("id-score sweep --data faces --forger forger.idm --model pg.idm --target surrogate.idm "
                "--report fig4",
-               "Figure 4: PSNR and DSR against ε for every method");
+               "Figure 4: PSNR and DSR against ε for every method")
+      .example("id-score video me.mp4 me.protected.mp4", "how much the protection changed a video")
+      .example("id-score reenact --forger clean.idm --poisoned poisoned.idm held-out.mp4",
+               "Table 2: the forger's model trained on the protected video against the one trained on the clean");
 }
 
 void define(cli::Command& cmd, Options& o) {
   describe(cmd);
-  cmd.positional("VERB", &o.args, "image, attr or sweep, then the inputs (image: A B; attr, sweep: faces "
-                                   "unless --data)")
+  cmd.positional("VERB", &o.args, "image, attr, sweep, video or reenact, then the inputs (image, video: A B; "
+                                   "attr, sweep: faces unless --data; reenact: the driving video)")
       .flag("json", &o.json, "print JSON instead of the table")
       .option("csv", &o.csv, "FILE", "image: also write per-item figures as CSV to FILE (- for standard output, "
                                      "instead of the table)",
@@ -119,8 +143,11 @@ void define(cli::Command& cmd, Options& o) {
       .option("lpips-weights", &o.lpips_weights, "FILE",
               "image: LPIPS weights (alex or vgg) in the toolkit's model format; without it LPIPS is n/a",
               cli::ValueKind::File)
-      .list("forger", &o.forgers, "FILE", "attr, sweep: forger (editor) model, repeatable or comma-separated",
+      .list("forger", &o.forgers, "FILE", "attr, sweep: forger (editor) model, repeatable or comma-separated; "
+                                          "reenact: the forger's reenactment model trained on the clean video",
             cli::ValueKind::File)
+      .option("poisoned", &o.poisoned, "FILE", "reenact: the forger's model trained on the protected video",
+              cli::ValueKind::File)
       .option("data", &o.data, "DIR", "attr, sweep: CelebA-layout folder of clean faces (with labels)",
               cli::ValueKind::Directory)
       .choice("split", &o.split, {"train", "val", "test", "all"}, "attr, sweep: which part of --data")
@@ -154,11 +181,12 @@ void define(cli::Command& cmd, Options& o) {
           .range(0, 1, true)
       .list("epsilons", &o.epsilons, "LIST", "sweep: intensities, comma-separated")
       .option("seed", &o.seed, "N", "seed of the noise and the PGD random starts")
-      .option("threshold", &o.threshold, "T", "a pair is disrupted when the L2 of its forgeries exceeds T")
+      .option("threshold", &o.threshold, "T", "attr, sweep: a pair is disrupted when the L2 of its forgeries exceeds T; "
+                                              "reenact: a frame when the L1 of the two models' faces does")
           .range(0, 4)
-      .option("report", &o.report, "DIR", "attr, sweep: write CSV, contact sheets and plots into DIR",
+      .option("report", &o.report, "DIR", "attr, sweep, reenact: write CSV, contact sheets and plots into DIR",
               cli::ValueKind::Directory)
-      .option("sheet-count", &o.sheet_count, "N", "attr: faces on each contact sheet")
+      .option("sheet-count", &o.sheet_count, "N", "attr, reenact: faces on each contact sheet")
           .range(0, 1000);
 }
 
@@ -206,7 +234,7 @@ std::string table(const std::vector<Scored>& items, const ImageScores& mean, con
   return out;
 }
 
-std::string json(const std::vector<Scored>& items, const ImageScores& mean,
+std::string json(const std::string& verb, const std::vector<Scored>& items, const ImageScores& mean,
                  const std::vector<PairProblem>& problems, const std::string& lpips_arch) {
   auto fields = [](Json j, const ImageScores& s) {
     j["psnr"] = s.psnr;
@@ -216,7 +244,7 @@ std::string json(const std::vector<Scored>& items, const ImageScores& mean,
     j["lpips"] = s.lpips;
     return j;
   };
-  Json out{{"verb", "image"}, {"lpips_net", lpips_arch.empty() ? Json() : Json(lpips_arch)}};
+  Json out{{"verb", verb}, {"lpips_net", lpips_arch.empty() ? Json() : Json(lpips_arch)}};
   out["items"] = Json::array();
   for (const auto& it : items) out["items"].push_back(fields(Json{{"item", it.name}}, it.scores));
   out["errors"] = Json::array();
@@ -237,6 +265,9 @@ std::string csv(const std::vector<Scored>& items) {
 std::string size_text(const Rgb8& image) {
   return std::to_string(image.width) + "x" + std::to_string(image.height);
 }
+
+int print_image_scores(const Options& o, const cli::Log& log, const std::vector<Scored>& items,
+                       const std::vector<PairProblem>& problems, const std::string& lpips_arch);
 
 int score_image(const cli::Command& cmd, const Options& o) {
   if (o.args.size() != 3) throw UsageError("image needs two inputs: A B (two files or two folders)");
@@ -277,10 +308,16 @@ int score_image(const cli::Command& cmd, const Options& o) {
   }
   progress.finish();
 
+  return print_image_scores(o, log, items, problems, lpips_arch);
+}
+
+// The figures of image and video: CSV, JSON or the table, and the exit status.
+int print_image_scores(const Options& o, const cli::Log& log, const std::vector<Scored>& items,
+                       const std::vector<PairProblem>& problems, const std::string& lpips_arch) {
   ImageScores mean = summary_of(items);
   if (!o.csv.empty()) write_all(o.csv, csv(items));
   if (o.json)
-    std::fputs(json(items, mean, problems, lpips_arch).c_str(), stdout);
+    std::fputs(json(o.args[0], items, mean, problems, lpips_arch).c_str(), stdout);
   else if (o.csv != "-")
     std::fputs(table(items, mean, lpips_arch).c_str(), stdout);
   std::fflush(stdout);
@@ -593,6 +630,81 @@ int score_sweep_verb(const cli::Command& cmd, const Options& o) {
   return finish(log, problems, per_run);
 }
 
+int score_video(const cli::Command& cmd, const Options& o) {
+  if (o.args.size() != 3) throw UsageError("video needs two inputs: A B (two videos)");
+  if (o.json && o.csv == "-") throw UsageError("--json and --csv - both want standard output");
+  cli::Log log(cmd.program(), cmd.common().quiet);
+  VideoReader a(o.args[1]), b(o.args[2]);
+  if (a.info().width != b.info().width || a.info().height != b.info().height)
+    throw InputError(o.args[2], "is " + std::to_string(b.info().width) + "x" + std::to_string(b.info().height) +
+                                    ", '" + o.args[1] + "' is " + std::to_string(a.info().width) + "x" +
+                                    std::to_string(a.info().height));
+  std::vector<Scored> items;
+  Rgb8 fa, fb;
+  cli::Progress progress(cmd.common(), "video", a.info().frame_count);
+  for (;;) {
+    const bool more_a = a.read_rgb(fa), more_b = b.read_rgb(fb);
+    if (more_a != more_b)
+      throw InputError(more_a ? o.args[2] : o.args[1], "ends after " + std::to_string(items.size()) +
+                                                           " frames, the other video goes on");
+    if (!more_a) break;
+    items.push_back({"frame " + std::to_string(items.size()), score_images(fa, fb)});
+    progress.update(static_cast<std::int64_t>(items.size()));
+  }
+  progress.finish();
+  return print_image_scores(o, log, items, {}, "");
+}
+
+int score_reenact_verb(const cli::Command& cmd, const Options& o) {
+  if (o.forgers.size() != 1 || o.poisoned.empty())
+    throw UsageError("reenact needs --forger MODEL (trained on the clean video) and --poisoned MODEL (trained on "
+                     "the protected one)");
+  if (o.args.size() != 2) throw UsageError("reenact takes one driving video (or folder of frames)");
+  torch::Device device(cmd.common().device);
+  nets::Translator clean = load_reenactor_model(o.forgers[0], device);
+  nets::Translator poisoned = load_reenactor_model(o.poisoned, device);
+  if (poisoned->config().image_size != clean->config().image_size)
+    throw InputError(o.poisoned, "works on " + std::to_string(poisoned->config().image_size) + " px faces, the clean "
+                                     "model on " + std::to_string(clean->config().image_size));
+  const std::string report = o.report;
+  TalkingHeadOptions read;
+  read.size = clean->config().image_size;
+  const TalkingHead driver = cli::read_talking_head(cmd, o.args[1], read);
+  cli::Progress progress(cmd.common(), "reenact", driver.count());
+  const auto frames = score_reenactment(*clean, *poisoned, driver, o.threshold, device,
+                                        [&](std::int64_t n) { progress.update(n); });
+  progress.finish();
+  const ReenactSummary s = summarize(frames);
+  if (!report.empty()) {
+    const fs::path dir = report_dir(report);
+    std::string rows = csv_row({"frame", "l1", "l2", "disrupted", "clean_l1", "clean_l2", "poisoned_l1", "poisoned_l2"});
+    for (const auto& f : frames)
+      rows += csv_row({static_cast<double>(f.frame), f.l1, f.l2, f.disrupted ? 1.0 : 0.0, f.clean_l1, f.clean_l2,
+                       f.poisoned_l1, f.poisoned_l2});
+    write_all((dir / "frames.csv").string(), rows);
+    torch::NoGradGuard no_grad;
+    const std::int64_t n = std::min<std::int64_t>(std::max(o.sheet_count, 1), driver.count());
+    const torch::Tensor rows_shown = torch::linspace(0, static_cast<double>(driver.count() - 1), n).round().to(torch::kLong);
+    const torch::Tensor z = driver.sketches(rows_shown).to(device);
+    save_rgb8((dir / "sheet.png").string(),
+              tile_columns({z.cpu(), driver.frames(rows_shown), clean->forward(z).cpu(), poisoned->forward(z).cpu()}));
+  }
+  if (o.json) {
+    Json out{{"verb", "reenact"}, {"threshold", o.threshold}, {"frames", s.frames}, {"disrupted", s.disrupted},
+             {"dsr", s.dsr}, {"l1", s.l1}, {"l2", s.l2}, {"clean_l1", s.clean_l1}, {"clean_l2", s.clean_l2},
+             {"poisoned_l1", s.poisoned_l1}, {"poisoned_l2", s.poisoned_l2}};
+    std::fputs(json_line(out).c_str(), stdout);
+  } else {
+    std::printf("%6s  %9s  %7s  %9s  %9s  %9s  %9s  %11s  %11s\n", "frames", "disrupted", "DSR(%)", "L1", "L2",
+                "clean L1", "clean L2", "poisoned L1", "poisoned L2");
+    std::printf("%6lld  %9lld  %7.2f  %9.6f  %9.6f  %9.6f  %9.6f  %11.6f  %11.6f\n", static_cast<long long>(s.frames),
+                static_cast<long long>(s.disrupted), 100 * s.dsr, s.l1, s.l2, s.clean_l1, s.clean_l2, s.poisoned_l1,
+                s.poisoned_l2);
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -605,6 +717,8 @@ int main(int argc, char** argv) {
     if (verb == "image") return score_image(cmd, o);
     if (verb == "attr") return score_attr_verb(cmd, o);
     if (verb == "sweep") return score_sweep_verb(cmd, o);
-    throw UsageError("unknown verb '" + verb + "' (image, attr, sweep)");
+    if (verb == "video") return score_video(cmd, o);
+    if (verb == "reenact") return score_reenact_verb(cmd, o);
+    throw UsageError("unknown verb '" + verb + "' (image, attr, sweep, video, reenact)");
   });
 }

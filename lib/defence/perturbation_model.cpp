@@ -1,6 +1,7 @@
 #include "defence/perturbation_model.h"
 
 #include "core/error.h"
+#include "model/translator_model.h"
 
 namespace idef {
 
@@ -8,9 +9,7 @@ void describe_perturbation(ModelFile& file, const PerturbationModel& model) {
   const auto& c = model.generator->config();
   file.meta.set("task", model.task);
   file.meta.set("kind", std::string("perturbation-generator"));
-  file.meta.set("network.arch", c.arch);
-  file.meta.set("network.width", std::int64_t{c.width});
-  file.meta.set("network.image_size", std::int64_t{c.image_size});
+  describe_translator(file, c);
   file.meta.set("defence.epsilon", model.epsilon);
   file.meta.set("defence.tau", model.tau);
   file.meta.set("surrogates", static_cast<std::int64_t>(model.surrogates.size()));
@@ -31,23 +30,17 @@ PerturbationModel load_perturbation_model(const std::string& path, const torch::
   ModelFile file = ModelFile::load(path);
   file.require("kind", "perturbation-generator");
   PerturbationModel model;
-  nets::TranslatorConfig config;
+  const nets::TranslatorConfig config = translator_config_of(file);
   try {
     model.task = file.meta.get_string("task");
     if (model.task != "attr" && model.task != "reenact")
       throw Error("unknown defence task '" + model.task + "'");
-    config.arch = file.meta.get_string("network.arch");
-    config.width = static_cast<int>(file.meta.get_int("network.width"));
-    config.image_size = static_cast<int>(file.meta.get_int("network.image_size"));
     model.epsilon = file.meta.get_double("defence.epsilon");
     model.tau = file.meta.get_double("defence.tau");
     // An edited or damaged value must not protect at a strength nobody chose (NaN blacks out faces).
     if (!(model.epsilon > 0 && model.epsilon <= 1))
       throw Error("defence.epsilon is " + std::to_string(model.epsilon) + ", not in (0, 1]");
     if (!(model.tau > 0 && model.tau <= 1)) throw Error("defence.tau is " + std::to_string(model.tau) + ", not in (0, 1]");
-    if (config.width < 1 || config.width > 4096) throw Error("network.width " + std::to_string(config.width) + " is out of range");
-    if (config.image_size < 1 || config.image_size > 8192)
-      throw Error("network.image_size " + std::to_string(config.image_size) + " is out of range");
     model.generator = nets::make_translator(config);
   } catch (const std::exception& e) {
     throw InputError(path, e.what());

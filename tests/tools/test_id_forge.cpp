@@ -8,7 +8,9 @@
 #include "data/face_dataset.h"
 #include "io/image.h"
 #include "io/tensor_image.h"
+#include "io/y4m.h"
 #include "model/editor_model.h"
+#include "model/translator_model.h"
 #include "tool_test.h"
 
 namespace fs = std::filesystem;
@@ -188,4 +190,74 @@ TEST(IdForge, CheckpointsLoadAsEditors) {
   auto a = model.editor->parameters(), b = ckpt.editor->parameters();
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i]));
+}
+
+// The forger's reenactment side end to end: a model of the person in a synthetic talking head,
+// then that person driven by another video's landmarks.
+TEST(IdForge, TrainsAReenactorOnAVideoAndDrivesIt) {
+  ScratchDir dir;
+  auto video = run_tool("id-synth", "video --frames 6 --size 128 --seed 4 --quiet '" + dir / "person.y4m" + "'");
+  ASSERT_EQ(video.exit_code, 0) << video.err;
+  auto driver = run_tool("id-synth", "video --frames 4 --size 128 --seed 5 --quiet '" + dir / "driver.y4m" + "'");
+  ASSERT_EQ(driver.exit_code, 0) << driver.err;
+  auto train = run_tool("id-forge", "train-reenact --arch cnet --width 4 --d-width 4 --image-size 32 --iterations 3 "
+                                    "--threads 1 --quiet --output '" + dir / "person.idm" + "' '" + dir / "person.y4m" + "'");
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  auto model = idef::load_reenactor_model(dir / "person.idm");
+  EXPECT_EQ(model->config().image_size, 32);
+
+  auto drive = run_tool("id-forge", "reenact --compare --threads 1 --quiet --reenactor '" + dir / "person.idm" +
+                                    "' --output '" + dir / "fake.y4m" + "' '" + dir / "driver.y4m" + "'");
+  ASSERT_EQ(drive.exit_code, 0) << drive.err;
+  idef::Y4mReader fake(dir / "fake.y4m");
+  EXPECT_EQ(fake.header().width, 96);  // sketch | reenactment | driving face
+  EXPECT_EQ(fake.header().height, 32);
+  idef::VideoFrame frame;
+  int frames = 0;
+  while (fake.read(frame)) ++frames;
+  EXPECT_EQ(frames, 4);
+
+  // id-score reenact: a model against itself is never disrupted; against one of another seed it
+  // differs on every frame by the threshold 0 (and the report has a row per frame).
+  auto same = run_tool("id-score", "reenact --json --quiet --forger '" + dir / "person.idm" + "' --poisoned '" +
+                                       dir / "person.idm" + "' '" + dir / "driver.y4m" + "'");
+  ASSERT_EQ(same.exit_code, 0) << same.err;
+  auto same_json = nlohmann::json::parse(same.out);
+  EXPECT_EQ(same_json["frames"], 4);
+  EXPECT_EQ(same_json["disrupted"], 0);
+  EXPECT_EQ(same_json["l1"], 0.0);
+  auto other = run_tool("id-forge", "train-reenact --arch cnet --width 4 --d-width 4 --image-size 32 --iterations 3 "
+                                    "--seed 2 --threads 1 --quiet --output '" + dir / "other.idm" + "' '" +
+                                    dir / "person.y4m" + "'");
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  auto differ = run_tool("id-score", "reenact --json --quiet --threshold 0 --report '" + dir / "report" + "' --forger '" +
+                                         dir / "person.idm" + "' --poisoned '" + dir / "other.idm" + "' '" +
+                                         dir / "driver.y4m" + "'");
+  ASSERT_EQ(differ.exit_code, 0) << differ.err;
+  auto differ_json = nlohmann::json::parse(differ.out);
+  EXPECT_EQ(differ_json["disrupted"], 4);
+  EXPECT_GT(differ_json["l1"].get<double>(), 0.0);
+  EXPECT_TRUE(fs::exists(dir / "report/sheet.png"));
+  std::string csv = idef::read_all(dir / "report/frames.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5);  // header and 4 frames
+
+  // id-score video: a video against itself is identical; against another of a different length, an error.
+  auto video_same = run_tool("id-score", "video --json '" + dir / "driver.y4m" + "' '" + dir / "driver.y4m" + "'");
+  ASSERT_EQ(video_same.exit_code, 0) << video_same.err;
+  EXPECT_EQ(nlohmann::json::parse(video_same.out)["summary"]["count"], 4);
+  EXPECT_EQ(nlohmann::json::parse(video_same.out)["verb"], "video");
+  auto video_other = run_tool("id-score", "video '" + dir / "driver.y4m" + "' '" + dir / "person.y4m" + "'");
+  EXPECT_EQ(video_other.exit_code, 1) << video_other.err;
+  EXPECT_NE(video_other.err.find("ends after 4 frames"), std::string::npos) << video_other.err;
+
+  // An editor is not a reenactor; a missing input is a usage error; nothing is written.
+  train_tiny_editor(dir);
+  auto wrong = run_tool("id-forge", "reenact --reenactor '" + dir / "m.idm" + "' --output '" + dir / "x.y4m" + "' '" +
+                                    dir / "driver.y4m" + "'");
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.err;
+  EXPECT_NE(wrong.err.find("m.idm"), std::string::npos) << wrong.err;
+  EXPECT_FALSE(fs::exists(dir / "x.y4m"));
+  auto none = run_tool("id-forge", "train-reenact --output '" + dir / "y.idm" + "'");
+  EXPECT_EQ(none.exit_code, 2) << none.err;
+  EXPECT_NE(none.err.find("train-reenact takes one video"), std::string::npos) << none.err;
 }
