@@ -1,0 +1,158 @@
+#include "training/reenact_defence_training.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/interrupt.h"
+#include "data/talking_head.h"
+#include "io/image.h"
+#include "model/model_file.h"
+#include "model/translator_model.h"
+#include "report/contact_sheet.h"
+#include "training/reenactor_training.h"
+
+namespace fs = std::filesystem;
+
+namespace idef {
+
+namespace {
+
+// Everything a checkpoint must match to be resumed.
+void describe_run(Metadata& meta, const ReenactDefenceOptions& o) {
+  meta.set("task", std::string("reenact"));
+  meta.set("surrogate.arch", o.surrogate.arch);
+  meta.set("surrogate.width", std::int64_t{o.surrogate.width});
+  meta.set("surrogate.d_width", std::int64_t{o.d_width});
+  meta.set("critic.width", std::int64_t{o.db_width});
+  meta.set("network.arch", o.generator.arch);
+  meta.set("network.width", std::int64_t{o.generator.width});
+  meta.set("network.image_size", std::int64_t{o.generator.image_size});
+  meta.set("training.batch", std::int64_t{o.batch});
+  meta.set("training.alternate", o.alternate);
+  meta.set("training.mask", o.settings.mask);
+  meta.set("training.unroll_steps", std::int64_t{o.settings.unrolled.steps});
+  meta.set("training.validation_frames", std::int64_t{o.validation_frames});
+}
+
+void check_resumable(const ModelFile& ckpt, const ReenactDefenceOptions& o) {
+  Metadata expected;
+  describe_run(expected, o);
+  for (const auto& [key, value] : expected.values())
+    if (!ckpt.meta.has(key) || ckpt.meta.values().at(key) != value)
+      throw InputError(ckpt.source(), "was made with another '" + key + "'; resume with the same settings or start afresh");
+}
+
+void write_checkpoint(const ReenactDefenceOptions& o, ReenactDefenceTrainer& trainer, std::int64_t done,
+                      double seconds) {
+  ModelFile file;
+  describe_run(file.meta, o);
+  file.meta.set("kind", std::string("checkpoint"));
+  file.meta.set("training.iteration", done);
+  file.meta.set("training.seconds", seconds);
+  trainer.save_state(file);
+  file.save(o.checkpoint);
+}
+
+// Columns over held-out frames: sketch, frame, protected frame, the perturbation amplified to
+// full range, SM(z) (trained on clean frames), TM(z) (trained on protected ones).
+void write_samples(const ReenactDefenceOptions& o, ReenactDefenceTrainer& trainer, const torch::Tensor& z,
+                   const torch::Tensor& x, std::int64_t done) {
+  torch::NoGradGuard no_grad;
+  const std::int64_t n = std::min<std::int64_t>(8, x.size(0));
+  torch::Tensor zs = z.slice(0, 0, n), xs = x.slice(0, 0, n);
+  torch::Tensor xp = trainer.protect(xs);
+  fs::create_directories(o.samples_dir);
+  char name[64];
+  std::snprintf(name, sizeof name, "iter-%08lld.png", static_cast<long long>(done));
+  save_rgb8((fs::path(o.samples_dir) / name).string(),
+            tile_columns({zs, xs, xp, ((xp - xs) / o.settings.tau).clamp(-1, 1), trainer.surrogate()->forward(zs),
+                          trainer.temporary()->forward(zs)}));
+}
+
+}  // namespace
+
+TrainingResult train_reenact_defence(const ReenactDefenceOptions& options, const TalkingHead& video,
+                                     const TrainingEvents& events) {
+  ReenactDefenceOptions o = options;
+  if (o.checkpoint.empty()) o.checkpoint = o.output + ".ckpt";
+  if (o.surrogate.image_size != o.generator.image_size || video.size() != o.generator.image_size)
+    throw UsageError("the surrogate, the generator and the frames must have one size");
+  const std::int64_t held_out = o.validation_frames;
+  if (video.count() < held_out + 2)
+    throw Error("the video has " + std::to_string(video.count()) + " frames with a face; training needs at least " +
+                std::to_string(held_out + 2) + " (" + std::to_string(held_out) + " held out for validation)");
+  const std::int64_t train_frames = video.count() - held_out;
+  const std::int64_t pretrain = o.alternate ? 0 : (o.surrogate_iterations >= 0 ? o.surrogate_iterations : o.iterations);
+  const std::int64_t total = pretrain + o.iterations;
+  // SM's schedule covers its own iterations; TM's the same length (it trains through stage B).
+  o.settings.stage_a.iterations = o.alternate ? o.iterations : std::max<std::int64_t>(pretrain, o.iterations);
+  o.settings.stage_a.decay_iterations = std::min(o.decay_iterations, o.settings.stage_a.iterations);
+  torch::Device device(o.device);
+
+  torch::manual_seed(o.seed);  // initial weights
+  nets::Translator sm = nets::make_translator(o.surrogate);
+  nets::PatchDiscriminator sd(6, o.d_width);
+  nets::Translator tm = nets::make_translator(o.surrogate);
+  nets::PatchDiscriminator td(6, o.d_width);
+  nets::Translator pg = nets::make_translator(o.generator);
+  nets::StarGanDiscriminator db(o.generator.image_size, o.db_width, 1);  // only its real/fake head is used
+  for (torch::nn::Module* m : std::initializer_list<torch::nn::Module*>{sm.get(), sd.get(), tm.get(), td.get(), pg.get(), db.get()})
+    m->to(device);
+  ReenactDefenceTrainer trainer(sm, sd, tm, td, pg, db, o.settings);
+
+  const torch::Tensor val_rows = TalkingHead::range(train_frames, held_out);
+  const torch::Tensor z_val = video.sketches(val_rows).to(device), x_val = video.frames(val_rows).to(device),
+                      m_val = video.masks(val_rows).to(device);
+
+  const ResumePoint from = resume_point(o.checkpoint, o.resume, [&](const ModelFile& ckpt) {
+    check_resumable(ckpt, o);
+    trainer.load_state(ckpt);
+  }, events);
+
+  install_interrupt_handler();
+  TrainingClock clock(from.seconds);
+  for (std::int64_t i = from.iteration; i < total; ++i) {
+    const torch::Tensor rows = iteration_rows(train_frames, o.batch, o.seed, i);
+    const torch::Tensor z = video.sketches(rows).to(device), x = video.frames(rows).to(device);
+    std::map<std::string, double> losses;
+    const bool stage_a = o.alternate || i < pretrain;
+    const bool stage_b = o.alternate || i >= pretrain;
+    if (stage_a) losses = trainer.surrogate_step(i, z, x);
+    if (!o.alternate && i == pretrain && from.iteration <= pretrain) trainer.start_temporary_from_surrogate();
+    const std::int64_t done = i + 1;
+    if (stage_b) {
+      for (const auto& kv : trainer.perturbation_step(i - pretrain, z, x, video.masks(rows).to(device)))
+        losses.insert(kv);
+      const std::int64_t pg_done = done - pretrain;
+      trainer.set_iteration(pg_done);
+      if (pg_done % o.validate_every == 0 || done == total) {
+        losses["val/distance"] = trainer.validate(z_val, m_val);
+        losses["val/best"] = trainer.best_distance();
+      }
+    }
+    if (events.iteration) events.iteration(done, losses);
+    const bool last = done == total;
+    if (!o.samples_dir.empty() && stage_b && ((done - pretrain) % o.sample_every == 0 || last))
+      write_samples(o, trainer, z_val, x_val, done);
+    if (checkpoint_or_stop(done, total, o.checkpoint_every, o.checkpoint, [&] { write_checkpoint(o, trainer, done, clock.seconds()); }, events))
+      return TrainingResult::Interrupted;
+  }
+
+  Metadata extra;
+  describe_run(extra, o);
+  extra.set("training.seconds", clock.seconds());
+  extra.set("training.iterations", o.iterations);
+  extra.set("training.surrogate_iterations", o.alternate ? o.iterations : pretrain);
+  extra.set("training.seed", static_cast<std::int64_t>(o.seed));
+  extra.set("training.best_distance", trainer.best_distance());
+  extra.set("training.best_iteration", trainer.best_iteration());
+  extra.set("training.lambda_adv", o.settings.lambda_adv);
+  extra.set("training.unroll_lr", o.settings.unrolled.lr);
+  extra.set("training.frames", train_frames);
+  save_perturbation_model(o.output, trainer.perturbation_model(true), extra);
+  if (!o.surrogate_output.empty()) save_reenactor_model(o.surrogate_output, trainer.surrogate());
+  return TrainingResult::Finished;
+}
+
+}  // namespace idef

@@ -1,0 +1,96 @@
+// id-train-reenact on a real (synthetic) video: a tiny run whose model id-poison takes as it
+// is, the ablation switches, resume, and errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "defence/perturbation_model.h"
+#include "io/y4m.h"
+#include "model/model_file.h"
+#include "model/translator_model.h"
+#include "tool_test.h"
+
+namespace fs = std::filesystem;
+using idef::test::run_tool;
+using idef::test::ScratchDir;
+
+namespace {
+const char* kTiny =
+    "--image-size 32 --surrogate-arch cnet --surrogate-width 4 --d-width 4 --pg-arch unet5-bn --pg-width 4 "
+    "--db-width 4 --validation-frames 3 --validate-every 2 --threads 1 --quiet ";
+
+std::string synth_video(const ScratchDir& dir, int frames) {
+  const std::string path = dir / "person.y4m";
+  auto r = run_tool("id-synth", "video --frames " + std::to_string(frames) + " --size 128 --seed 6 --quiet '" + path + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return path;
+}
+}  // namespace
+
+TEST(IdTrainReenact, TrainsAModelThatIdPoisonUsesOnTheVideo) {
+  ScratchDir dir;
+  const std::string video = synth_video(dir, 8);
+  auto r = run_tool("id-train-reenact", std::string(kTiny) + "--iterations 3 --epsilon 0.02 --samples '" +
+                                            dir / "samples" + "' --sample-every 2 --surrogate-output '" +
+                                            dir / "sm.idm" + "' --output '" + dir / "pg.idm" + "' '" + video + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  auto pg = idef::load_perturbation_model(dir / "pg.idm");
+  EXPECT_EQ(pg.task, "reenact");
+  EXPECT_EQ(pg.generator->config().image_size, 32);
+  EXPECT_DOUBLE_EQ(pg.epsilon, 0.02);
+  EXPECT_TRUE(fs::exists(dir / "samples/iter-00000002.png"));
+  EXPECT_EQ(idef::load_reenactor_model(dir / "sm.idm")->config().arch, "cnet");
+  auto model = idef::ModelFile::load(dir / "pg.idm");
+  EXPECT_EQ(model.meta.get_int("training.frames"), 5);  // 8 frames, 3 held out
+
+  // The protected video: same size and frame count, changed within epsilon (8-bit rounding aside).
+  auto p = run_tool("id-poison", "--model '" + dir / "pg.idm" + "' --quiet --output '" + dir / "out" + "' '" +
+                                     video + "'");
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  idef::Y4mReader original(video), protected_video(dir / "out/person.y4m");
+  EXPECT_EQ(protected_video.header().width, 128);
+  idef::VideoFrame a, b;
+  int frames = 0;
+  while (original.read(a)) {
+    ASSERT_TRUE(protected_video.read(b));
+    ++frames;
+  }
+  EXPECT_EQ(frames, 8);
+}
+
+TEST(IdTrainReenact, AblationsAndResume) {
+  ScratchDir dir;
+  const std::string video = synth_video(dir, 7);
+  // --no-alternate: SM first (2 iterations), then PG (2): 4 in all, resumable from the checkpoint.
+  auto r = run_tool("id-train-reenact", std::string(kTiny) + "--no-alternate --surrogate-iterations 2 --iterations 2 "
+                                            "--no-mask --unroll-steps 2 --inner-loss smooth-l1 --output '" +
+                                            dir / "pg.idm" + "' '" + video + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto ckpt = idef::ModelFile::load(dir / "pg.idm.ckpt");
+  EXPECT_EQ(ckpt.meta.get_int("training.iteration"), 4);
+  EXPECT_FALSE(ckpt.meta.get_bool("training.mask"));
+  // Resuming with other settings is refused, naming the setting.
+  auto other = run_tool("id-train-reenact", std::string(kTiny) + "--resume --iterations 2 --output '" + dir / "pg.idm" +
+                                                "' '" + video + "'");
+  EXPECT_EQ(other.exit_code, 1) << other.err;
+  EXPECT_NE(other.err.find("training.alternate"), std::string::npos) << other.err;
+}
+
+TEST(IdTrainReenact, UsageAndInputErrors) {
+  ScratchDir dir;
+  auto none = run_tool("id-train-reenact", "--output '" + dir / "pg.idm" + "'");
+  EXPECT_EQ(none.exit_code, 2) << none.err;
+  auto loss = run_tool("id-train-reenact", "--inner-loss l1 --output '" + dir / "pg.idm" + "' x.mp4");
+  EXPECT_EQ(loss.exit_code, 2) << loss.err;
+  auto missing = run_tool("id-train-reenact", std::string(kTiny) + "--output '" + dir / "pg.idm" + "' '" +
+                                                  dir / "missing.mp4" + "'");
+  EXPECT_EQ(missing.exit_code, 1) << missing.err;
+  EXPECT_NE(missing.err.find("missing.mp4"), std::string::npos) << missing.err;
+  // Too few frames for the held-out set.
+  const std::string video = synth_video(dir, 3);
+  auto few = run_tool("id-train-reenact", std::string(kTiny) + "--output '" + dir / "pg.idm" + "' '" + video + "'");
+  EXPECT_EQ(few.exit_code, 1) << few.err;
+  EXPECT_NE(few.err.find("held out"), std::string::npos) << few.err;
+  EXPECT_FALSE(fs::exists(dir / "pg.idm"));
+}
