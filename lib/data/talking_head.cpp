@@ -40,16 +40,14 @@ TalkingHead::TalkingHead(int size) : size_(size) {
   if (size < 16) throw UsageError("the face crop must be at least 16 pixels, not " + std::to_string(size));
 }
 
-bool align_largest_face(FaceDetector& detector, const Rgb8& frame, int size, AlignedFace& out) {
-  const std::vector<Face> faces = detector.detect(frame);
+bool align_best_face(FaceDetector& detector, const Rgb8& frame, int size, AlignedFace& out) {
+  const std::vector<Face> faces = detector.detect(frame);  // highest score first
   if (faces.empty()) return false;
-  const Face* largest = &faces.front();
-  for (const Face& f : faces)
-    if (f.box.width() * f.box.height() > largest->box.width() * largest->box.height()) largest = &f;
-  const FaceAlignment alignment = align_face(largest->landmarks);
+  const Face& best = faces.front();
+  const FaceAlignment alignment = align_face(best.landmarks);
   out.crop = extract_crop(frame, alignment, size);
   const Affine2x3 to_crop = alignment.crop_from_image(size);
-  for (int i = 0; i < kLandmarkCount; ++i) out.landmarks[i] = to_crop(largest->landmarks[i]);
+  for (int i = 0; i < kLandmarkCount; ++i) out.landmarks[i] = to_crop(best.landmarks[i]);
   return true;
 }
 
@@ -69,7 +67,7 @@ TalkingHead TalkingHead::load(const std::string& input, const TalkingHeadOptions
   FaceDetector detector(options.detector);
   auto take = [&](const Rgb8& frame, std::int64_t number) {
     AlignedFace face;
-    if (align_largest_face(detector, frame, options.size, face))
+    if (align_best_face(detector, frame, options.size, face))
       head.add(face, number);
     else
       head.skip(number);

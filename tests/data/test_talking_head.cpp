@@ -5,7 +5,10 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "data/portrait_animation.h"
 #include "data/synth_face.h"
+#include "face/align.h"
+#include "face/detector.h"
 #include "io/image.h"
 #include "io/rgb_video_sink.h"
 #include "test_util.h"
@@ -90,6 +93,23 @@ TEST(TalkingHead, AVideoWithoutAnyFaceIsAnInputError) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("no frame has a face"), std::string::npos) << e.what();
   }
+}
+
+// A frame of the talking astronaut in which the badge on her suit is detected too, with a box
+// larger than her face's: the face kept is the one the detector is surest of.
+TEST(TalkingHead, TheFaceKeptIsTheBestScoredNotTheLargest) {
+  const Rgb8 photo = Image::load(test::testdata("astronaut.png")).rgb();
+  FaceDetector detector;
+  const PortraitAnimation animation(photo, detector.detect(photo).front().landmarks, 1);
+  const Rgb8 frame = animation.frame(95 / 25.0);  // frame 95 of `id-synth video --portrait ... --seed 1`
+  const std::vector<Face> faces = detector.detect(frame);
+  ASSERT_EQ(faces.size(), 2u);
+  auto area = [](const Face& f) { return f.box.width() * f.box.height(); };
+  ASSERT_GT(area(faces[1]), area(faces[0]));  // the decoy: lower score, larger box
+  AlignedFace kept;
+  ASSERT_TRUE(align_best_face(detector, frame, 64, kept));
+  const Rgb8 expected = extract_crop(frame, align_face(faces[0].landmarks), 64);
+  EXPECT_EQ(kept.crop.pixels, expected.pixels);
 }
 
 }  // namespace
