@@ -18,14 +18,7 @@ namespace {
 
 // Everything a checkpoint must match to be resumed.
 void describe_run(Metadata& meta, const AttrDefenceOptions& o) {
-  meta.set("task", std::string("attr"));
-  meta.set("surrogate.arch", o.surrogate.arch);
-  meta.set("surrogate.width", std::int64_t{o.surrogate.width});
-  meta.set("surrogate.d_width", std::int64_t{o.da_width});
-  meta.set("critic.width", std::int64_t{o.db_width});
-  meta.set("network.arch", o.generator.arch);
-  meta.set("network.width", std::int64_t{o.generator.width});
-  meta.set("network.image_size", std::int64_t{o.generator.image_size});
+  describe_defence_networks(meta, "attr", o.surrogate.arch, o.surrogate.width, o.da_width, o.db_width, o.generator);
   meta.set("domains", o.settings.attributes);
   meta.set("training.batch", std::int64_t{o.batch});
   meta.set("training.alternate", o.alternate);
@@ -46,14 +39,12 @@ void describe_run(Metadata& meta, const AttrDefenceOptions& o) {
 void check_resumable(const ModelFile& ckpt, const AttrDefenceOptions& o) {
   Metadata expected;
   describe_run(expected, o);
-  auto refuse = [&](const std::string& key) {
-    throw InputError(ckpt.source(), "was made with another '" + key + "'; resume with the same settings or start afresh");
-  };
-  for (const auto& [key, value] : expected.values())
-    if (!ckpt.meta.has(key) || ckpt.meta.values().at(key) != value) refuse(key);
+  require_same_run(ckpt, expected);
   for (const char* key : {"surrogate.ensemble", "training.ensemble_rule", "training.input_diversity",
                           "training.domain_weights", "training.pg_steps"})
-    if (ckpt.meta.has(key) && !expected.has(key)) refuse(key);
+    if (ckpt.meta.has(key) && !expected.has(key))
+      throw InputError(ckpt.source(), "was made with another '" + std::string(key) +
+                                          "'; resume with the same settings or start afresh");
 }
 
 void write_checkpoint(const AttrDefenceOptions& o, AttrDefenceTrainer& trainer, std::int64_t done, double seconds) {

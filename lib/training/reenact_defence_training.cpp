@@ -20,14 +20,7 @@ namespace {
 
 // Everything a checkpoint must match to be resumed.
 void describe_run(Metadata& meta, const ReenactDefenceOptions& o) {
-  meta.set("task", std::string("reenact"));
-  meta.set("surrogate.arch", o.surrogate.arch);
-  meta.set("surrogate.width", std::int64_t{o.surrogate.width});
-  meta.set("surrogate.d_width", std::int64_t{o.d_width});
-  meta.set("critic.width", std::int64_t{o.db_width});
-  meta.set("network.arch", o.generator.arch);
-  meta.set("network.width", std::int64_t{o.generator.width});
-  meta.set("network.image_size", std::int64_t{o.generator.image_size});
+  describe_defence_networks(meta, "reenact", o.surrogate.arch, o.surrogate.width, o.d_width, o.db_width, o.generator);
   meta.set("training.batch", std::int64_t{o.batch});
   meta.set("training.alternate", o.alternate);
   meta.set("training.mask", o.settings.mask);
@@ -38,9 +31,7 @@ void describe_run(Metadata& meta, const ReenactDefenceOptions& o) {
 void check_resumable(const ModelFile& ckpt, const ReenactDefenceOptions& o) {
   Metadata expected;
   describe_run(expected, o);
-  for (const auto& [key, value] : expected.values())
-    if (!ckpt.meta.has(key) || ckpt.meta.values().at(key) != value)
-      throw InputError(ckpt.source(), "was made with another '" + key + "'; resume with the same settings or start afresh");
+  require_same_run(ckpt, expected);
 }
 
 void write_checkpoint(const ReenactDefenceOptions& o, ReenactDefenceTrainer& trainer, std::int64_t done,

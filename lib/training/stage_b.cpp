@@ -1,9 +1,29 @@
 #include "training/stage_b.h"
 
+#include "core/error.h"
 #include "losses/gan.h"
 #include "model/model_file.h"
 
 namespace idef {
+
+void describe_defence_networks(Metadata& meta, const std::string& task, const std::string& surrogate_arch,
+                               int surrogate_width, int surrogate_d_width, int db_width,
+                               const nets::TranslatorConfig& generator) {
+  meta.set("task", task);
+  meta.set("surrogate.arch", surrogate_arch);
+  meta.set("surrogate.width", std::int64_t{surrogate_width});
+  meta.set("surrogate.d_width", std::int64_t{surrogate_d_width});
+  meta.set("critic.width", std::int64_t{db_width});
+  meta.set("network.arch", generator.arch);
+  meta.set("network.width", std::int64_t{generator.width});
+  meta.set("network.image_size", std::int64_t{generator.image_size});
+}
+
+void require_same_run(const ModelFile& ckpt, const Metadata& expected) {
+  for (const auto& [key, value] : expected.values())
+    if (!ckpt.meta.has(key) || ckpt.meta.values().at(key) != value)
+      throw InputError(ckpt.source(), "was made with another '" + key + "'; resume with the same settings or start afresh");
+}
 
 void copy_weights(torch::nn::Module& from, torch::nn::Module& to) {
   torch::NoGradGuard no_grad;

@@ -14,7 +14,17 @@
 
 namespace idef {
 
+class Metadata;
 class ModelFile;
+
+// The networks of a defence run as its checkpoints and its model record them.
+void describe_defence_networks(Metadata& meta, const std::string& task, const std::string& surrogate_arch,
+                               int surrogate_width, int surrogate_d_width, int db_width,
+                               const nets::TranslatorConfig& generator);
+
+// A checkpoint may be resumed only if its metadata has every key of `expected` with the same
+// value; otherwise an InputError names the first key that differs.
+void require_same_run(const ModelFile& ckpt, const Metadata& expected);
 
 // Copies parameters and buffers between networks of one architecture.
 void copy_weights(torch::nn::Module& from, torch::nn::Module& to);
