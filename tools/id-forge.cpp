@@ -20,6 +20,7 @@
 #include "io/tensor_image.h"
 #include "metrics/editor_eval.h"
 #include "model/editor_model.h"
+#include "model/pytorch_import.h"
 #include "model/translator_model.h"
 #include "report/text_format.h"
 #include "training/editor_training.h"
@@ -34,6 +35,7 @@ namespace {
 struct Options {
   std::vector<std::string> args;  // VERB, then inputs for edit
   std::string data, output, model, reenactor;
+  std::string discriminator, key, discriminator_key;  // import
   std::vector<std::string> source_attributes;  // edit: what the input faces are, when known
   EditorTrainingOptions train;                 // train-editor; its attributes and batch serve edit and eval too
   DatasetOptions dataset;                      // split, crop, limit (the size: train.net.image_size)
@@ -52,6 +54,7 @@ void describe(cli::Command& cmd) {
       .synopsis("eval --editor MODEL --data DIR [OPTION]...")
       .synopsis("train-reenact --output MODEL [OPTION]... VIDEO|FRAMES_DIR")
       .synopsis("reenact --reenactor MODEL --output VIDEO [OPTION]... DRIVING_VIDEO|FRAMES_DIR")
+      .synopsis("import --output MODEL [--discriminator CHECKPOINT] [OPTION]... CHECKPOINT")
       .description(
           "train-editor trains the forger's attribute editor (res6, res9, cnet, unet64, unet128, unet256) with StarGAN's "
           "recipe (WGAN-GP, n_critic critic steps per generator step, domain classification, cycle "
@@ -71,7 +74,19 @@ void describe(cli::Command& cmd) {
           "2e-4 unless --lr-g/--lr-d, batch 1 unless --batch). Frames without a face are reported and "
           "skipped. reenact drives a trained model with another video's landmarks and writes the frames it "
           "makes (y4m for .y4m or -, otherwise a video file by extension; --compare puts the sketch, the "
-          "model's frame and the driving face side by side).")
+          "model's frame and the driving face side by side). "
+          "import reads a published PyTorch generator (the zip checkpoint of torch.save: a state dict, or a dict "
+          "holding one under --key) and writes it as a toolkit model: StarGAN's Generator becomes an editor "
+          "(res6, res9 or cnet; its domains are --attributes, StarGAN's CelebA five by default; its size is "
+          "--image-size, else its discriminator's, else 128) for edit, id-score attr, id-poison --target and "
+          "id-train-attr --surrogate-init; pix2pix's UnetGenerator or ResnetGenerator (BatchNorm or "
+          "InstanceNorm, with or without dropout) becomes a reenactment model (--image-size, else 256) for "
+          "reenact and id-score reenact. --discriminator adds the matching discriminator (StarGAN's, or "
+          "pix2pix's PatchGAN), used when training starts from the model. Widths, depths and label counts "
+          "are read off the tensors; a key missing, left over or of another shape is an error naming it. "
+          "Norms normalise each image with its own statistics, as the published test scripts run them "
+          "(running statistics are not used); dropout is left out. Checkpoints in PyTorch's legacy format "
+          "(before 1.6) are refused with the command that re-saves them.")
       .example("id-forge train-editor --data faces --arch res6 --width 16 --image-size 64 --iterations 20000 "
                "--output res6.idm",
                "train a small editor on 64 px synthetic faces")
@@ -80,13 +95,15 @@ void describe(cli::Command& cmd) {
                "--output person.idm person.mp4",
                "learn a person's face from their video")
       .example("id-forge reenact --reenactor person.idm --compare --output fake.mp4 driver.mp4",
-               "make the person follow another video's face");
+               "make the person follow another video's face")
+      .example("id-forge import --discriminator 200000-D.ckpt --output stargan-celeba.idm 200000-G.ckpt",
+               "StarGAN's published CelebA model as a toolkit editor");
 }
 
 void define(cli::Command& cmd, Options& o) {
   describe(cmd);
-  cmd.positional("VERB", &o.args, "train-editor, edit, eval, train-reenact or reenact, then the inputs of edit, train-reenact "
-                                  "and reenact (train-attr: the old name of train-editor)")
+  cmd.positional("VERB", &o.args, "train-editor, edit, eval, train-reenact, reenact or import, then the inputs of "
+                                  "edit, train-reenact, reenact and import (train-attr: the old name of train-editor)")
       .option("data", &o.data, "DIR", "CelebA-layout folder (img_align_celeba/, list_attr_celeba.txt)",
               cli::ValueKind::Directory)
       .option("output", &o.output, "PATH", "train-editor: the model file; edit: the output folder",
@@ -142,7 +159,31 @@ void define(cli::Command& cmd, Options& o) {
       .option("max-frames", &o.max_frames, "N", "train-reenact, reenact: use at most the first N frames with a face "
                                                 "(0: all)")
           .range(0, 1e12)
-      .flag("compare", &o.compare, "reenact: write sketch | reenactment | driving face side by side");
+      .flag("compare", &o.compare, "reenact: write sketch | reenactment | driving face side by side")
+      .option("discriminator", &o.discriminator, "CHECKPOINT", "import: the generator's discriminator (may be "
+                                                               "the generator's own file, with --discriminator-key)",
+              cli::ValueKind::File)
+      .option("key", &o.key, "NAME", "import: the generator's entry in a checkpoint that is a dict of several "
+                                     "state dicts (default: its only one)")
+      .option("discriminator-key", &o.discriminator_key, "NAME", "import: the discriminator's entry, likewise");
+}
+
+int import_model(const cli::Command& cmd, const Options& o) {
+  if (o.args.size() != 2) throw UsageError("import takes one checkpoint (the generator's)");
+  if (o.output.empty()) throw UsageError("import needs --output MODEL");
+  ImportOptions in;
+  in.generator = o.args[1];
+  in.generator_key = o.key;
+  in.discriminator = o.discriminator;
+  in.discriminator_key = o.discriminator_key;
+  if (cmd.given("attributes")) in.attributes = o.train.attributes;
+  if (cmd.given("image-size")) in.image_size = o.train.net.image_size;
+  if (!o.discriminator_key.empty() && o.discriminator.empty())
+    throw UsageError("--discriminator-key needs --discriminator");
+  cli::Log log(cmd.program(), cmd.common().quiet);
+  log.info(import_pytorch_model(in, o.output));
+  log.info("wrote " + o.output);
+  return 0;
 }
 
 int train(const cli::Command& cmd, const Options& o) {
@@ -434,6 +475,7 @@ int main(int argc, char** argv) {
     if (verb == "eval") return eval(cmd, o);
     if (verb == "train-reenact") return train_reenact(cmd, o);
     if (verb == "reenact") return reenact(cmd, o);
-    throw UsageError("unknown verb '" + verb + "' (train-editor, edit, eval, train-reenact, reenact)");
+    if (verb == "import") return import_model(cmd, o);
+    throw UsageError("unknown verb '" + verb + "' (train-editor, edit, eval, train-reenact, reenact, import)");
   });
 }

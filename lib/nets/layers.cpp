@@ -57,14 +57,25 @@ void check_input(const std::string& who, const torch::Tensor& x, int64_t channel
 
 // --- StarGAN generator ---------------------------------------------------------------
 
+static nn::detail::conv_padding_mode_t padding_mode(bool reflect) {
+  if (reflect) return torch::kReflect;
+  return torch::kZeros;
+}
+
 ConvNormReluImpl::ConvNormReluImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding,
-                                   bool transposed) {
+                                   bool transposed, bool reflect, int64_t output_padding) {
   if (transposed)
     deconv = register_module("conv", nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, kernel)
-                                                             .stride(stride).padding(padding).bias(false)));
+                                                             .stride(stride)
+                                                             .padding(padding)
+                                                             .output_padding(output_padding)
+                                                             .bias(false)));
   else
-    conv = register_module(
-        "conv", nn::Conv2d(nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false)));
+    conv = register_module("conv", nn::Conv2d(nn::Conv2dOptions(in, out, kernel)
+                                                  .stride(stride)
+                                                  .padding(padding)
+                                                  .padding_mode(padding_mode(reflect))
+                                                  .bias(false)));
   norm = register_module("norm", instance_norm(out));
 }
 
@@ -72,8 +83,13 @@ torch::Tensor ConvNormReluImpl::forward(const torch::Tensor& x) {
   return torch::relu(norm(conv ? conv(x) : deconv(x)));
 }
 
-ResidualBlockImpl::ResidualBlockImpl(int64_t channels) {
-  auto conv3 = [&] { return nn::Conv2d(nn::Conv2dOptions(channels, channels, 3).padding(1).bias(false)); };
+ResidualBlockImpl::ResidualBlockImpl(int64_t channels, bool reflect) {
+  auto conv3 = [&] {
+    return nn::Conv2d(nn::Conv2dOptions(channels, channels, 3)
+                          .padding(1)
+                          .padding_mode(padding_mode(reflect))
+                          .bias(false));
+  };
   conv1 = register_module("conv1", conv3());
   norm1 = register_module("norm1", instance_norm(channels));
   conv2 = register_module("conv2", conv3());
@@ -85,18 +101,24 @@ torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) {
 }
 
 ResNetBody::ResNetBody(nn::Module& owner, int64_t in_channels, int64_t out_channels, int64_t width,
-                       int n_residual) {
-  stem_ = owner.register_module("stem", ConvNormRelu(in_channels, width, 7, 1, 3, false));
+                       int n_residual, ResNetStyle style) {
+  const bool p2p = style == ResNetStyle::Pix2Pix;
+  const int64_t k = p2p ? 3 : 4;  // kernel of the downs and ups
+  stem_ = owner.register_module("stem", ConvNormRelu(in_channels, width, 7, 1, 3, false, p2p));
   down_ = owner.register_module("down", nn::ModuleList());
   int64_t c = width;
-  for (int i = 0; i < 2; ++i, c *= 2) down_->push_back(ConvNormRelu(c, c * 2, 4, 2, 1, false));
+  for (int i = 0; i < 2; ++i, c *= 2) down_->push_back(ConvNormRelu(c, c * 2, k, 2, 1, false));
   if (n_residual > 0) {
     res_ = owner.register_module("res", nn::ModuleList());
-    for (int i = 0; i < n_residual; ++i) res_->push_back(ResidualBlock(c));
+    for (int i = 0; i < n_residual; ++i) res_->push_back(ResidualBlock(c, p2p));
   }
   up_ = owner.register_module("up", nn::ModuleList());
-  for (int i = 0; i < 2; ++i, c /= 2) up_->push_back(ConvNormRelu(c, c / 2, 4, 2, 1, true));
-  head_ = owner.register_module("head", nn::Conv2d(nn::Conv2dOptions(c, out_channels, 7).padding(3).bias(false)));
+  for (int i = 0; i < 2; ++i, c /= 2) up_->push_back(ConvNormRelu(c, c / 2, k, 2, 1, true, false, p2p ? 1 : 0));
+  head_ = owner.register_module(
+      "head", nn::Conv2d(nn::Conv2dOptions(c, out_channels, 7)
+                             .padding(3)
+                             .padding_mode(padding_mode(p2p))
+                             .bias(p2p)));
 }
 
 torch::Tensor ResNetBody::forward(const torch::Tensor& x) {
@@ -177,6 +199,12 @@ int resnet_blocks(const std::string& arch) {
   if (arch == "res6") return 6;
   if (arch == "res9") return 9;
   if (arch == "cnet") return 0;
+  return -1;
+}
+
+int pix2pix_resnet_blocks(const std::string& arch) {
+  if (arch == "resnet_6blocks") return 6;
+  if (arch == "resnet_9blocks") return 9;
   return -1;
 }
 

@@ -32,10 +32,18 @@ void check_positive(const std::string& what, int value);
 // `multiple`; `who` names the network in the message.
 void check_input(const std::string& who, const torch::Tensor& x, int64_t channels, int64_t multiple);
 
-// conv (k×k, or a transposed 4×4 one) → InstanceNorm → ReLU, without conv bias (the
-// norm's shift replaces it). StarGAN's generator is made of these.
+// The two generators that share ResNetBody's shape. StarGAN: zero padding, 4×4 stride-2
+// convs down and transposed 4×4 up, a bias-free 7×7 head. pix2pix's ResnetGenerator:
+// reflection padding of the 7×7 convs and inside the residual blocks, 3×3 stride-2 convs down
+// and transposed 3×3 (output padding 1) up, a 7×7 head with bias.
+enum class ResNetStyle { StarGan, Pix2Pix };
+
+// conv (k×k, or a transposed one) → InstanceNorm → ReLU, without conv bias (the norm's shift
+// replaces it). StarGAN's generator is made of these; `reflect` pads by reflection (pix2pix),
+// `output_padding` applies to the transposed conv.
 struct ConvNormReluImpl : torch::nn::Module {
-  ConvNormReluImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding, bool transposed);
+  ConvNormReluImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding, bool transposed,
+                   bool reflect = false, int64_t output_padding = 0);
   torch::Tensor forward(const torch::Tensor& x);
   torch::nn::Conv2d conv{nullptr};
   torch::nn::ConvTranspose2d deconv{nullptr};  // registered as "conv" too when transposed
@@ -43,9 +51,9 @@ struct ConvNormReluImpl : torch::nn::Module {
 };
 TORCH_MODULE(ConvNormRelu);
 
-// StarGAN's residual block: x + IN(conv3(ReLU(IN(conv3(x))))).
+// StarGAN's residual block: x + IN(conv3(ReLU(IN(conv3(x))))); pix2pix's pads by reflection.
 struct ResidualBlockImpl : torch::nn::Module {
-  explicit ResidualBlockImpl(int64_t channels);
+  explicit ResidualBlockImpl(int64_t channels, bool reflect = false);
   torch::Tensor forward(const torch::Tensor& x);
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
   torch::nn::InstanceNorm2d norm1{nullptr}, norm2{nullptr};
@@ -53,13 +61,15 @@ struct ResidualBlockImpl : torch::nn::Module {
 TORCH_MODULE(ResidualBlock);
 
 // StarGAN generator body: 7×7 conv → two stride-2 4×4 downs → n_residual blocks → two
-// stride-2 4×4 transposed convs → 7×7 conv → tanh. With n_residual = 0 it is `cnet`.
-// Image sizes must be multiples of 4 so that the ups restore the input size.
+// stride-2 4×4 transposed convs → 7×7 conv → tanh. With n_residual = 0 it is `cnet`. In the
+// Pix2Pix style it is pix2pix's ResnetGenerator (see ResNetStyle). Image sizes must be
+// multiples of 4 so that the ups restore the input size.
 class ResNetBody {
  public:
   static constexpr int kSizeMultiple = 4;
   ResNetBody() = default;
-  ResNetBody(torch::nn::Module& owner, int64_t in_channels, int64_t out_channels, int64_t width, int n_residual);
+  ResNetBody(torch::nn::Module& owner, int64_t in_channels, int64_t out_channels, int64_t width, int n_residual,
+             ResNetStyle style = ResNetStyle::StarGan);
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
@@ -106,5 +116,7 @@ class UNetBody {
 int unet_downs(const std::string& arch);
 // Residual blocks of "res6" (6), "res9" (9), "cnet" (0); -1 for other names.
 int resnet_blocks(const std::string& arch);
+// Residual blocks of pix2pix's "resnet_6blocks" (6) and "resnet_9blocks" (9); -1 for other names.
+int pix2pix_resnet_blocks(const std::string& arch);
 
 }  // namespace idef::nets::detail

@@ -11,9 +11,9 @@ namespace {
 
 class ResNetTranslator final : public TranslatorImpl {
  public:
-  ResNetTranslator(const TranslatorConfig& config, int n_residual)
+  ResNetTranslator(const TranslatorConfig& config, int n_residual, detail::ResNetStyle style)
       : TranslatorImpl(config),
-        body_(*this, config.in_channels, config.out_channels, config.width, n_residual) {}
+        body_(*this, config.in_channels, config.out_channels, config.width, n_residual, style) {}
   torch::Tensor forward(const torch::Tensor& x) override {
     detail::check_input(config().arch + " translator", x, config().in_channels, detail::ResNetBody::kSizeMultiple);
     return body_.forward(x);
@@ -101,7 +101,9 @@ class PoolUNetTranslator final : public TranslatorImpl {
 }  // namespace
 
 const std::vector<std::string>& translator_architectures() {
-  static const std::vector<std::string> names{"unet64", "unet128", "unet256", "res6", "res9", "cnet", "unet5-bn"};
+  static const std::vector<std::string> names{"unet64", "unet128",  "unet256",       "res6",
+                                              "res9",   "cnet",     "unet5-bn",      "resnet_6blocks",
+                                              "resnet_9blocks"};
   return names;
 }
 
@@ -121,9 +123,15 @@ Translator make_translator(const TranslatorConfig& config) {
     detail::check_image_size(config.arch, config.image_size, 1 << (PoolUNetTranslator::kLevels - 1));
     return std::make_shared<PoolUNetTranslator>(config);
   }
-  if (blocks >= 0) {
+  const int p2p_blocks = detail::pix2pix_resnet_blocks(config.arch);
+  if (blocks >= 0 || p2p_blocks >= 0) {
     detail::check_image_size(config.arch, config.image_size, detail::ResNetBody::kSizeMultiple);
-    return std::make_shared<ResNetTranslator>(config, blocks);
+    if (p2p_blocks >= 0) {
+      auto t = std::make_shared<ResNetTranslator>(config, p2p_blocks, detail::ResNetStyle::Pix2Pix);
+      detail::init_pix2pix(*t);
+      return t;
+    }
+    return std::make_shared<ResNetTranslator>(config, blocks, detail::ResNetStyle::StarGan);
   }
   detail::check_image_size(config.arch, config.image_size, 1 << downs);
   return std::make_shared<UNetTranslator>(config, downs);

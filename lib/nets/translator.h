@@ -33,12 +33,12 @@ class TranslatorImpl : public torch::nn::Module {
 using Translator = std::shared_ptr<TranslatorImpl>;
 
 // Architectures: unet64/unet128/unet256 (pix2pix U-Net, pix2pix init), res6/res9 (StarGAN
-// generator without labels), cnet (its residual-free variant) and unet5-bn (the defence
+// generator without labels), cnet (its residual-free variant), unet5-bn (the defence
 // authors' released perturbation generator: average pooling, bilinear upsampling,
-// BatchNorm). Throws idef::UsageError naming the architecture or the size when unsupported.
+// BatchNorm) and resnet_6blocks/resnet_9blocks (pix2pix's ResnetGenerator, pix2pix init). Throws idef::UsageError naming the architecture or the size when unsupported.
 Translator make_translator(const TranslatorConfig& config);
 
-// {"unet64", "unet128", "unet256", "res6", "res9", "cnet", "unet5-bn"}
+// {"unet64", "unet128", "unet256", "res6", "res9", "cnet", "unet5-bn", "resnet_6blocks", "resnet_9blocks"}
 const std::vector<std::string>& translator_architectures();
 
 }  // namespace idef::nets

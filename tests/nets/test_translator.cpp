@@ -70,7 +70,8 @@ INSTANTIATE_TEST_SUITE_P(
                     ShapeCase{"res6", 32, 4, 3, 3}, ShapeCase{"res6", 64, 4, 3, 3}, ShapeCase{"res6", 128, 4, 3, 1},
                     ShapeCase{"res9", 32, 4, 3, 3}, ShapeCase{"res9", 64, 4, 3, 3}, ShapeCase{"res9", 128, 4, 3, 3},
                     ShapeCase{"cnet", 32, 4, 3, 3}, ShapeCase{"cnet", 64, 4, 3, 3}, ShapeCase{"cnet", 128, 4, 3, 3},
-                    ShapeCase{"unet5-bn", 16, 4, 3, 3}, ShapeCase{"unet5-bn", 64, 4, 3, 3}),
+                    ShapeCase{"unet5-bn", 16, 4, 3, 3}, ShapeCase{"unet5-bn", 64, 4, 3, 3},
+                    ShapeCase{"resnet_6blocks", 32, 4, 3, 3}, ShapeCase{"resnet_9blocks", 64, 4, 1, 3}),
     [](const testing::TestParamInfo<ShapeCase>& info) {
       std::string arch = info.param.arch;
       std::replace(arch.begin(), arch.end(), '-', '_');  // test names are identifiers
@@ -80,7 +81,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Translator, ListsItsArchitectures) {
   EXPECT_EQ(idef::nets::translator_architectures(),
-            (std::vector<std::string>{"unet64", "unet128", "unet256", "res6", "res9", "cnet", "unet5-bn"}));
+            (std::vector<std::string>{"unet64", "unet128", "unet256", "res6", "res9", "cnet", "unet5-bn",
+                                      "resnet_6blocks", "resnet_9blocks"}));
 }
 
 // The authors' released PG: BatchNorm, so training normalises by the batch and evaluation by
