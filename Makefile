@@ -14,7 +14,7 @@ PACKAGES = cmake g++ make pkg-config libtorch-dev libvips-dev libavcodec-dev lib
 BLAS_ALT   = /usr/lib/x86_64-linux-gnu/openblas-openmp
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo install bench bench-forge bench-attr bench-reenact bench-poison docs clean \
+.PHONY: all deps build test demo install bench bench-forge bench-attr bench-reenact bench-poison bench-import docs clean \
         sanitize-build sanitize fuzz
 
 all: build
@@ -83,6 +83,13 @@ bench-reenact: build
 # res6 editor when it is there.
 bench-poison: build
 	bench/poison.sh $(BUILD)
+
+# An imported StarGAN at the published CelebA scale on CPU: id-forge import, id-score attr,
+# id-poison --refine-against and PGD on it, seconds per face. Debian's python3-torch writes
+# the checkpoint (a bench fixture; the tools never need Python).
+bench-import: build
+	@$(MAKE) --no-print-directory deps PACKAGES="python3-torch"
+	bench/import.sh $(BUILD)
 
 # One clang build with AddressSanitizer and UndefinedBehaviorSanitizer (and libFuzzer's
 # coverage hooks) serves both: `make sanitize` runs make test's tests in it, `make fuzz` runs

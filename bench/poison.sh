@@ -69,20 +69,7 @@ PY
 measure() { python3 "$work/measure.py" "$@"; }
 # Seconds per item from an id-poison --progress file, between the first block and the
 # last: model loading, detector set-up and the first item's warm-up are left out.
-per_item() {
-  python3 - "$1" <<'PY'
-import sys
-blocks, cur = [], {}
-for line in open(sys.argv[1]):
-    k, _, v = line.strip().partition("=")
-    cur[k] = v
-    if k == "progress":
-        blocks.append(cur); cur = {}
-a, b = blocks[0], blocks[-1]
-n = int(b["done"]) - int(a["done"])
-print("%.6g" % ((float(b["elapsed_s"]) - float(a["elapsed_s"])) / n) if n > 0 else "nan")
-PY
-}
+per_item() { python3 "$here/tools/per_item.py" "$1"; }
 field() { cut -d' ' -f"$1" "$2"; }
 ms() { awk -v a="$1" 'BEGIN { printf "%.3g\n", a * 1000 }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4g\n", a / b; else print "nan" }'; }

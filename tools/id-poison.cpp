@@ -66,6 +66,9 @@ void define(cli::Command& cmd, Options& o) {
           .range(0, 1000)
       .option("refine-step", &o.run.protection.refine_step, "S", "step of each refining PGD step on the [-1,1] scale")
           .range(0, 1, true)
+      .list("refine-against", &o.run.protection.refine_against, "FILE",
+            "pg with --refine: editor models (id-forge's, or imported by id-forge import) to refine against instead "
+            "of the surrogates the model carries; each must work at the generator's size", cli::ValueKind::File)
       .option("epsilon", &o.epsilon, "E", "intensity on the [-1,1] scale (0.05 is about 6.4/255)")
           .range(0, 1, true)
       .option("tau", &o.tau, "T", "cap of |protected - original| on the [-1,1] scale (negative: the model's "

@@ -53,6 +53,7 @@ struct Options {
   std::int64_t limit = -1, seed = 0;
   int crop = 0, image_size = 0, sheet_count = 4, refine = 0;
   double refine_step = 0.01;
+  std::vector<std::string> refine_against;  // pg: editors to refine against (else the generator's surrogates)
 };
 
 // The help's prose and examples.
@@ -176,6 +177,9 @@ void define(cli::Command& cmd, Options& o) {
           .range(0, 1000)
       .option("refine-step", &o.refine_step, "S", "pg: step of each refining PGD step on the [-1,1] scale")
           .range(0, 1, true)
+      .list("refine-against", &o.refine_against, "FILE", "pg with --refine: editor models to refine against "
+                                                         "instead of the surrogates the model carries, as "
+                                                         "id-poison --refine-against does", cli::ValueKind::File)
       .option("epsilon", &o.epsilon, "E", "attr: intensity on the [-1,1] scale, also the cap of |x' - x| "
                                           "(pg without it: the model's)")
           .range(0, 1, true)
@@ -360,11 +364,14 @@ AttributeList read_labels(const AttrSetup& s, const std::string& path) {
   return list;
 }
 
+ProtectionSettings protection_settings(const Options& o, const std::string& method, std::optional<double> epsilon);
+
 AttrSetup load_setup(const Options& o, const torch::Device& device, const cli::Log& log) {
   AttrSetup s;
   // Every model first: a wrong file is an error before any face is read.
   s.forgers = load_forgers(o.forgers, device);
-  if (!o.model.empty()) s.generator = std::make_unique<PerturbationModel>(load_perturbation_model(o.model));
+  if (!o.model.empty())
+    s.generator = std::make_unique<PerturbationModel>(load_protection_generator(protection_settings(o, "pg", {}), o.model));
   if (!o.target.empty()) s.target = std::make_unique<EditorModel>(load_editor_model(o.target));
   DatasetOptions f;
   f.image_size = o.image_size ? o.image_size : s.forgers.front().model.editor->config().image_size;
@@ -403,7 +410,7 @@ ProtectionSettings protection_settings(const Options& o, const std::string& meth
   p.method = method;
   p.epsilon = epsilon;
   p.seed = static_cast<std::uint64_t>(o.seed);
-  if (method == "pg") p.refine = o.refine, p.refine_step = o.refine_step;
+  if (method == "pg") p.refine = o.refine, p.refine_step = o.refine_step, p.refine_against = o.refine_against;
   return p;
 }
 

@@ -59,8 +59,8 @@ void define(cli::Command& cmd, Options& o) {
       .option("surrogate-output", &o.train.surrogate_output, "FILE", "also write the final surrogate SM as an editor "
                                                                "model",
               cli::ValueKind::File)
-      .option("surrogate-init", &o.train.surrogate_init, "FILE", "start SM (and DA, from a checkpoint) from an id-forge "
-                                                           "editor model or train-attr checkpoint",
+      .option("surrogate-init", &o.train.surrogate_init, "FILE", "start SM (and DA, when the file carries a discriminator) from an id-forge "
+                                                           "editor model (one from id-forge import too) or train-attr checkpoint",
               cli::ValueKind::File)
       .list("attributes", &o.train.settings.attributes, "LIST", "domain attributes, comma-separated")
       .choice("surrogate-arch", &o.train.surrogate.arch, nets::editor_architectures(), "surrogate editor SM")

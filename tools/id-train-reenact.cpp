@@ -61,7 +61,11 @@ void define(cli::Command& cmd, Options& o) {
       .option("surrogate-output", &t.surrogate_output, "FILE", "also write the final surrogate SM as a reenactor "
                                                                 "model (id-forge reenact takes it)",
               cli::ValueKind::File)
-      .choice("surrogate-arch", &t.surrogate.arch, nets::editor_architectures(), "surrogate SM and temporary model TM")
+      .option("surrogate-init", &t.surrogate_init, "FILE", "start SM (and its PatchGAN, when the file carries one) "
+                                                           "from a reenactor model: id-forge train-reenact's, or a "
+                                                           "pix2pix generator from id-forge import",
+              cli::ValueKind::File)
+      .choice("surrogate-arch", &t.surrogate.arch, nets::translator_architectures(), "surrogate SM and temporary model TM")
       .option("surrogate-width", &t.surrogate.width, "N", "SM and TM width (ngf / conv_dim)")
           .range(1, 4096)
       .option("d-width", &t.d_width, "N", "width of SM's and TM's PatchGANs (ndf)")

@@ -12,6 +12,7 @@ complete -c id-poison -l method -x -a 'pg noise pgd ifgsm fgsm' -d 'pg: the trai
 complete -c id-poison -l target -r -F -d 'editor model the pgd/ifgsm/fgsm methods attack'
 complete -c id-poison -l refine -x -d 'pg: refine the generator s perturbation of each face by K PGD steps against the surrogate editors the model file carries, never leaving the cap --tau (0: the generator alone; each step costs about a forward and backward pass of every surrogate per domain) (0 to 1000)'
 complete -c id-poison -l refine-step -x -d 'step of each refining PGD step on the [-1,1] scale (over 0 and up to 1)'
+complete -c id-poison -l refine-against -r -F -d 'pg with --refine: editor models (id-forge s, or imported by id-forge import) to refine against instead of the surrogates the model carries; each must work at the generator s size'
 complete -c id-poison -l epsilon -x -d 'intensity on the [-1,1] scale (0.05 is about 6.4/255) (over 0 and up to 1)'
 complete -c id-poison -l tau -x -d 'cap of |protected - original| on the [-1,1] scale (negative: the model s own for pg without --epsilon, else equal to --epsilon) (-1 to 1)'
 complete -c id-poison -s o -l output -x -a '(__fish_complete_directories)' -d 'write outputs here, mirroring the input tree (default: beside each input as NAME.protected.EXT)'

@@ -10,7 +10,7 @@ complete -c id-train-attr -l version -d 'show the versions of the toolkit and it
 complete -c id-train-attr -l data -x -a '(__fish_complete_directories)' -d 'CelebA-layout folder; its train split trains, its val split picks PG_best'
 complete -c id-train-attr -s o -l output -r -F -d 'the perturbation model (PG_best)'
 complete -c id-train-attr -l surrogate-output -r -F -d 'also write the final surrogate SM as an editor model'
-complete -c id-train-attr -l surrogate-init -r -F -d 'start SM (and DA, from a checkpoint) from an id-forge editor model or train-attr checkpoint'
+complete -c id-train-attr -l surrogate-init -r -F -d 'start SM (and DA, when the file carries a discriminator) from an id-forge editor model (one from id-forge import too) or train-attr checkpoint'
 complete -c id-train-attr -l attributes -x -d 'domain attributes, comma-separated'
 complete -c id-train-attr -l surrogate-arch -x -a 'res6 res9 cnet unet64 unet128 unet256' -d 'surrogate editor SM'
 complete -c id-train-attr -l surrogate-width -x -d 'SM width (conv_dim / ngf) (1 to 4096)'

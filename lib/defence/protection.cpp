@@ -26,9 +26,20 @@ void check_protection_settings(const ProtectionSettings& s, bool has_generator, 
   if (is_attack_method(s.method) && !has_target) throw UsageError("--method " + s.method + " needs --target EDITOR");
   if (!is_attack_method(s.method) && has_target) throw UsageError("--target is for --method pgd, ifgsm or fgsm");
   if (s.method != "pg" && s.refine != 0) throw UsageError("--refine and --refine-step are for --method pg");
+  if (!s.refine_against.empty() && s.refine == 0) throw UsageError("--refine-against needs --refine K (K > 0)");
   if (s.epsilon && !(*s.epsilon > 0 && *s.epsilon <= 1))
     throw UsageError("--epsilon must be in (0, 1], not " + std::to_string(*s.epsilon));
   if (s.tau && !(*s.tau > 0 && *s.tau <= 1)) throw UsageError("--tau must be in (0, 1], not " + std::to_string(*s.tau));
+}
+
+PerturbationModel load_protection_generator(const ProtectionSettings& s, const std::string& model,
+                                            const torch::Device& device) {
+  PerturbationModel generator = load_perturbation_model(model, device);
+  if (!s.refine_against.empty()) {
+    generator.surrogates.clear();
+    for (const auto& editor : s.refine_against) generator.surrogates.push_back(load_editor_model(editor, device));
+  }
+  return generator;
 }
 
 Protection make_protection(const ProtectionSettings& s, const PerturbationModel* generator, const EditorModel* target,

@@ -22,14 +22,18 @@ struct ProtectionSettings {
   std::uint64_t seed = 0;         // noise and PGD random starts (each face's draw also depends on its pixels)
   int refine = 0;                 // pg: PGD steps from the generator's output against its surrogates
   double refine_step = 0.01;
+  // pg with refine > 0: editor model files to refine against instead of the surrogates the
+  // generator carries (a forger of the user's choice, e.g. one from id-forge import).
+  std::vector<std::string> refine_against;
 };
 
 const std::vector<std::string>& protection_methods();
 bool is_attack_method(const std::string& method);  // pgd, ifgsm, fgsm
 
 // Refuses (UsageError, in the words of the command line: --model, --target) an unknown
-// method, a method without the model it needs, a model it does not use, or refine options
-// for a method other than pg. Tools call it before loading anything.
+// method, a method without the model it needs, a model it does not use, refine options
+// for a method other than pg, or --refine-against without --refine. Tools call it before
+// loading anything.
 void check_protection_settings(const ProtectionSettings& settings, bool has_generator, bool has_target);
 
 // What protects a face crop, and the ε and τ it was made with.
@@ -37,6 +41,11 @@ struct Protection {
   CropPerturber perturber;
   ProtectOptions options;
 };
+
+// The generator a pg protection runs: the model file's, on `device`, its surrogates replaced
+// by the editors of settings.refine_against when there are some.
+PerturbationModel load_protection_generator(const ProtectionSettings& settings, const std::string& model,
+                                            const torch::Device& device = torch::kCPU);
 
 // `generator` for pg, `target` (the attacked editor) for pgd, ifgsm and fgsm. The attacks
 // run over `domains` (each [1, c_dim]), by default one per attribute (that attribute on,

@@ -112,7 +112,7 @@ struct Worker {
 Worker make_worker(const ProtectionRunSettings& s, const torch::Device& device) {
   Worker w;
   if (s.protection.method == "pg")
-    w.generator = std::make_unique<PerturbationModel>(load_perturbation_model(s.model, device));
+    w.generator = std::make_unique<PerturbationModel>(load_protection_generator(s.protection, s.model, device));
   if (is_attack_method(s.protection.method))
     w.target = std::make_unique<EditorModel>(load_editor_model(s.target, device));
   w.protection = make_protection(s.protection, w.generator.get(), w.target.get());

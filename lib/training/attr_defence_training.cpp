@@ -69,12 +69,7 @@ void initialise_surrogate(const AttrDefenceOptions& o, nets::EditorImpl& sm, net
                                            " at " + std::to_string(o.surrogate.image_size) + " px");
   if (file.meta.get_strings("domains") != o.settings.attributes)
     throw InputError(o.surrogate_init, "was trained on other domains than --attributes");
-  const bool checkpoint = file.has_section("G");
-  file.load_module(checkpoint ? "G" : "weights", sm);
-  if (checkpoint && file.has_section("D")) file.load_module("D", da);
-  if (events.message)
-    events.message("surrogate initialised from " + o.surrogate_init +
-                   (checkpoint && file.has_section("D") ? " (with its discriminator)" : " (discriminator from scratch)"));
+  load_initial_weights(file, sm, da, events);
 }
 
 // Rows of the validation batch: x, x', the perturbation amplified to full range, then

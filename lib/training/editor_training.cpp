@@ -53,6 +53,16 @@ ResumePoint resume_point(const std::string& checkpoint, bool resume,
   return point;
 }
 
+void load_initial_weights(const ModelFile& file, torch::nn::Module& generator, torch::nn::Module& discriminator,
+                          const TrainingEvents& events) {
+  file.load_module(file.has_section("G") ? "G" : "weights", generator);
+  const bool with_d = file.has_section("D");
+  if (with_d) file.load_module("D", discriminator);
+  if (events.message)
+    events.message("surrogate initialised from " + file.source() +
+                   (with_d ? " (with its discriminator)" : " (discriminator from scratch)"));
+}
+
 bool checkpoint_or_stop(std::int64_t done, std::int64_t total, std::int64_t checkpoint_every,
                         const std::string& checkpoint, const std::function<void()>& write_checkpoint,
                         const TrainingEvents& events) {

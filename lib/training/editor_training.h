@@ -84,6 +84,13 @@ struct ResumePoint {
 ResumePoint resume_point(const std::string& checkpoint, bool resume,
                          const std::function<void(const ModelFile&)>& restore, const TrainingEvents& events);
 
+// Starts a generator and its discriminator from a model file (--surrogate-init): the
+// generator from section "G" (a training checkpoint) or "weights" (a model), the
+// discriminator from "D" when the file carries one (checkpoints do, and id-forge import
+// with --discriminator); events.message says which. Shapes must match (InputError).
+void load_initial_weights(const ModelFile& file, torch::nn::Module& generator, torch::nn::Module& discriminator,
+                          const TrainingEvents& events);
+
 // The end of an iteration of a training loop: `write_checkpoint` on an interrupt, every
 // `checkpoint_every` iterations (0: never) and after the last. True when an interrupt stops
 // the run before its last iteration (events.message then says how to continue).

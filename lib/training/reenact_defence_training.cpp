@@ -18,6 +18,19 @@ namespace idef {
 
 namespace {
 
+void initialise_surrogate(const ReenactDefenceOptions& o, nets::TranslatorImpl& sm, nets::PatchDiscriminatorImpl& sd,
+                          const TrainingEvents& events) {
+  ModelFile file = ModelFile::load(o.surrogate_init);
+  file.require("task", "reenactor");
+  const nets::TranslatorConfig c = translator_config_of(file);
+  if (c.arch != o.surrogate.arch || c.width != o.surrogate.width || c.image_size != o.surrogate.image_size)
+    throw InputError(o.surrogate_init, "holds a " + c.arch + " of width " + std::to_string(c.width) + " at " +
+                                           std::to_string(c.image_size) + " px, not the surrogate's " +
+                                           o.surrogate.arch + " of width " + std::to_string(o.surrogate.width) +
+                                           " at " + std::to_string(o.surrogate.image_size) + " px");
+  load_initial_weights(file, sm, sd, events);
+}
+
 // Everything a checkpoint must match to be resumed.
 void describe_run(Metadata& meta, const ReenactDefenceOptions& o) {
   describe_defence_networks(meta, "reenact", o.surrogate.arch, o.surrogate.width, o.d_width, o.db_width, o.generator);
@@ -88,6 +101,7 @@ TrainingResult train_reenact_defence(const ReenactDefenceOptions& options, const
   nets::PatchDiscriminator td(6, o.d_width);
   nets::Translator pg = nets::make_translator(o.generator);
   nets::StarGanDiscriminator db(o.generator.image_size, o.db_width, 1);  // only its real/fake head is used
+  if (!o.surrogate_init.empty()) initialise_surrogate(o, *sm, *sd, events);
   for (torch::nn::Module* m : std::initializer_list<torch::nn::Module*>{sm.get(), sd.get(), tm.get(), td.get(), pg.get(), db.get()})
     m->to(device);
   ReenactDefenceTrainer trainer(sm, sd, tm, td, pg, db, o.settings);

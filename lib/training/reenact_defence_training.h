@@ -31,6 +31,10 @@ struct ReenactDefenceOptions {
   int validation_frames = 16;          // held out from the end of the video
   std::string output;                  // PG_best as a perturbation model (task "reenact")
   std::string surrogate_output;        // optional: the final SM as a reenactor model
+  // Optional: start SM (and its PatchGAN, when the file carries one) from a reenactor model,
+  // id-forge's or one imported by id-forge import; its architecture, width and size must
+  // be `surrogate`'s.
+  std::string surrogate_init;
   std::string checkpoint;              // empty: OUTPUT.ckpt
   std::int64_t checkpoint_every = 1000;
   bool resume = false;

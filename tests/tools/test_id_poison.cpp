@@ -258,6 +258,32 @@ TEST(IdPoison, RefineStaysWithinTauAndNeedsTheModelsSurrogate) {
   EXPECT_EQ(noise.exit_code, 2) << noise.err;
 }
 
+// --refine-against: an editor of the user's choice (e.g. one from id-forge import) in place
+// of the surrogates the model carries, so a model without any refines too; it needs --refine,
+// and an editor of another size than the generator's is refused.
+TEST(IdPoison, RefineAgainstAGivenEditorStaysWithinTau) {
+  ScratchDir dir;
+  std::string plain = write_pg_model(dir);  // carries no surrogate
+  idef::save_editor_model(dir / "forger.idm", {idef::test::small_editor("res6", 4, 64, 2, 6), {"A", "B"}});
+  idef::save_editor_model(dir / "forger32.idm", {idef::test::small_editor("res6", 4, 32, 2, 6), {"A", "B"}});
+  fs::copy_file(idef::test::testdata("astronaut.png"), dir / "a.png");
+  const std::string args = "--aligned" + std::string(kStrong) + "--model " + q(plain) + " ";
+  auto r = run_tool("id-poison", args + "--refine 2 --refine-against " + q(dir / "forger.idm") + " " + q(dir / "a.png"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto in = idef::Image::load(dir / "a.png"), out = idef::Image::load(dir / "a.protected.png");
+  EXPECT_GT(max_abs_diff(in.rgb(), out.rgb()), 0);
+  EXPECT_LE(max_abs_diff(in.rgb(), out.rgb()), kStrongCap);
+  fs::remove(dir / "a.protected.png");
+  auto no_refine = run_tool("id-poison", args + "--refine-against " + q(dir / "forger.idm") + " " + q(dir / "a.png"));
+  EXPECT_EQ(no_refine.exit_code, 2) << no_refine.err;
+  EXPECT_NE(no_refine.err.find("--refine-against needs --refine"), std::string::npos) << no_refine.err;
+  auto other_size =
+      run_tool("id-poison", args + "--refine 2 --refine-against " + q(dir / "forger32.idm") + " " + q(dir / "a.png"));
+  EXPECT_EQ(other_size.exit_code, 1) << other_size.err;
+  EXPECT_NE(other_size.err.find("32 px"), std::string::npos) << other_size.err;
+  EXPECT_FALSE(fs::exists(dir / "a.protected.png"));
+}
+
 // Whatever one input throws is that input's failure, with one job or several: here a file
 // stands where an output folder must go (a filesystem_error, not an InputError), and the
 // other inputs are still protected. (With --jobs it once reached std::terminate.)

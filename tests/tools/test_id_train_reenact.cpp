@@ -59,6 +59,29 @@ TEST(IdTrainReenact, TrainsAModelThatIdPoisonUsesOnTheVideo) {
   EXPECT_EQ(frames, 8);
 }
 
+// A pix2pix generator and PatchGAN imported from PyTorch (id-forge import) start the surrogate.
+TEST(IdTrainReenact, SurrogateStartsFromAnImportedPix2PixModel) {
+  ScratchDir dir;
+  const std::string video = synth_video(dir, 8);
+  const std::string fixtures = std::string(ID_SOURCE_DIR) + "/tests/model/pytorch/";
+  auto i = run_tool("id-forge", "import --image-size 64 --quiet --discriminator '" + fixtures +
+                                    "pix2pix-patch.pth' --output '" + dir / "p2p.idm" + "' '" + fixtures +
+                                    "pix2pix-unet-instance.pth'");
+  ASSERT_EQ(i.exit_code, 0) << i.err;
+  const std::string sizes = "--image-size 64 --surrogate-arch unet64 --d-width 2 --pg-arch unet64 --pg-width 2 "
+                            "--db-width 2 --validation-frames 3 --validate-every 2 --threads 1 ";
+  auto r = run_tool("id-train-reenact", sizes + "--surrogate-width 2 --iterations 2 --surrogate-init '" + dir / "p2p.idm" +
+                                            "' --output '" + dir / "pg.idm" + "' '" + video + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("surrogate initialised from"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("with its discriminator"), std::string::npos) << r.err;
+  auto wrong = run_tool("id-train-reenact", sizes + "--quiet --iterations 2 --surrogate-width 4 --surrogate-init '" +
+                                                dir / "p2p.idm" + "' --output '" + dir / "pg2.idm" + "' '" + video + "'");
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("not the surrogate's unet64 of width 4"), std::string::npos) << wrong.err;
+  EXPECT_FALSE(fs::exists(dir / "pg2.idm"));
+}
+
 TEST(IdTrainReenact, AblationsAndResume) {
   ScratchDir dir;
   const std::string video = synth_video(dir, 7);
