@@ -94,7 +94,8 @@ import_s=$(cat "$work/import.s")
   echo "id-poison pg --refine $refine per face,$refine_s"
   echo "id-poison pgd per face,$pgd_s"
 } > "$results/import.csv"
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }'; }
+r3() { awk -v a="$1" 'BEGIN { printf "%.3g", a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3g", a / b; else print "nan" }'; }
 cat > "$results/import.md" <<EOF
 # An imported StarGAN at the published scale on CPU (bench/import.sh)
 
@@ -102,15 +103,16 @@ StarGAN's Generator in its published layout and CelebA scale (conv_dim 64, repea
 domains, 8.4 M parameters; random weights written by PyTorch) imported by \`id-forge import\`
 and run at 128 px on $count synthetic faces, $threads threads, one run ($(date -u +%Y-%m-%d)).
 
-| what | seconds | against pg alone |
+| what | seconds | against PGD-10 |
 |---|---|---|
-| id-forge import (34 MB checkpoint → model file) | $import_s | |
-| id-score attr, the imported model as the forger (10 forgeries per face), wall time per face, loading included | $score_s | |
-| id-poison --aligned, a unet128 generator (ngf 16) alone, per face | $pg_s | 1 |
-| the same, --refine $refine --refine-against the imported model, per face | $refine_s | $(ratio "$refine_s" "$pg_s") |
-| id-poison --method pgd --target the imported model (PGD-10, 5 domains), per face | $pgd_s | $(ratio "$pgd_s" "$pg_s") |
+| id-forge import (34 MB checkpoint → model file) | $(r3 "$import_s") | |
+| id-score attr, the imported model as the forger (10 forgeries per face), wall time per face, loading included | $(r3 "$score_s") | |
+| id-poison --aligned, a unet128 generator (ngf 16) alone, per face | $(r3 "$pg_s") | $(ratio "$pg_s" "$pgd_s") |
+| the same, --refine $refine --refine-against the imported model, per face | $(r3 "$refine_s") | $(ratio "$refine_s" "$pgd_s") |
+| id-poison --method pgd --target the imported model (PGD-10, 5 domains), per face | $(r3 "$pgd_s") | 1 |
 
 Each refining step and each PGD step is a forward and a backward pass of the imported network
-per domain; the two rows of ten steps should cost about the same.
+per domain, so the two rows of ten steps cost about the same; the weights' values do not
+change the speed.
 EOF
 cat "$results/import.md"
