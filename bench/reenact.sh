@@ -40,7 +40,12 @@ else
   pg_tiny="" forge_tiny=""
 fi
 mkdir -p "$work" "$results"
-key() { (cat "$@"; echo "$version") | sha256sum | cut -c1-12; }
+# Cache keys: the TOML configs without their comment lines (a comment edit retrains nothing),
+# the other inputs as they are, the toolkit version.
+key() {
+  (for f in "$@"; do case $f in *.toml) grep -v '^[[:space:]]*#' "$f" ;; *) cat "$f" ;; esac; done
+   echo "$version") | sha256sum | cut -c1-12
+}
 meta() { python3 "$here/tools/model_meta.py" "$@"; }
 lanes=${JOBS:-2}
 in_lanes() {  # FUNCTION_A FUNCTION_B: run both, in parallel when lanes > 1; fail if either does
@@ -80,10 +85,11 @@ pg() {  # NAME [id-train-reenact options...]
 }
 model_ours() { pg ours; }
 model_noalt() { pg noalt --no-alternate; }
+model_div() { pg div --input-diversity 1; }  # TM learns from random views of x', as re-aligned crops move
 train_ours() { model_ours > /dev/null; }
 train_noalt() { model_noalt > /dev/null; }
 in_lanes train_ours train_noalt
-pg_ours=$(model_ours) pg_noalt=$(model_noalt)
+pg_ours=$(model_ours) pg_noalt=$(model_noalt) pg_div=$(model_div)
 
 # The protected videos, and the control: the same video plus uniform noise of ε.
 protected() {  # NAME id-poison options...
@@ -98,6 +104,7 @@ protected() {  # NAME id-poison options...
 }
 video_ours=$(protected ours --model "$pg_ours")
 video_noalt=$(protected noalt --model "$pg_noalt")
+video_div=$(protected div --model "$pg_div")
 video_noise=$(protected noise --method noise)
 
 # The forger's reenactors: one recipe for every architecture and every training video.
@@ -114,7 +121,7 @@ reenactor() {  # ARCH VIDEO
 forgers_lane() {  # LANE (0 or 1): every other (architecture, video) pair
   i=0
   for a in $targets; do
-    for v in "$video" "$video_ours" "$video_noalt" "$video_noise"; do
+    for v in "$video" "$video_ours" "$video_noalt" "$video_div" "$video_noise"; do
       [ $(( i % lanes )) = "$1" ] && { reenactor "$a" "$v" > /dev/null || return 1; }
       i=$(( i + 1 ))
     done
@@ -129,7 +136,7 @@ scores="$work/scores"
 mkdir -p "$scores"
 for a in $targets; do
   clean=$(reenactor "$a" "$video")
-  for m in ours noalt noise; do
+  for m in ours noalt div noise; do
     eval "v=\$video_$m"
     file="$scores/$a-$m-$(printf '%s %s' "$clean" "$(reenactor "$a" "$v")" | key "$drive" -).json"
     [ -f "$file" ] || {
@@ -140,7 +147,7 @@ for a in $targets; do
     ln -sf "$(basename "$file")" "$scores/$a-$m.json.link"
   done
 done
-for m in ours noalt noise; do
+for m in ours noalt div noise; do
   eval "v=\$video_$m"
   file="$scores/psnr-$m-$(printf '%s' "$v" | key -).json"
   [ -f "$file" ] || { "$score" video --json --quiet "$video" "$v" > "$file.part" && mv "$file.part" "$file"; }
@@ -149,9 +156,10 @@ done
 
 # Training times from the models' own metadata (summed over sittings).
 {
-  printf 'pg-ours %s\npg-noalt %s\n' "$(meta "$pg_ours" training.seconds)" "$(meta "$pg_noalt" training.seconds)"
+  printf 'pg-ours %s\npg-noalt %s\npg-div %s\n' "$(meta "$pg_ours" training.seconds)" "$(meta "$pg_noalt" training.seconds)" \
+    "$(meta "$pg_div" training.seconds)"
   for a in $targets; do
-    for m in clean ours noalt noise; do
+    for m in clean ours noalt div noise; do
       if [ $m = clean ]; then v=$video; else eval "v=\$video_$m"; fi
       printf 'forger-%s-%s %s\n' "$a" "$m" "$(meta "$(reenactor "$a" "$v")" training.seconds)"
     done

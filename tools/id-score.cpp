@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <cstdio>
 #include <string>
@@ -19,6 +20,7 @@
 #include "core/error.h"
 #include "face/detector.h"
 #include "io/image.h"
+#include "io/tensor_image.h"
 #include "io/video_file.h"
 #include "metrics/reenact_scoring.h"
 #include "model/translator_model.h"
@@ -51,7 +53,7 @@ struct Options {
   std::vector<std::string> epsilons{"0.01", "0.02", "0.03", "0.04", "0.05"};
   double epsilon = 0.05, threshold = kDsrThreshold;
   std::int64_t limit = -1, seed = 0;
-  int crop = 0, image_size = 0, sheet_count = 4, refine = 0;
+  int crop = 0, image_size = 0, sheet_count = 4, refine = 0, face_crop = 0;
   double refine_step = 0.01;
   std::vector<std::string> refine_against;  // pg: editors to refine against (else the generator's surrogates)
 };
@@ -106,7 +108,9 @@ void describe(cli::Command& cmd) {
           "l2-vs-epsilon-FORGER.png (one each per forger, one line per method): the data of the paper's "
           "Figure 4, and the forgery distance that ranks methods where every DSR is 0.\n\n"
           "video compares two videos of one size frame by frame (PSNR, SSIM, L1, L2 as image does; --json and "
-          "--csv alike): how much a protection changed a video. Videos of different sizes or lengths are an "
+          "--csv alike): how much a protection changed a video; with --face-crop PX it compares instead the "
+          "aligned face crops a forger's reenactment training would cut from each (how much of the protection "
+          "reaches the forger's data). Videos of different sizes or lengths are an "
           "error.\n\n"
           "reenact measures the reenactment defence as the paper's Table 2: --forger is the forger's model "
           "trained on the clean video, --poisoned the one trained the same way on the protected video "
@@ -154,6 +158,10 @@ void define(cli::Command& cmd, Options& o) {
       .choice("split", &o.split, {"train", "val", "test", "all"}, "attr, sweep: which part of --data")
       .option("limit", &o.limit, "N", "attr, sweep: score at most the first N faces (-1: all)")
           .range(-1, 1e12)
+      .option("face-crop", &o.face_crop, "PX", "video: compare the aligned PX-pixel face crops a forger would cut "
+                                                "from each video (each aligned by its own landmarks; frames with a "
+                                                "face in both) instead of whole frames (0: whole frames)")
+          .range(0, 4096)
       .flag("align", &o.align, "attr, sweep: find the faces in photos (IMAGE|DIR inputs) and score each on the "
                                "aligned face crop a forger would cut, the protected counterpart cut alike")
       .option("labels", &o.labels, "FILE", "attr, sweep: the IMAGE|DIR faces' own attributes, in CelebA's "
@@ -637,10 +645,41 @@ int score_sweep_verb(const cli::Command& cmd, const Options& o) {
   return finish(log, problems, per_run);
 }
 
+// video --face-crop: the faces as a forger's training data sees them (id-forge train-reenact),
+// frame by frame where both videos have one.
+int score_video_faces(const cli::Command& cmd, const Options& o, const cli::Log& log) {
+  if (o.face_crop < 16) throw UsageError("--face-crop must be at least 16 pixels");
+  TalkingHeadOptions read;
+  read.size = o.face_crop;
+  const TalkingHead a = cli::read_talking_head(cmd, o.args[1], read);
+  const TalkingHead b = cli::read_talking_head(cmd, o.args[2], read);
+  std::map<std::int64_t, std::int64_t> row_of_b;
+  for (std::int64_t r = 0; r < b.count(); ++r) row_of_b[b.frame_numbers()[static_cast<std::size_t>(r)]] = r;
+  std::vector<Scored> items;
+  std::int64_t unmatched = 0;
+  for (std::int64_t r = 0; r < a.count(); ++r) {
+    const std::int64_t frame = a.frame_numbers()[static_cast<std::size_t>(r)];
+    auto it = row_of_b.find(frame);
+    if (it == row_of_b.end()) {
+      ++unmatched;
+      continue;
+    }
+    items.push_back({"frame " + std::to_string(frame),
+                     score_images(tensor_to_rgb8(a.frames(TalkingHead::range(r, 1))[0]),
+                                  tensor_to_rgb8(b.frames(TalkingHead::range(it->second, 1))[0]))});
+  }
+  unmatched += b.count() - static_cast<std::int64_t>(items.size());
+  if (unmatched > 0)
+    log.warn(std::to_string(unmatched) + " frames have a face in one video only and are left out");
+  if (items.empty()) throw InputError(o.args[2], "has a face in none of the frames where '" + o.args[1] + "' has one");
+  return print_image_scores(o, log, items, {}, "");
+}
+
 int score_video(const cli::Command& cmd, const Options& o) {
   if (o.args.size() != 3) throw UsageError("video needs two inputs: A B (two videos)");
   if (o.json && o.csv == "-") throw UsageError("--json and --csv - both want standard output");
   cli::Log log(cmd.program(), cmd.common().quiet);
+  if (o.face_crop > 0) return score_video_faces(cmd, o, log);
   VideoReader a(o.args[1]), b(o.args[2]);
   if (a.info().width != b.info().width || a.info().height != b.info().height)
     throw InputError(o.args[2], "is " + std::to_string(b.info().width) + "x" + std::to_string(b.info().height) +

@@ -107,6 +107,11 @@ void define(cli::Command& cmd, Options& o) {
           .range(0, 1, true)
       .option("lr-db", &t.settings.lr_db, "LR", "learning rate of DB")
           .range(0, 1, true)
+      .option("input-diversity", &t.settings.input_diversity, "P", "probability per PG step that TM learns from a "
+                                                                   "random view of x' (resize 0.9-1.1, shift, blur "
+                                                                   "of sigma 0-1 px), as the forger's re-aligned crops "
+                                                                   "move (0: never)")
+          .range(0, 1)
       .option("lambda-adv", &t.settings.lambda_adv, "W", "lambda, weight of L_adv")
           .range(0, 1e6)
       .option("lambda-gp-b", &t.settings.lambda_gp, "W", "weight of DB's gradient penalty")

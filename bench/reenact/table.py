@@ -9,7 +9,7 @@ import sys
 
 scores_dir, seconds_file, targets, epsilon, results = (sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4],
                                                         sys.argv[5])
-METHODS = [("ours", "ours"), ("noalt", "ours †"), ("noise", "noise of ε")]
+METHODS = [("ours", "ours"), ("noalt", "ours †"), ("div", "ours, input diversity"), ("noise", "noise of ε")]
 
 
 def load(name):
@@ -68,7 +68,10 @@ out = [f"# The reenactment defence at ε = {epsilon} (bench/reenact.sh)", "",
        "clean / protected L1: M's and M''s distance to the true frame. unet128 is the surrogate's",
        "architecture (gray-box, *); the others are black-box. † = --no-alternate. 'noise of ε' trains",
        "M' on the video plus uniform noise of the same ε: the DSR any change of the training data gives",
-       "(two trainings of one recipe differ by more than nothing). PSNR: protected against clean video,",
+       "(two trainings of one recipe differ by more than nothing). 'ours, input diversity' is ours with",
+       "TM learning from a random view of x' each step (--input-diversity 1: resize 0.9-1.1, shift,",
+       "blur), since the forger re-aligns every protected frame by its own landmarks and its crops move",
+       "against the defender's (bench/results/reenact-notes.md). PSNR: protected against clean video,",
        "whole frames.", ""]
 out.append("| target | " + " | ".join(f"{label} DSR | L1 | clean / protected L1" for _, label in METHODS) + " |")
 out.append("|---|" + "---|---|---|" * len(METHODS))

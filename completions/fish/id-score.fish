@@ -15,6 +15,7 @@ complete -c id-score -l poisoned -r -F -d 'reenact: the forger s model trained o
 complete -c id-score -l data -x -a '(__fish_complete_directories)' -d 'attr, sweep: CelebA-layout folder of clean faces (with labels)'
 complete -c id-score -l split -x -a 'train val test all' -d 'attr, sweep: which part of --data'
 complete -c id-score -l limit -x -d 'attr, sweep: score at most the first N faces (-1: all) (-1 to 1e+12)'
+complete -c id-score -l face-crop -x -d 'video: compare the aligned PX-pixel face crops a forger would cut from each video (each aligned by its own landmarks; frames with a face in both) instead of whole frames (0: whole frames) (0 to 4096)'
 complete -c id-score -l align -d 'attr, sweep: find the faces in photos (IMAGE|DIR inputs) and score each on the aligned face crop a forger would cut, the protected counterpart cut alike'
 complete -c id-score -l labels -r -F -d 'attr, sweep: the IMAGE|DIR faces  own attributes, in CelebA s list_attr_celeba.txt format, a row per photo (NAME) or per face (NAME#k): their domains become StarGAN s targets'
 complete -c id-score -l crop -x -d 'attr, sweep: centre square cut before resizing (0: the shorter side) (0 to 100000)'

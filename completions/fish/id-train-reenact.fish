@@ -32,6 +32,7 @@ complete -c id-train-reenact -l lr-sd -x -d 'learning rate of their PatchGANs (o
 complete -c id-train-reenact -l lambda-l1 -x -d 'weight of SM s and TM s L1 term (pix2pix: 100) (0 to 1e+06)'
 complete -c id-train-reenact -l lr-pg -x -d 'learning rate of PG (over 0 and up to 1)'
 complete -c id-train-reenact -l lr-db -x -d 'learning rate of DB (over 0 and up to 1)'
+complete -c id-train-reenact -l input-diversity -x -d 'probability per PG step that TM learns from a random view of x  (resize 0.9-1.1, shift, blur of sigma 0-1 px), as the forger s re-aligned crops move (0: never) (0 to 1)'
 complete -c id-train-reenact -l lambda-adv -x -d 'lambda, weight of L_adv (0 to 1e+06)'
 complete -c id-train-reenact -l lambda-gp-b -x -d 'weight of DB s gradient penalty (0 to 1e+06)'
 complete -c id-train-reenact -l epsilon -x -d 'intensity: x  = x + epsilon*PG(x), on the [-1,1] scale (over 0 and up to 1)'

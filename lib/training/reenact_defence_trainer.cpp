@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "model/model_file.h"
 #include "nets/substitution.h"
+#include "training/input_diversity.h"
 
 namespace idef {
 
@@ -41,6 +42,11 @@ std::map<std::string, double> ReenactDefenceTrainer::perturbation_step(std::int6
   pg_->train();
   torch::Tensor x_protected = apply_perturbation(perturbation_model(false), x, settings_.epsilon, settings_.tau);
   std::map<std::string, double> losses = critic_.step(x, x_protected);
+  // What TM trains on: x', or the forger's view of it (re-aligned: shifted, rescaled, blurred).
+  torch::Tensor x_learnt = x_protected;
+  std::mt19937_64 rng(settings_.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(iteration));
+  if (settings_.input_diversity > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < settings_.input_diversity)
+    x_learnt = apply_view(x_protected, draw_random_view(rng, x.size(2), x.size(3)));
 
   nets::Translator tm = poisoned_.generator();
   torch::Tensor m = settings_.mask ? mask : torch::ones_like(mask);
@@ -54,7 +60,7 @@ std::map<std::string, double> ReenactDefenceTrainer::perturbation_step(std::int6
       sm_output = clean_.generator()->forward(z);
     }
     // TM's parameters stay trainable: the unrolled update differentiates with respect to them.
-    auto theta = losses::unrolled_parameters(*tm, z, x_protected, settings_.unrolled);
+    auto theta = losses::unrolled_parameters(*tm, z, x_learnt, settings_.unrolled);
     torch::Tensor m_prime;
     {
       nets::ParameterSubstitution with_updated(*tm, theta);
@@ -72,7 +78,7 @@ std::map<std::string, double> ReenactDefenceTrainer::perturbation_step(std::int6
   }
   // TM learns from the protected frames as the forger's model would (its gradients from PG's
   // backward pass are cleared by its own step).
-  for (const auto& [key, value] : poisoned_.step(iteration, z, x_protected.detach()))
+  for (const auto& [key, value] : poisoned_.step(iteration, z, x_learnt.detach()))
     losses[(key.rfind("G/", 0) == 0 ? "TM/" : "TD/") + key.substr(2)] = value;
   return losses;
 }

@@ -35,6 +35,11 @@ struct ReenactDefenceSettings {
   losses::UnrolledUpdate unrolled;        // k steps of η, smooth inner loss
   double lambda_adv = 0.01, lambda_gp = 10;
   bool mask = true;                       // weigh L_A→B by the face mask m(x) (false: --no-mask)
+  // Probability per stage-B step that TM learns from a random view of x' (input_diversity.h)
+  // instead of x' itself: the forger re-aligns each protected frame by its own landmarks,
+  // which moves the crop by a fraction of a pixel or more (0: never).
+  double input_diversity = 0;
+  std::uint64_t seed = 1;                 // the views' draws, with the iteration
 };
 
 class ReenactDefenceTrainer {

@@ -38,6 +38,7 @@ void describe_run(Metadata& meta, const ReenactDefenceOptions& o) {
   meta.set("training.alternate", o.alternate);
   meta.set("training.mask", o.settings.mask);
   meta.set("training.unroll_steps", std::int64_t{o.settings.unrolled.steps});
+  meta.set("training.input_diversity", o.settings.input_diversity);
   meta.set("training.validation_frames", std::int64_t{o.validation_frames});
 }
 
@@ -92,6 +93,7 @@ TrainingResult train_reenact_defence(const ReenactDefenceOptions& options, const
   // SM's schedule covers its own iterations; TM's the same length (it trains through stage B).
   o.settings.stage_a.iterations = o.alternate ? o.iterations : std::max<std::int64_t>(pretrain, o.iterations);
   o.settings.stage_a.decay_iterations = std::min(o.decay_iterations, o.settings.stage_a.iterations);
+  o.settings.seed = o.seed;
   torch::Device device(o.device);
 
   torch::manual_seed(o.seed);  // initial weights

@@ -249,6 +249,19 @@ TEST(IdForge, TrainsAReenactorOnAVideoAndDrivesIt) {
   auto video_other = run_tool("id-score", "video '" + dir / "driver.y4m" + "' '" + dir / "person.y4m" + "'");
   EXPECT_EQ(video_other.exit_code, 1) << video_other.err;
   EXPECT_NE(video_other.err.find("ends after 4 frames"), std::string::npos) << video_other.err;
+  // --face-crop: the aligned faces a forger would train on; of different videos they differ,
+  // and videos of different lengths compare on the frames both have a face in.
+  auto faces_same = run_tool("id-score", "video --face-crop 32 --json --quiet '" + dir / "driver.y4m" + "' '" +
+                                             dir / "driver.y4m" + "'");
+  ASSERT_EQ(faces_same.exit_code, 0) << faces_same.err;
+  auto faces_json = nlohmann::json::parse(faces_same.out);
+  EXPECT_EQ(faces_json["summary"]["count"], 4);
+  EXPECT_EQ(faces_json["summary"]["l1"].get<double>(), 0.0);
+  auto faces_other = run_tool("id-score", "video --face-crop 32 --json '" + dir / "driver.y4m" + "' '" +
+                                              dir / "person.y4m" + "'");
+  ASSERT_EQ(faces_other.exit_code, 0) << faces_other.err;
+  EXPECT_GT(nlohmann::json::parse(faces_other.out)["summary"]["l1"].get<double>(), 0.0);
+  EXPECT_NE(faces_other.err.find("in one video only"), std::string::npos) << faces_other.err;
 
   // An editor is not a reenactor; a missing input is a usage error; nothing is written.
   train_tiny_editor(dir);

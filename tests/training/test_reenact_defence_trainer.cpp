@@ -1,0 +1,45 @@
+// The reenactment defence's stage B with input diversity: the temporary model TM learns from
+// a random view of x' (the forger's re-aligned crops), drawn from (seed, iteration).
+#include "training/reenact_defence_trainer.h"
+
+#include <gtest/gtest.h>
+
+#include "nets/discriminators.h"
+#include "nets/translator.h"
+
+namespace {
+
+// A trainer of tiny networks at 16 px, every weight drawn from seed 3.
+idef::ReenactDefenceTrainer tiny_trainer(double input_diversity, std::uint64_t seed) {
+  torch::manual_seed(3);
+  idef::nets::TranslatorConfig c{"cnet", 3, 3, 2, 16};
+  idef::ReenactDefenceSettings s;
+  s.input_diversity = input_diversity;
+  s.seed = seed;
+  return idef::ReenactDefenceTrainer(idef::nets::make_translator(c), idef::nets::PatchDiscriminator(6, 2, 1),
+                                     idef::nets::make_translator(c), idef::nets::PatchDiscriminator(6, 2, 1),
+                                     idef::nets::make_translator(c), idef::nets::StarGanDiscriminator(16, 2, 1),
+                                     s);
+}
+
+// TM's weights after one stage-B step at `iteration` on fixed data.
+torch::Tensor temporary_after_step(idef::ReenactDefenceTrainer trainer, std::int64_t iteration) {
+  torch::manual_seed(4);
+  const torch::Tensor z = torch::rand({1, 3, 16, 16}) * 2 - 1, x = torch::rand({1, 3, 16, 16}) * 2 - 1;
+  torch::manual_seed(5);  // the step's own draws (GP mixing), the same for every trainer
+  trainer.perturbation_step(iteration, z, x, torch::ones({1, 1, 16, 16}));
+  std::vector<torch::Tensor> flat;
+  for (const auto& p : trainer.temporary()->parameters()) flat.push_back(p.detach().flatten());
+  return torch::cat(flat);
+}
+
+}  // namespace
+
+TEST(ReenactDefenceTrainer, InputDiversityChangesWhatTmLearnsAndRepeatsForASeed) {
+  const torch::Tensor plain = temporary_after_step(tiny_trainer(0, 1), 0);
+  const torch::Tensor viewed = temporary_after_step(tiny_trainer(1, 1), 0);
+  EXPECT_FALSE(torch::allclose(plain, viewed));
+  EXPECT_TRUE(torch::equal(viewed, temporary_after_step(tiny_trainer(1, 1), 0)));
+  // Another iteration or seed draws another view.
+  EXPECT_FALSE(torch::equal(viewed, temporary_after_step(tiny_trainer(1, 2), 0)));
+}
