@@ -29,17 +29,8 @@ crops=${CROPS:-4}
 refine=${REFINE:-10}
 version=$("$build/id-forge" --version | head -n 1)
 
-# Seconds of a command, written to FILE.
-seconds() {
-  file=$1; shift
-  python3 - "$file" "$@" <<'PY'
-import subprocess, sys, time
-start = time.monotonic()
-rc = subprocess.call(sys.argv[2:])
-open(sys.argv[1], "w").write("%.3f\n" % (time.monotonic() - start))
-sys.exit(rc)
-PY
-}
+# seconds FILE COMMAND...: COMMAND's wall time into FILE (first field; bench/tools/measure.py).
+seconds() { python3 "$here/tools/measure.py" "$@"; }
 # Seconds per item from a --progress file, between its first block and its last (loading and
 # the first item's warm-up left out).
 per_item() { python3 "$here/tools/per_item.py" "$1"; }
@@ -83,8 +74,8 @@ pgd_s=$(run_poison pgd --method pgd --target "$editor" --epsilon 0.05)
 seconds "$work/score.s" "$build/id-score" attr --forger "$editor" --method noise --epsilon 0.05 \
   --threads "$threads" --json --quiet "$faces/img_align_celeba" > "$work/score.json"
 count=$(ls "$faces/img_align_celeba" | grep -c '\.png$')
-score_s=$(awk -v t="$(cat "$work/score.s")" -v n="$count" 'BEGIN { printf "%.4g", t / n }')
-import_s=$(cat "$work/import.s")
+score_s=$(awk -v t="$(cut -d' ' -f1 "$work/score.s")" -v n="$count" 'BEGIN { printf "%.4g", t / n }')
+import_s=$(cut -d' ' -f1 "$work/import.s")
 
 {
   echo "row,seconds"

@@ -54,19 +54,8 @@ opts="--threads $threads${detect:+ $detect}"
 [ "$crops" -ge 2 ] || { echo "poison.sh: CROPS must be at least 2" >&2; exit 1; }
 version=$("$poison" --version | head -n 1)
 
-# Runs a command with wall time and the peak resident memory of its children (the largest
-# one's: for a `sh -c` pipeline that is its biggest process) written to FILE as
-# "wall_s max_rss_kb"; stdin and stdout pass through, so it can sit inside a pipeline.
-cat > "$work/measure.py" <<'PY'
-import resource, subprocess, sys, time
-start = time.monotonic()
-rc = subprocess.call(sys.argv[2:])
-wall = time.monotonic() - start
-with open(sys.argv[1], "w") as f:
-    f.write("%.3f %d\n" % (wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
-sys.exit(rc)
-PY
-measure() { python3 "$work/measure.py" "$@"; }
+# measure FILE COMMAND...: wall time and peak memory of COMMAND into FILE (bench/tools/measure.py).
+measure() { python3 "$here/tools/measure.py" "$@"; }
 # Seconds per item from an id-poison --progress file, between the first block and the
 # last: model loading, detector set-up and the first item's warm-up are left out.
 per_item() { python3 "$here/tools/per_item.py" "$1"; }
@@ -209,7 +198,7 @@ measure "$work/plain.m" sh -c "ffmpeg -v error -i '$talk' -f yuv4mpegpipe - |
   ffmpeg -v error -y -f yuv4mpegpipe -i - $x264 '$work/out-plain.mp4'"
 echo "stream: $frames frames of 1280x720, with id-poison"
 measure "$work/pipe.m" sh -c "ffmpeg -v error -i '$talk' -f yuv4mpegpipe - |
-  python3 '$work/measure.py' '$work/stream.m' '$poison' --model '$pg' --threads $threads $detect - 2> '$work/stream.log' |
+  python3 '$here/tools/measure.py' '$work/stream.m' '$poison' --model '$pg' --threads $threads $detect - 2> '$work/stream.log' |
   ffmpeg -v error -y -f yuv4mpegpipe -i - $x264 '$work/out-poison.mp4'" || { cat "$work/stream.log" >&2; exit 1; }
 pipe_s=$(field 1 "$work/pipe.m")
 cat "$work/stream.log" >&2

@@ -2,6 +2,10 @@
 
 #include <openssl/evp.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
 #include "core/error.h"
 
 namespace idef {
@@ -36,6 +40,16 @@ std::string sha256_hex(const std::string& bytes) {
   Sha256 h;
   h.update(bytes.data(), bytes.size());
   return h.hex_digest();
+}
+
+std::string file_sha256(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, std::strerror(errno));
+  Sha256 hash;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) hash.update(chunk, static_cast<std::size_t>(in.gcount()));
+  if (in.bad()) throw InputError(path, "read error");
+  return hash.hex_digest();
 }
 
 }  // namespace idef

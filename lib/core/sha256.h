@@ -22,5 +22,7 @@ class Sha256 {
 };
 
 std::string sha256_hex(const std::string& bytes);
+// SHA-256 of a file's bytes, read in chunks; InputError naming the file when it cannot be read.
+std::string file_sha256(const std::string& path);
 
 }  // namespace idef

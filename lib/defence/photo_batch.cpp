@@ -58,16 +58,6 @@ InPlaceRecord::InPlaceRecord(const std::string& path) {
   }
 }
 
-static std::string file_sha256(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file, std::strerror(errno));
-  Sha256 hash;
-  char chunk[1 << 16];
-  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) hash.update(chunk, static_cast<std::size_t>(in.gcount()));
-  if (in.bad()) throw InputError(file, "read error");
-  return hash.hex_digest();
-}
-
 bool InPlaceRecord::is_done(const std::string& key, const std::string& file) const {
   const std::string* hash = nullptr;
   for (const auto& [k, h] : entries_)

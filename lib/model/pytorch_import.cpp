@@ -1,7 +1,6 @@
 #include "model/pytorch_import.h"
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -376,13 +375,6 @@ nets::PatchDiscriminator import_patch_discriminator(const NamedTensors& state, c
 }
 
 namespace {
-
-std::string file_sha256(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return sha256_hex(s.str());
-}
 
 std::string base_name(const std::string& path) { return std::filesystem::path(path).filename().string(); }
 
