@@ -14,7 +14,7 @@ PACKAGES = cmake g++ make pkg-config libtorch-dev libvips-dev libavcodec-dev lib
 BLAS_ALT   = /usr/lib/x86_64-linux-gnu/openblas-openmp
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo install bench bench-forge bench-attr bench-reenact bench-poison bench-import docs clean \
+.PHONY: all deps build test demo install bench bench-forge bench-attr bench-reenact bench-joint bench-poison bench-import docs clean \
         sanitize-build sanitize fuzz
 
 all: build
@@ -77,6 +77,11 @@ bench-attr: bench-forge
 # reenactors of five architectures on the clean, protected and noisy video (cached, resumable).
 bench-reenact: build
 	bench/reenact.sh $(BUILD)
+
+# The joint scenario: the talking astronaut protected against attribute editing, reenactment
+# and both (id-joint), each scored against both threats; id-joint on a 720p stream (~30 min).
+bench-joint: build
+	bench/joint.sh $(BUILD)
 
 # id-poison: pg vs pgd per face, a 1920x1280 photo, a 720p stream through ffmpeg, peak
 # memory over 300 and 3000 frames (LONG_FRAMES=0 skips the long one). Uses bench-forge's

@@ -181,52 +181,15 @@ found=$(sed -n 's/.*protected [0-9]* of [0-9]* inputs (\([0-9]*\) faces).*/\1/p'
 found=${found:-?}
 photo_cmd="id-poison --model PG --threads $threads --output OUT photo.png"
 
-# --- 3. the 720p stream through ffmpeg | id-poison | ffmpeg -----------------------------
-# A talking head from id-synth (square), padded to 1280x720: one face, as in a video call.
-talk="$work/talk-1280x720-$frames.y4m"
-if [ ! -f "$talk" ]; then
-  echo "rendering a $frames-frame talking head"
-  "$synth" video --frames "$frames" --size 720 --quiet - |
-    ffmpeg -v error -y -f yuv4mpegpipe -i - -vf "pad=1280:720:280:0:color=0x3f5a7f" -f yuv4mpegpipe "$talk.tmp"
-  mv "$talk.tmp" "$talk"
-fi
-rm -f "$work/out-plain.mp4" "$work/out-poison.mp4"
+# --- 3 and 4. the 720p stream through ffmpeg | id-poison | ffmpeg, and peak memory -------
+"$here/tools/stream.sh" "$work" "$synth" "$frames" "$long_frames" "$poison" --model "$pg" $opts > "$work/stream.kv"
+kv() { sed -n "s/^$1=//p" "$work/stream.kv"; }
+plain_fps=$(kv plain_fps) pipe_fps=$(kv tool_fps) slowdown=$(kv slowdown) rss_short=$(kv rss_pipe_kb)
+rss_short_loop=$(kv rss_short_kb) rss_long=$(kv rss_long_kb) long_s=$(kv long_s)
+rss_long_md="$rss_long KiB"
+[ "$rss_long" = skipped ] && rss_long_md="skipped (LONG_FRAMES=0)"
 x264="-c:v libx264 -preset veryfast"
-ffmpeg -v error -i "$talk" -f yuv4mpegpipe - > /dev/null  # the input in the page cache for both
-echo "stream: $frames frames of 1280x720, without id-poison"
-measure "$work/plain.m" sh -c "ffmpeg -v error -i '$talk' -f yuv4mpegpipe - |
-  ffmpeg -v error -y -f yuv4mpegpipe -i - $x264 '$work/out-plain.mp4'"
-echo "stream: $frames frames of 1280x720, with id-poison"
-measure "$work/pipe.m" sh -c "ffmpeg -v error -i '$talk' -f yuv4mpegpipe - |
-  python3 '$here/tools/measure.py' '$work/stream.m' '$poison' --model '$pg' --threads $threads $detect - 2> '$work/stream.log' |
-  ffmpeg -v error -y -f yuv4mpegpipe -i - $x264 '$work/out-poison.mp4'" || { cat "$work/stream.log" >&2; exit 1; }
-pipe_s=$(field 1 "$work/pipe.m")
-cat "$work/stream.log" >&2
-count() { ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$1"; }
-n_plain=$(count "$work/out-plain.mp4"); n_poison=$(count "$work/out-poison.mp4")
-[ "$n_plain" -eq "$frames" ] && [ "$n_poison" -eq "$frames" ] ||
-  { echo "poison.sh: frame counts: $n_plain and $n_poison, expected $frames" >&2; exit 1; }
-plain_s=$(field 1 "$work/plain.m")
-plain_fps=$(div "$frames" "$plain_s")
-pipe_fps=$(div "$frames" "$pipe_s")
-slowdown=$(div "$plain_fps" "$pipe_fps")
-rss_short=$(field 2 "$work/stream.m")
 pipe_cmd="ffmpeg -i talk.y4m -f yuv4mpegpipe - \\| id-poison --model PG $opts - \\| ffmpeg -f yuv4mpegpipe -i - $x264 out.mp4"
-
-# --- 4. peak memory: the same looped stream, output discarded, FRAMES and LONG_FRAMES long --
-# (Both runs alike: the pipe into x264 above fills id-poison's frame queue differently.)
-rss_long=skipped; long_s=""; rss_long_md="skipped (LONG_FRAMES=0)"; rss_short_loop=skipped
-if [ "$long_frames" -gt 0 ]; then
-  for n in "$frames" "$long_frames"; do
-    loops=$(( (n + frames - 1) / frames - 1 ))
-    echo "memory: $n frames (the stream looped), output discarded"
-    ffmpeg -v error -stream_loop "$loops" -i "$talk" -frames:v "$n" -f yuv4mpegpipe - |
-      measure "$work/loop-$n.m" "$poison" --model "$pg" --threads "$threads" --quiet $detect - > /dev/null
-  done
-  rss_short_loop=$(field 2 "$work/loop-$frames.m")
-  rss_long=$(field 2 "$work/loop-$long_frames.m"); long_s=$(field 1 "$work/loop-$long_frames.m")
-  rss_long_md="$rss_long KiB"
-fi
 
 # --- results ----------------------------------------------------------------------------
 csv="$results/poison.csv"

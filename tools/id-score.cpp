@@ -1,7 +1,8 @@
 // id-score: the metrics of docs/scoring.md as a command. Verbs name what is scored; `image`
 // compares pictures (two files or two folders matched by relative path), `attr` scores the
 // attribute defence against forgers, `sweep` does so over ε and methods (Figure 4), `video`
-// compares two videos frame by frame, `reenact` scores the reenactment defence (Table 2). Every
+// compares two videos frame by frame, `reenact` scores the reenactment defence (Table 2), `joint`
+// one protected video against both threats. Every
 // figure comes from lib/metrics, the one definition the other tools use too; the report
 // folder's files from lib/report.
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include "io/tensor_image.h"
 #include "io/video_file.h"
 #include "metrics/reenact_scoring.h"
+#include "metrics/video_pairs.h"
 #include "model/translator_model.h"
 #include "report/contact_sheet.h"
 #include "metrics/image_metrics.h"
@@ -48,7 +50,9 @@ struct Options {
   // attr, sweep
   std::string data, split = "test", protected_dir, method, model, target, report, labels;
   std::vector<std::string> forgers;
-  std::string poisoned;  // reenact
+  std::string poisoned;        // reenact, joint
+  std::string reenact_forger;  // joint
+  int frame_step = 10;         // joint
   std::vector<std::string> methods{"pg", "pgd", "ifgsm", "fgsm", "noise"};
   std::vector<std::string> epsilons{"0.01", "0.02", "0.03", "0.04", "0.05"};
   double epsilon = 0.05, threshold = kDsrThreshold;
@@ -65,6 +69,8 @@ void describe(cli::Command& cmd) {
       .synopsis("sweep --forger EDITOR... --methods LIST --epsilons LIST (--data DIR | IMAGE|DIR...) [OPTION]...")
       .synopsis("video [OPTION]... A B")
       .synopsis("reenact --forger MODEL --poisoned MODEL [OPTION]... DRIVING_VIDEO")
+      .synopsis("joint [--forger EDITOR]... [--reenact-forger MODEL --poisoned MODEL] [OPTION]... CLEAN_VIDEO "
+                "PROTECTED_VIDEO [DRIVING_VIDEO]")
       .description(
           "image compares pictures: two files, or two folders whose image files are matched by their path "
           "relative to the folder (recursively). For each pair it prints PSNR (dB, images on [0, 1], 'inf' "
@@ -120,7 +126,18 @@ void describe(cli::Command& cmd) {
           "L1 and L2, and each model's L1 and L2 to the true face (--json: {verb, threshold, frames, "
           "disrupted, dsr, l1, l2, clean_l1, clean_l2, poisoned_l1, poisoned_l2}); --report DIR writes "
           "frames.csv and sheet.png (sketch, true face, clean model, poisoned model for the first "
-          "--sheet-count frames).")
+          "--sheet-count frames).\n\n"
+          "joint scores one protected video (id-joint's, or any other protection's) against both threats of the "
+          "joint scenario. It reads the clean and the protected video side by side: PSNR and SSIM of every "
+          "frame; on every --frame-step-th frame each face of the clean frame is aligned and cut from both "
+          "frames the same way, and every --forger (attribute editors, as attr) edits both crops: DSR and L2 "
+          "as attr counts them. With --reenact-forger (the forger's reenactment model of the clean video) and "
+          "--poisoned (the same recipe trained on the protected video, id-forge train-reenact), both are "
+          "driven by DRIVING_VIDEO as reenact does: DSR and L1. Either threat may be left out. It prints "
+          "the three parts (--json: {verb, threshold, video: {frames, psnr, ssim, l1, l2}, attr: {faces, "
+          "forgers: [as attr]}, reenact: {as reenact} or null}); --report DIR writes video.csv (frame, psnr, "
+          "ssim, l1, l2), the attr report's files and, for the reenactment part, reenact-frames.csv and "
+          "reenact-sheet.png.")
       .example("id-score image photo.png protected.png", "how much the protection changed one photo")
       .example("id-score image --csv scores.csv --lpips-weights alex.idm originals/ protected/",
                "a folder, per-item CSV and LPIPS")
@@ -134,13 +151,17 @@ void describe(cli::Command& cmd) {
                "Figure 4: PSNR and DSR against ε for every method")
       .example("id-score video me.mp4 me.protected.mp4", "how much the protection changed a video")
       .example("id-score reenact --forger clean.idm --poisoned poisoned.idm held-out.mp4",
-               "Table 2: the forger's model trained on the protected video against the one trained on the clean");
+               "Table 2: the forger's model trained on the protected video against the one trained on the clean")
+      .example("id-score joint --forger res6.idm --reenact-forger clean.idm --poisoned joint.idm talk.y4m "
+               "talk.joint.y4m held-out.y4m",
+               "both threats against a video protected by id-joint");
 }
 
 void define(cli::Command& cmd, Options& o) {
   describe(cmd);
-  cmd.positional("VERB", &o.args, "image, attr, sweep, video or reenact, then the inputs (image, video: A B; "
-                                   "attr, sweep: faces unless --data; reenact: the driving video)")
+  cmd.positional("VERB", &o.args, "image, attr, sweep, video, reenact or joint, then the inputs (image, video: A B; "
+                                   "attr, sweep: faces unless --data; reenact: the driving video; joint: the "
+                                   "clean and the protected video, and the driving video)")
       .flag("json", &o.json, "print JSON instead of the table")
       .option("csv", &o.csv, "FILE", "image: also write per-item figures as CSV to FILE (- for standard output, "
                                      "instead of the table)",
@@ -148,15 +169,20 @@ void define(cli::Command& cmd, Options& o) {
       .option("lpips-weights", &o.lpips_weights, "FILE",
               "image: LPIPS weights (alex or vgg) in the toolkit's model format; without it LPIPS is n/a",
               cli::ValueKind::File)
-      .list("forger", &o.forgers, "FILE", "attr, sweep: forger (editor) model, repeatable or comma-separated; "
+      .list("forger", &o.forgers, "FILE", "attr, sweep, joint: forger (editor) model, repeatable or comma-separated; "
                                           "reenact: the forger's reenactment model trained on the clean video",
             cli::ValueKind::File)
-      .option("poisoned", &o.poisoned, "FILE", "reenact: the forger's model trained on the protected video",
+      .option("poisoned", &o.poisoned, "FILE", "reenact, joint: the forger's model trained on the protected video",
               cli::ValueKind::File)
+      .option("reenact-forger", &o.reenact_forger, "FILE", "joint: the forger's reenactment model trained on the "
+                                                           "clean video",
+              cli::ValueKind::File)
+      .option("frame-step", &o.frame_step, "N", "joint: the attribute forgers edit the faces of every N-th frame")
+          .range(1, 1e6)
       .option("data", &o.data, "DIR", "attr, sweep: CelebA-layout folder of clean faces (with labels)",
               cli::ValueKind::Directory)
       .choice("split", &o.split, {"train", "val", "test", "all"}, "attr, sweep: which part of --data")
-      .option("limit", &o.limit, "N", "attr, sweep: score at most the first N faces (-1: all)")
+      .option("limit", &o.limit, "N", "attr, sweep, joint: score at most the first N faces (-1: all)")
           .range(-1, 1e12)
       .option("face-crop", &o.face_crop, "PX", "video: compare the aligned PX-pixel face crops a forger would cut "
                                                 "from each video (each aligned by its own landmarks; frames with a "
@@ -170,7 +196,7 @@ void define(cli::Command& cmd, Options& o) {
               cli::ValueKind::File)
       .option("crop", &o.crop, "PX", "attr, sweep: centre square cut before resizing (0: the shorter side)")
           .range(0, 1e5)
-      .option("image-size", &o.image_size, "PX", "attr, sweep: scoring size (0: the first forger's)")
+      .option("image-size", &o.image_size, "PX", "attr, sweep, joint: scoring size (0: the first forger's)")
           .range(0, 4096)
       .option("protected", &o.protected_dir, "DIR", "attr: ready-made protected faces, matched by relative path",
               cli::ValueKind::Directory)
@@ -196,9 +222,9 @@ void define(cli::Command& cmd, Options& o) {
       .option("threshold", &o.threshold, "T", "attr, sweep: a pair is disrupted when the L2 of its forgeries exceeds T; "
                                               "reenact: a frame when the L1 of the two models' faces does")
           .range(0, 4)
-      .option("report", &o.report, "DIR", "attr, sweep, reenact: write CSV, contact sheets and plots into DIR",
+      .option("report", &o.report, "DIR", "attr, sweep, reenact, joint: write CSV, contact sheets and plots into DIR",
               cli::ValueKind::Directory)
-      .option("sheet-count", &o.sheet_count, "N", "attr, reenact: faces on each contact sheet")
+      .option("sheet-count", &o.sheet_count, "N", "attr, reenact, joint: faces on each contact sheet")
           .range(0, 1000);
 }
 
@@ -680,25 +706,62 @@ int score_video(const cli::Command& cmd, const Options& o) {
   if (o.json && o.csv == "-") throw UsageError("--json and --csv - both want standard output");
   cli::Log log(cmd.program(), cmd.common().quiet);
   if (o.face_crop > 0) return score_video_faces(cmd, o, log);
-  VideoReader a(o.args[1]), b(o.args[2]);
-  if (a.info().width != b.info().width || a.info().height != b.info().height)
-    throw InputError(o.args[2], "is " + std::to_string(b.info().width) + "x" + std::to_string(b.info().height) +
-                                    ", '" + o.args[1] + "' is " + std::to_string(a.info().width) + "x" +
-                                    std::to_string(a.info().height));
-  std::vector<Scored> items;
-  Rgb8 fa, fb;
-  cli::Progress progress(cmd.common(), "video", a.info().frame_count);
-  for (;;) {
-    const bool more_a = a.read_rgb(fa), more_b = b.read_rgb(fb);
-    if (more_a != more_b)
-      throw InputError(more_a ? o.args[2] : o.args[1], "ends after " + std::to_string(items.size()) +
-                                                           " frames, the other video goes on");
-    if (!more_a) break;
-    items.push_back({"frame " + std::to_string(items.size()), score_images(fa, fb)});
-    progress.update(static_cast<std::int64_t>(items.size()));
-  }
+  cli::Progress progress(cmd.common(), "video", VideoReader(o.args[1]).info().frame_count);
+  const VideoPair pair = read_video_pair(o.args[1], o.args[2], nullptr, {},
+                                         [&](std::int64_t n) { progress.update(n); });
   progress.finish();
+  std::vector<Scored> items;
+  for (std::size_t i = 0; i < pair.frames.size(); ++i) items.push_back({"frame " + std::to_string(i), pair.frames[i]});
   return print_image_scores(o, log, items, {}, "");
+}
+
+// The forger's models of the clean and of the protected video driven by the same landmarks;
+// with a report folder, its frames CSV and contact sheet under the given names.
+ReenactSummary score_reenact_models(const cli::Command& cmd, const Options& o, const std::string& clean_model,
+                                    const std::string& poisoned_model, const std::string& driving,
+                                    const std::string& prefix) {
+  torch::Device device(cmd.common().device);
+  nets::Translator clean = load_reenactor_model(clean_model, device);
+  nets::Translator poisoned = load_reenactor_model(poisoned_model, device);
+  if (poisoned->config().image_size != clean->config().image_size)
+    throw InputError(poisoned_model, "works on " + std::to_string(poisoned->config().image_size) + " px faces, the "
+                                     "clean model on " + std::to_string(clean->config().image_size));
+  TalkingHeadOptions read;
+  read.size = clean->config().image_size;
+  const TalkingHead driver = cli::read_talking_head(cmd, driving, read);
+  cli::Progress progress(cmd.common(), "reenact", driver.count());
+  const auto frames = score_reenactment(*clean, *poisoned, driver, o.threshold, device,
+                                        [&](std::int64_t n) { progress.update(n); });
+  progress.finish();
+  if (!o.report.empty()) {
+    const fs::path dir = report_dir(o.report);
+    std::string rows = csv_row({"frame", "l1", "l2", "disrupted", "clean_l1", "clean_l2", "poisoned_l1", "poisoned_l2"});
+    for (const auto& f : frames)
+      rows += csv_row({static_cast<double>(f.frame), f.l1, f.l2, f.disrupted ? 1.0 : 0.0, f.clean_l1, f.clean_l2,
+                       f.poisoned_l1, f.poisoned_l2});
+    write_all((dir / (prefix + "frames.csv")).string(), rows);
+    torch::NoGradGuard no_grad;
+    const std::int64_t n = std::min<std::int64_t>(std::max(o.sheet_count, 1), driver.count());
+    const torch::Tensor rows_shown = torch::linspace(0, static_cast<double>(driver.count() - 1), n).round().to(torch::kLong);
+    const torch::Tensor z = driver.sketches(rows_shown).to(device);
+    save_rgb8((dir / (prefix + "sheet.png")).string(),
+              tile_columns({z.cpu(), driver.frames(rows_shown), clean->forward(z).cpu(), poisoned->forward(z).cpu()}));
+  }
+  return summarize(frames);
+}
+
+Json reenact_json(const ReenactSummary& s) {
+  return Json{{"frames", s.frames},     {"disrupted", s.disrupted}, {"dsr", s.dsr},
+              {"l1", s.l1},             {"l2", s.l2},               {"clean_l1", s.clean_l1},
+              {"clean_l2", s.clean_l2}, {"poisoned_l1", s.poisoned_l1}, {"poisoned_l2", s.poisoned_l2}};
+}
+
+void print_reenact_table(const ReenactSummary& s) {
+  std::printf("%6s  %9s  %7s  %9s  %9s  %9s  %9s  %11s  %11s\n", "frames", "disrupted", "DSR(%)", "L1", "L2",
+              "clean L1", "clean L2", "poisoned L1", "poisoned L2");
+  std::printf("%6lld  %9lld  %7.2f  %9.6f  %9.6f  %9.6f  %9.6f  %11.6f  %11.6f\n", static_cast<long long>(s.frames),
+              static_cast<long long>(s.disrupted), 100 * s.dsr, s.l1, s.l2, s.clean_l1, s.clean_l2, s.poisoned_l1,
+              s.poisoned_l2);
 }
 
 int score_reenact_verb(const cli::Command& cmd, const Options& o) {
@@ -706,49 +769,107 @@ int score_reenact_verb(const cli::Command& cmd, const Options& o) {
     throw UsageError("reenact needs --forger MODEL (trained on the clean video) and --poisoned MODEL (trained on "
                      "the protected one)");
   if (o.args.size() != 2) throw UsageError("reenact takes one driving video (or folder of frames)");
-  torch::Device device(cmd.common().device);
-  nets::Translator clean = load_reenactor_model(o.forgers[0], device);
-  nets::Translator poisoned = load_reenactor_model(o.poisoned, device);
-  if (poisoned->config().image_size != clean->config().image_size)
-    throw InputError(o.poisoned, "works on " + std::to_string(poisoned->config().image_size) + " px faces, the clean "
-                                     "model on " + std::to_string(clean->config().image_size));
-  const std::string report = o.report;
-  TalkingHeadOptions read;
-  read.size = clean->config().image_size;
-  const TalkingHead driver = cli::read_talking_head(cmd, o.args[1], read);
-  cli::Progress progress(cmd.common(), "reenact", driver.count());
-  const auto frames = score_reenactment(*clean, *poisoned, driver, o.threshold, device,
-                                        [&](std::int64_t n) { progress.update(n); });
-  progress.finish();
-  const ReenactSummary s = summarize(frames);
-  if (!report.empty()) {
-    const fs::path dir = report_dir(report);
-    std::string rows = csv_row({"frame", "l1", "l2", "disrupted", "clean_l1", "clean_l2", "poisoned_l1", "poisoned_l2"});
-    for (const auto& f : frames)
-      rows += csv_row({static_cast<double>(f.frame), f.l1, f.l2, f.disrupted ? 1.0 : 0.0, f.clean_l1, f.clean_l2,
-                       f.poisoned_l1, f.poisoned_l2});
-    write_all((dir / "frames.csv").string(), rows);
-    torch::NoGradGuard no_grad;
-    const std::int64_t n = std::min<std::int64_t>(std::max(o.sheet_count, 1), driver.count());
-    const torch::Tensor rows_shown = torch::linspace(0, static_cast<double>(driver.count() - 1), n).round().to(torch::kLong);
-    const torch::Tensor z = driver.sketches(rows_shown).to(device);
-    save_rgb8((dir / "sheet.png").string(),
-              tile_columns({z.cpu(), driver.frames(rows_shown), clean->forward(z).cpu(), poisoned->forward(z).cpu()}));
-  }
+  const ReenactSummary s = score_reenact_models(cmd, o, o.forgers[0], o.poisoned, o.args[1], "");
   if (o.json) {
-    Json out{{"verb", "reenact"}, {"threshold", o.threshold}, {"frames", s.frames}, {"disrupted", s.disrupted},
-             {"dsr", s.dsr}, {"l1", s.l1}, {"l2", s.l2}, {"clean_l1", s.clean_l1}, {"clean_l2", s.clean_l2},
-             {"poisoned_l1", s.poisoned_l1}, {"poisoned_l2", s.poisoned_l2}};
+    Json out = reenact_json(s);
+    out["verb"] = "reenact";
+    out["threshold"] = o.threshold;
     std::fputs(json_line(out).c_str(), stdout);
   } else {
-    std::printf("%6s  %9s  %7s  %9s  %9s  %9s  %9s  %11s  %11s\n", "frames", "disrupted", "DSR(%)", "L1", "L2",
-                "clean L1", "clean L2", "poisoned L1", "poisoned L2");
-    std::printf("%6lld  %9lld  %7.2f  %9.6f  %9.6f  %9.6f  %9.6f  %11.6f  %11.6f\n", static_cast<long long>(s.frames),
-                static_cast<long long>(s.disrupted), 100 * s.dsr, s.l1, s.l2, s.clean_l1, s.clean_l2, s.poisoned_l1,
-                s.poisoned_l2);
+    print_reenact_table(s);
   }
   std::fflush(stdout);
   return 0;
+}
+
+// joint: one protected video against both threats (the attribute forgers on single frames'
+// faces, the reenactment forger's two models), and what the protection did to the video.
+int score_joint_verb(const cli::Command& cmd, const Options& o) {
+  const bool attr = !o.forgers.empty(), reenact = !o.reenact_forger.empty() || !o.poisoned.empty();
+  if (!attr && !reenact)
+    throw UsageError("joint needs --forger EDITOR (the attribute threat), or --reenact-forger MODEL and --poisoned "
+                     "MODEL (the reenactment threat), or both");
+  if (reenact && (o.reenact_forger.empty() || o.poisoned.empty()))
+    throw UsageError("joint needs both --reenact-forger MODEL and --poisoned MODEL for the reenactment threat");
+  if (o.args.size() != (reenact ? 4u : 3u))
+    throw UsageError(reenact ? "joint takes CLEAN_VIDEO PROTECTED_VIDEO DRIVING_VIDEO"
+                             : "joint takes CLEAN_VIDEO PROTECTED_VIDEO (and DRIVING_VIDEO with the reenactment threat)");
+  cli::Log log(cmd.program(), cmd.common().quiet);
+  torch::Device device(cmd.common().device);
+  // Every model first: a wrong file is an error before any frame is read.
+  const std::vector<Forger> forgers = load_forgers(o.forgers, device);
+  if (reenact) load_reenactor_model(o.reenact_forger), load_reenactor_model(o.poisoned);
+
+  VideoPairOptions read;
+  read.face_size = o.image_size ? o.image_size : attr ? forgers.front().model.editor->config().image_size : 64;
+  read.frame_step = o.frame_step;
+  read.max_faces = o.limit;
+  std::unique_ptr<FaceDetector> detector;
+  if (attr) detector = std::make_unique<FaceDetector>();
+  cli::Progress progress(cmd.common(), "read", VideoReader(o.args[1]).info().frame_count);
+  VideoPair pair = read_video_pair(o.args[1], o.args[2], detector.get(), read,
+                                   [&](std::int64_t n) { progress.update(n); });
+  progress.finish();
+  std::vector<Scored> frames;
+  for (std::size_t i = 0; i < pair.frames.size(); ++i) frames.push_back({std::to_string(i), pair.frames[i]});
+  const ImageScores video = summary_of(frames);
+
+  AttrRun run;
+  if (attr) {
+    log.info("scoring " + std::to_string(pair.faces.faces.size()) + " faces of every " +
+             std::to_string(o.frame_step) + "th frame at " + std::to_string(read.face_size) + " px");
+    cli::Progress faces(cmd.common(), "attr", static_cast<std::int64_t>(pair.faces.faces.size()));
+    run = score_attr(pair.faces, [&](const FaceItem&, std::size_t i) { return pair.protected_faces[i]; }, forgers,
+                     o.threshold, device, o.report.empty() ? 0 : static_cast<std::size_t>(o.sheet_count),
+                     [&](std::size_t done) { faces.update(static_cast<std::int64_t>(done)); });
+    faces.finish();
+  }
+  std::optional<ReenactSummary> reenactment;
+  if (reenact) reenactment = score_reenact_models(cmd, o, o.reenact_forger, o.poisoned, o.args[3], "reenact-");
+
+  if (!o.report.empty()) {
+    const fs::path dir = report_dir(o.report);
+    std::string rows = csv_row({"frame", "psnr", "ssim", "l1", "l2"});
+    for (std::size_t i = 0; i < pair.frames.size(); ++i)
+      rows += csv_row({static_cast<double>(i), pair.frames[i].psnr, pair.frames[i].ssim, pair.frames[i].l1,
+                       pair.frames[i].l2});
+    write_all((dir / "video.csv").string(), rows);
+    if (attr) {
+      write_all((dir / "items.csv").string(), attr_items_csv(run.pairs));
+      write_all((dir / "summary.csv").string(), attr_summary_csv(run.summaries));
+      if (!run.kept.empty())
+        for (std::size_t f = 0; f < forgers.size(); ++f)
+          save_rgb8((dir / ("sheet-" + forgers[f].name + ".png")).string(),
+                    attr_contact_sheet(run.kept, f, forgers[f].name));
+    }
+  }
+  if (o.json) {
+    Json out{{"verb", "joint"}, {"threshold", o.threshold}};
+    out["video"] = Json{{"frames", pair.frames.size()}, {"psnr", video.psnr}, {"ssim", video.ssim},
+                        {"l1", video.l1},               {"l2", video.l2}};
+    out["attr"] = Json();
+    if (attr) {
+      Json a{{"faces", pair.faces.faces.size()}, {"forgers", Json::array()}};
+      for (const auto& summary : run.summaries) a["forgers"].push_back(summary_json(summary));
+      out["attr"] = a;
+    }
+    out["reenact"] = reenactment ? reenact_json(*reenactment) : Json();
+    out["errors"] = run.problems;
+    std::fputs(json_line(out).c_str(), stdout);
+  } else {
+    std::printf("video: %zu frames, PSNR %s dB, SSIM %s\n", pair.frames.size(), format_metric(video.psnr, 2).c_str(),
+                format_metric(video.ssim, 4).c_str());
+    if (attr) {
+      std::printf("\nattribute forgers, faces of every %dth frame:\n", o.frame_step);
+      std::fputs(attr_table(run.summaries).c_str(), stdout);
+    }
+    if (reenactment) {
+      std::printf("\nreenactment forger, driven by '%s':\n", o.args[3].c_str());
+      print_reenact_table(*reenactment);
+    }
+  }
+  std::fflush(stdout);
+  return finish(log, run.problems, static_cast<std::size_t>(run.scored_faces));
 }
 
 }  // namespace
@@ -765,6 +886,7 @@ int main(int argc, char** argv) {
     if (verb == "sweep") return score_sweep_verb(cmd, o);
     if (verb == "video") return score_video(cmd, o);
     if (verb == "reenact") return score_reenact_verb(cmd, o);
-    throw UsageError("unknown verb '" + verb + "' (image, attr, sweep, video, reenact)");
+    if (verb == "joint") return score_joint_verb(cmd, o);
+    throw UsageError("unknown verb '" + verb + "' (image, attr, sweep, video, reenact, joint)");
   });
 }

@@ -15,6 +15,7 @@ complete -c id-poison -l refine-step -x -d 'step of each refining PGD step on th
 complete -c id-poison -l refine-against -r -F -d 'pg with --refine: editor models (id-forge s, or imported by id-forge import) to refine against instead of the surrogates the model carries; each must work at the generator s size'
 complete -c id-poison -l epsilon -x -d 'intensity on the [-1,1] scale (0.05 is about 6.4/255) (over 0 and up to 1)'
 complete -c id-poison -l tau -x -d 'cap of |protected - original| on the [-1,1] scale (negative: the model s own for pg without --epsilon, else equal to --epsilon) (-1 to 1)'
+complete -c id-poison -l seed -x -d 'seed of the noise and PGD random starts'
 complete -c id-poison -s o -l output -x -a '(__fish_complete_directories)' -d 'write outputs here, mirroring the input tree (default: beside each input as NAME.protected.EXT)'
 complete -c id-poison -l in-place -d 'replace each input (atomically, keeping its mode and owner, through symbolic links) instead of writing a new file; each folder is locked and what was protected is recorded in its .id-poison.done'
 complete -c id-poison -l skip-existing -d 'leave out inputs whose output already exists (with --in-place: files an earlier run protected, unchanged since)'
@@ -33,4 +34,4 @@ complete -c id-poison -l crf -x -d 'H.264 quality of video file outputs (lower k
 complete -c id-poison -l jpeg-quality -x -d 'quality of JPEG outputs (1 to 100)'
 complete -c id-poison -l strip-metadata -d 'drop EXIF, XMP and IPTC from outputs'
 complete -c id-poison -l max-pixels -x -d 'refuse images larger than this (decompression bombs) (1 to 1e+13)'
-complete -c id-poison -l seed -x -d 'seed of the noise and PGD random starts'
+complete -c id-poison -l report -r -F -d 'write the largest change |x  - x| of every photo and video frame to this CSV file (input, frame, faces, in 8-bit levels and on the [-1,1] scale), a line as each is done'

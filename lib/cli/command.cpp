@@ -210,6 +210,11 @@ Command& Command::option(const std::string& name, double* target, const std::str
   return *this;
 }
 
+Command& Command::no_default() {
+  specs_.back().default_text.clear();
+  return *this;
+}
+
 Command& Command::range(double low, double high, bool low_open) {
   const std::string& name = specs_.back().name;
   if (!impl_->numeric_value.count(name)) throw std::logic_error("range() after --" + name + ", not a number");

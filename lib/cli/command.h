@@ -72,6 +72,8 @@ class Command {
                   const std::string& help);
   Command& positional(const std::string& name, std::vector<std::string>* target, const std::string& help,
                       bool required = true);
+  // The option defined last has no fixed default (e.g. "the model's own"): help shows none.
+  Command& no_default();
   // An old spelling of the option defined last, still accepted (command line and config
   // file) with a deprecation note on standard error.
   Command& alias(const std::string& old_name);

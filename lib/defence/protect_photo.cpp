@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <stdexcept>
 
 #include "io/image.h"
 #include "io/tensor_image.h"
@@ -72,16 +74,60 @@ Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, c
   return out;
 }
 
-ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const CropPerturber& perturber,
-                             const ProtectOptions& options) {
+Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const PerturberChain& chain,
+                   ImageRegion* changed) {
+  if (chain.stages.size() == 1 && chain.tau >= chain.stages[0].options.tau)
+    return protect_faces(photo, faces, chain.stages[0].perturber, chain.stages[0].options, changed);
+  Rgb8 out = photo;
+  int x0 = photo.width, y0 = photo.height, x1 = -1, y1 = -1;
+  for (const PerturberChain::Stage& stage : chain.stages) {
+    ImageRegion r;
+    out = protect_faces(out, faces, stage.perturber, stage.options, &r);
+    if (r.empty()) continue;
+    x0 = std::min(x0, r.left), y0 = std::min(y0, r.top);
+    x1 = std::max(x1, r.left + r.width - 1), y1 = std::max(y1, r.top + r.height - 1);
+  }
+  if (changed) *changed = ImageRegion{};
+  if (x1 < 0) return out;
+  // The stages' changes add up; the chain's cap holds on the sum (8-bit values: exact).
+  const int cap = static_cast<int>(std::floor(chain.tau * 127.5 + 0.5));
+  for (int y = y0; y <= y1; ++y)
+    for (int x = x0 * 3; x < (x1 + 1) * 3; ++x) {
+      const std::size_t i = std::size_t(y) * photo.width * 3 + x;
+      const int in = photo.pixels[i];
+      out.pixels[i] = static_cast<std::uint8_t>(std::clamp<int>(out.pixels[i], in - cap, in + cap));
+    }
+  if (changed) changed->left = x0, changed->top = y0, changed->width = x1 - x0 + 1, changed->height = y1 - y0 + 1;
+  return out;
+}
+
+ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const PerturberChain& chain) {
   ProtectedPhoto result;
   std::vector<FaceAlignment> alignments;
   for (const Face& face : detector.detect(photo)) {
     alignments.push_back(align_face(face.landmarks));
     result.faces.push_back(face.box);
   }
-  result.image = protect_faces(photo, alignments, perturber, options);
+  result.image = protect_faces(photo, alignments, chain);
   return result;
+}
+
+ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const CropPerturber& perturber,
+                             const ProtectOptions& options) {
+  return protect_photo(photo, detector, PerturberChain::single(perturber, options));
+}
+
+int max_change(const Rgb8& a, const Rgb8& b, const ImageRegion* region) {
+  if (a.width != b.width || a.height != b.height) throw std::invalid_argument("max_change: images of two sizes");
+  const ImageRegion all{0, 0, a.width, a.height, {}};
+  const ImageRegion& r = region ? *region : all;
+  int most = 0;
+  for (int y = r.top; y < r.top + r.height; ++y)
+    for (int x = r.left * 3; x < (r.left + r.width) * 3; ++x) {
+      const std::size_t i = std::size_t(y) * a.width * 3 + x;
+      most = std::max(most, std::abs(int(a.pixels[i]) - int(b.pixels[i])));
+    }
+  return most;
 }
 
 Rgb8 protect_aligned(const Rgb8& crop, const CropPerturber& perturber, const ProtectOptions& options) {
@@ -106,6 +152,15 @@ Rgb8 protect_aligned(const Rgb8& crop, const CropPerturber& perturber, const Pro
       }
     }
   return add_delta(crop, full, options.tau);
+}
+
+Rgb8 protect_aligned(const Rgb8& crop, const PerturberChain& chain) {
+  Rgb8 out = crop;
+  for (const PerturberChain::Stage& stage : chain.stages) out = protect_aligned(out, stage.perturber, stage.options);
+  const int cap = static_cast<int>(std::floor(chain.tau * 127.5 + 0.5));
+  for (std::size_t i = 0; i < out.pixels.size(); ++i)
+    out.pixels[i] = static_cast<std::uint8_t>(std::clamp<int>(out.pixels[i], crop.pixels[i] - cap, crop.pixels[i] + cap));
+  return out;
 }
 
 }  // namespace idef

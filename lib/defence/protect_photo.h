@@ -36,6 +36,22 @@ struct CropPerturber {
 // The generator PG at its own size: x' − x with x' = clamp(x + ε·PG(x)) within τ.
 CropPerturber generator_perturber(const PerturbationModel& model, const ProtectOptions& options);
 
+// Protections applied one after another to the same faces, each perturbing the previous
+// one's output (id-joint: the attribute generator, then the reenactment one). Each stage is
+// capped by its own τ, and the whole |x' − x| by round(tau·127.5).
+struct PerturberChain {
+  struct Stage {
+    CropPerturber perturber;
+    ProtectOptions options;
+  };
+  std::vector<Stage> stages;
+  double tau = 0.05;
+  // One stage: the same protection as the perturber alone.
+  static PerturberChain single(CropPerturber perturber, const ProtectOptions& options) {
+    return {{{std::move(perturber), options}}, options.tau};
+  }
+};
+
 // Protects the faces at these alignments (found by the caller, e.g. tracked across video
 // frames): each is perturbed in its crop and pasted back; |out − in| ≤ round(τ·127.5).
 // `changed`, when given, receives the box outside which no pixel changed (its values are
@@ -43,13 +59,22 @@ CropPerturber generator_perturber(const PerturbationModel& model, const ProtectO
 Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const CropPerturber& perturber,
                    const ProtectOptions& options, ImageRegion* changed = nullptr);
 
+Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const PerturberChain& chain,
+                   ImageRegion* changed = nullptr);
+
 // Detects faces and protects each; a photo without faces comes back unchanged with no faces
 // listed (the caller decides whether that is an error). |out − in| ≤ round(τ·127.5).
 ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const CropPerturber& perturber,
                              const ProtectOptions& options);
+ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const PerturberChain& chain);
 
 // An already aligned face crop of any size: resized to the perturber's size, perturbed, and
 // the perturbation resized back and added.
 Rgb8 protect_aligned(const Rgb8& crop, const CropPerturber& perturber, const ProtectOptions& options);
+Rgb8 protect_aligned(const Rgb8& crop, const PerturberChain& chain);
+
+// The largest |a − b| (images of one size) in 8-bit levels, over `region` when given (an
+// empty one: 0) or the whole image: the ‖x' − x‖∞ a protection reports.
+int max_change(const Rgb8& a, const Rgb8& b, const ImageRegion* region = nullptr);
 
 }  // namespace idef

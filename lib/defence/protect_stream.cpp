@@ -77,9 +77,10 @@ const std::vector<Face>& FaceTracker::next(const Rgb8& frame) {
 
 StreamProtector::StreamProtector(FaceDetector* detector, CropPerturber perturber, ProtectOptions options,
                                  int detect_every)
-    : tracker_(detector ? std::make_unique<FaceTracker>(*detector, detect_every) : nullptr),
-      perturber_(std::move(perturber)),
-      options_(options) {}
+    : StreamProtector(detector, PerturberChain::single(std::move(perturber), options), detect_every) {}
+
+StreamProtector::StreamProtector(FaceDetector* detector, PerturberChain chain, int detect_every)
+    : tracker_(detector ? std::make_unique<FaceTracker>(*detector, detect_every) : nullptr), chain_(std::move(chain)) {}
 
 StreamStats StreamProtector::stats() const {
   StreamStats s = stats_;
@@ -104,20 +105,25 @@ PreparedFrame StreamProtector::prepare(const VideoFrame& frame, const ColourSpec
 
 Rgb8 StreamProtector::protected_rgb(const PreparedFrame& prepared, int& faces, ImageRegion* changed) {
   const Rgb8& rgb = prepared.rgb;
-  ++stats_.frames;
-  if (changed) *changed = ImageRegion{0, 0, rgb.width, rgb.height, {}};
+  const std::int64_t index = stats_.frames++;
+  ImageRegion region{0, 0, rgb.width, rgb.height, {}};
+  Rgb8 out;
   if (!tracker_) {
-    ++stats_.frames_with_faces;
-    stats_.faces += 1;
     faces = 1;
-    return protect_aligned(rgb, perturber_, options_);
+    out = protect_aligned(rgb, chain_);
+  } else {
+    faces = static_cast<int>(prepared.faces.size());
+    out = protect_faces(rgb, prepared.faces, chain_, &region);
   }
-  faces = static_cast<int>(prepared.faces.size());
   if (faces > 0) {
     ++stats_.frames_with_faces;
     stats_.faces += faces;
   }
-  return protect_faces(rgb, prepared.faces, perturber_, options_, changed);
+  const int change = max_change(rgb, out, &region);
+  stats_.max_change = std::max(stats_.max_change, change);
+  if (report_) report_(index, faces, change);
+  if (changed) *changed = std::move(region);
+  return out;
 }
 
 int StreamProtector::finish(PreparedFrame& prepared) {

@@ -51,6 +51,7 @@ struct StreamStats {
   int frames_with_faces = 0;
   int detections = 0;      // frames the face detector ran on
   std::int64_t faces = 0;  // faces protected, summed over the frames
+  int max_change = 0;      // the largest ‖x' − x‖∞ of a frame, 8-bit RGB levels (before YUV rounding)
   int damaged_frames = 0;  // input frames the decoder repaired by concealment (video files)
 };
 
@@ -66,6 +67,8 @@ class StreamProtector {
   // Tracks faces with `detector`; without one (nullptr) every frame is an aligned face crop
   // (protect_aligned). detect_every ≥ 1.
   StreamProtector(FaceDetector* detector, CropPerturber perturber, ProtectOptions options, int detect_every);
+  // The same with protections applied one after another (id-joint).
+  StreamProtector(FaceDetector* detector, PerturberChain chain, int detect_every);
 
   // Protects the next frame of the stream in place; returns the number of faces protected.
   int protect(Rgb8& frame);
@@ -87,6 +90,10 @@ class StreamProtector {
   void set_max_pixels(std::uint64_t pixels) { max_pixels_ = pixels; }
   // Throws InputError naming `input` when a w x h frame is over the limit.
   void check_frame_size(const std::string& input, int width, int height) const;
+  // Called after each frame is protected with its index (from 0), its faces and its
+  // ‖x' − x‖∞ in 8-bit RGB levels.
+  using FrameReport = std::function<void(std::int64_t frame, int faces, int max_change)>;
+  void set_frame_report(FrameReport report) { report_ = std::move(report); }
 
   StreamStats stats() const;
 
@@ -98,9 +105,9 @@ class StreamProtector {
   std::unique_ptr<FaceTracker> tracker_;
   int lookahead_ = 0;
   std::uint64_t max_pixels_ = 0;
-  CropPerturber perturber_;
-  ProtectOptions options_;
+  PerturberChain chain_;
   StreamStats stats_;
+  FrameReport report_;
 };
 
 // Called after each frame is written, with the number of frames so far.

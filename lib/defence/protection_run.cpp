@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <exception>
+#include <fstream>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -103,20 +105,38 @@ namespace {
 // What one worker thread owns: its models (a module's forward is not safe to share across
 // threads) and dlib's face detector (not thread-safe).
 struct Worker {
-  std::unique_ptr<PerturbationModel> generator;
-  std::unique_ptr<EditorModel> target;
-  Protection protection;
+  std::vector<std::unique_ptr<PerturbationModel>> generators;
+  std::vector<std::unique_ptr<EditorModel>> targets;
+  PerturberChain chain;
   std::unique_ptr<FaceDetector> detector;
 };
 
+std::unique_ptr<PerturbationModel> load_stage_generator(const ProtectionStage& stage, const torch::Device& device) {
+  auto generator =
+      std::make_unique<PerturbationModel>(load_protection_generator(stage.protection, stage.model, device));
+  if (!stage.task.empty() && generator->task != stage.task)
+    throw InputError(stage.model, "a generator of the " + generator->task + " task, not of the " + stage.task +
+                                      " task (" + stage.model_option + ")");
+  return generator;
+}
+
 Worker make_worker(const ProtectionRunSettings& s, const torch::Device& device) {
   Worker w;
-  if (s.protection.method == "pg")
-    w.generator = std::make_unique<PerturbationModel>(load_protection_generator(s.protection, s.model, device));
-  if (is_attack_method(s.protection.method))
-    w.target = std::make_unique<EditorModel>(load_editor_model(s.target, device));
-  w.protection = make_protection(s.protection, w.generator.get(), w.target.get());
-  w.protection.options.feather = s.feather;
+  double taus = 0;
+  for (const ProtectionStage& stage : s.stages) {
+    std::unique_ptr<PerturbationModel> generator;
+    std::unique_ptr<EditorModel> target;
+    if (stage.protection.method == "pg") generator = load_stage_generator(stage, device);
+    if (is_attack_method(stage.protection.method))
+      target = std::make_unique<EditorModel>(load_editor_model(stage.target, device));
+    Protection p = make_protection(stage.protection, generator.get(), target.get());
+    p.options.feather = s.feather;
+    taus += p.options.tau;
+    w.chain.stages.push_back({std::move(p.perturber), p.options});
+    w.generators.push_back(std::move(generator));
+    w.targets.push_back(std::move(target));
+  }
+  w.chain.tau = s.max_tau.value_or(taus);
   if (!s.aligned) {
     FaceDetectorOptions d;
     if (!s.landmark_model.empty()) d.landmark_model = s.landmark_model;
@@ -125,6 +145,37 @@ Worker make_worker(const ProtectionRunSettings& s, const torch::Device& device) 
   }
   return w;
 }
+
+// The CSV of ‖x' − x‖∞ per photo and frame (--report), one line as each is done.
+class ChangeReport {
+ public:
+  explicit ChangeReport(const std::string& path) : path_(path) {
+    if (path.empty()) return;
+    out_.open(path, std::ios::trunc);
+    if (!out_) throw OutputError(path, "cannot create the report");
+    out_ << "input,frame,faces,max_change_levels,max_change\n" << std::flush;
+  }
+  bool enabled() const { return out_.is_open(); }
+  void add(const std::string& input, std::int64_t frame, int faces, int levels) {
+    if (!enabled()) return;
+    std::lock_guard<std::mutex> hold(mutex_);
+    std::string name = input;
+    if (name.find_first_of(",\"\n") != std::string::npos) {  // CSV quoting
+      std::string quoted = "\"";
+      for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+      name = quoted + "\"";
+    }
+    char value[32];
+    std::snprintf(value, sizeof value, "%.6f", levels / 127.5);
+    out_ << name << ',' << frame << ',' << faces << ',' << levels << ',' << value << '\n';
+    if (!out_.flush()) throw OutputError(path_, "the report could not be written");
+  }
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+  std::mutex mutex_;
+};
 
 // The rest of a source whose first bytes were already taken.
 std::string read_rest(ByteSource& source) {
@@ -137,8 +188,9 @@ std::string read_rest(ByteSource& source) {
 // One input: a photo, a y4m stream or file, raw rgb24 frames, or a video file.
 class InputProtector {
  public:
-  InputProtector(const ProtectionRunSettings& s, const ProtectionRunEvents& events, const FrameCallback& on_frame)
-      : s_(s), events_(events), on_frame_(on_frame) {}
+  InputProtector(const ProtectionRunSettings& s, const ProtectionRunEvents& events, const FrameCallback& on_frame,
+                 ChangeReport& report)
+      : s_(s), events_(events), on_frame_(on_frame), report_(report) {}
 
   void protect(const PhotoJob& job, Worker& worker, InputResult& result) {
     std::unique_ptr<ByteSource> stdin_source;
@@ -173,17 +225,19 @@ class InputProtector {
     ImageSaveOptions save;
     save.jpeg_quality = s_.jpeg_quality;
     save.strip_metadata = s_.strip_metadata;
-    const Protection& p = worker.protection;
     Rgb8 out;
     if (s_.aligned) {
-      out = protect_aligned(image.rgb(), p.perturber, p.options);
+      out = protect_aligned(image.rgb(), worker.chain);
+      result.faces = 1;
     } else {
-      ProtectedPhoto photo = protect_photo(image.rgb(), *worker.detector, p.perturber, p.options);
+      ProtectedPhoto photo = protect_photo(image.rgb(), *worker.detector, worker.chain);
       if (photo.faces.empty()) return pass_faceless_photo(job, stdin_bytes, image, save, result);
       result.faces = photo.faces.size();
       out = std::move(photo.image);
     }
+    result.max_change = max_change(image.rgb(), out);
     image.save(job.output, out, save);
+    report_.add(job.input, 0, static_cast<int>(result.faces), result.max_change);
   }
 
   void pass_faceless_photo(const PhotoJob& job, const std::string& stdin_bytes, const Image& image,
@@ -205,9 +259,12 @@ class InputProtector {
 
   void protect_stream(const PhotoJob& job, Worker& worker, std::unique_ptr<ByteSource> stdin_source,
                       const std::string& head, bool raw, bool y4m, InputResult& result) {
-    StreamProtector protector(worker.detector.get(), worker.protection.perturber, worker.protection.options,
-                              s_.detect_every);
+    StreamProtector protector(worker.detector.get(), worker.chain, s_.detect_every);
     protector.set_max_pixels(s_.max_pixels);
+    if (report_.enabled())
+      protector.set_frame_report([&](std::int64_t frame, int faces, int change) {
+        report_.add(job.input, frame, faces, change);
+      });
     // A lone job with more than one thread reads and finds faces a frame ahead on a second
     // core, and the network gets the other threads: waiting OpenMP threads spin, and one
     // spinning beside the reader took a quarter of the CPU time.
@@ -242,6 +299,7 @@ class InputProtector {
                    " frames and concealed it; those frames are protected as decoded (--verbose shows its messages)");
     result.faces = static_cast<std::size_t>(stats.faces);
     result.frames = static_cast<std::size_t>(stats.frames);
+    result.max_change = stats.max_change;
     if (stats.frames_with_faces == 0) {
       result.no_face = true;
       const std::string what = "no face found in any of its " + std::to_string(stats.frames) + " frames";
@@ -261,6 +319,7 @@ class InputProtector {
   const ProtectionRunSettings& s_;
   const ProtectionRunEvents& events_;
   const FrameCallback& on_frame_;
+  ChangeReport& report_;
 };
 
 void check_run_settings(const ProtectionRunSettings& s) {
@@ -270,7 +329,11 @@ void check_run_settings(const ProtectionRunSettings& s) {
   if (uses_stdin && (s.in_place || !s.output_dir.empty())) throw UsageError("- writes to standard output");
   if (s.raw_input && !uses_stdin) throw UsageError("--size is for raw rgb24 frames on standard input (-)");
   if (s.jobs < 1) throw UsageError("--jobs must be at least 1");
-  check_protection_settings(s.protection, !s.model.empty(), !s.target.empty());
+  if (s.stages.empty()) throw UsageError("no protection to run");
+  for (const ProtectionStage& stage : s.stages)
+    check_protection_settings(stage.protection, !stage.model.empty(), !stage.target.empty());
+  if (s.max_tau && !(*s.max_tau > 0 && *s.max_tau <= 1))
+    throw UsageError("--max-epsilon must be in (0, 1], not " + std::to_string(*s.max_tau));
 }
 
 }  // namespace
@@ -311,7 +374,8 @@ ProtectionRunReport run_protection(const ProtectionRunSettings& s, const torch::
     std::lock_guard<std::mutex> hold(progress_mutex);
     if (events.progress) events.progress(done, frames);
   };
-  InputProtector protector(s, events, on_frame);
+  ChangeReport change_report(s.report);
+  InputProtector protector(s, events, on_frame, change_report);
   run_jobs(
       names, job_count,
       [&](std::size_t i, std::size_t w) { protector.protect(plan.jobs[i], workers[w], report.results[i]); },

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,11 +25,24 @@ enum class NoFacePolicy {
 };
 NoFacePolicy no_face_policy(const std::string& name);  // "fail", "copy", "skip"; else UsageError
 
-struct ProtectionRunSettings {
-  std::vector<std::string> inputs;  // images, folders, video files, or "-" alone
+// One protection of a run: a method and the model file it needs.
+struct ProtectionStage {
   ProtectionSettings protection;
   std::string model;   // pg: the generator's file
   std::string target;  // pgd, ifgsm, fgsm: the attacked editor's file
+  // pg: the task the generator must protect against ("attr" or "reenact"; empty: either),
+  // and the option that named its file, for the error that refuses another.
+  std::string task, model_option = "--model";
+};
+
+struct ProtectionRunSettings {
+  std::vector<std::string> inputs;  // images, folders, video files, or "-" alone
+  // Applied one after another to each face, each to the previous one's output (id-poison
+  // has one, id-joint two), with the same faces.
+  std::vector<ProtectionStage> stages{1};
+  // Cap of the whole |x' − x| on the [-1, 1] scale (unset: the sum of the stages' τ).
+  std::optional<double> max_tau;
+  std::string report;  // a CSV file: ‖x' − x‖∞ of every photo and video frame ("": none)
   double feather = 0.1;
   // Where outputs go (photo_batch's plan).
   std::string output_dir;
@@ -58,6 +72,7 @@ struct InputResult {
   bool no_face = false;   // no face was found in it
   std::string error;  // why not, naming the input
   std::size_t faces = 0, frames = 0;
+  int max_change = 0;  // the largest ‖x' − x‖∞ of a photo or frame, 8-bit levels
 };
 
 struct ProtectionRunReport {

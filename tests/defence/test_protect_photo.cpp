@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "defence/baselines.h"
 #include "io/image.h"
 #include "model/editor_model.h"
 #include "pixel_diff.h"
@@ -110,4 +111,36 @@ TEST(ProtectAligned, KeepsTheSizeAndTheCap) {
   EXPECT_EQ(out.width, 100);
   EXPECT_LE(max_abs_diff(crop, out), 3);  // round(0.02 · 127.5)
   EXPECT_GT(max_abs_diff(crop, out), 0);
+}
+
+// A chain of two perturbers: the second works on the first one's output, the sum is capped by
+// the chain's τ (and without a tighter cap reaches past one stage's); a chain of one stage is
+// the perturber alone; max_change measures what changed.
+TEST(PerturberChain, StagesAddUpUnderTheChainsCap) {
+  idef::Rgb8 crop(64, 64);
+  for (std::size_t i = 0; i < crop.pixels.size(); ++i) crop.pixels[i] = static_cast<std::uint8_t>(60 + i * 7 % 131);
+  idef::ProtectOptions opt;
+  opt.epsilon = opt.tau = 0.05;  // 6 levels each
+  std::vector<idef::Rgb8> seen;
+  const idef::CropPerturber first = idef::noise_perturber(64, 0.05, 1);
+  const idef::CropPerturber second{64, [&](const idef::Rgb8& c) {
+                                     seen.push_back(c);
+                                     return std::vector<float>(c.pixels.size(), 6.f);  // +6 everywhere
+                                   }};
+  idef::PerturberChain chain{{{first, opt}, {second, opt}}, 0.1};
+  const idef::Rgb8 one = idef::protect_aligned(crop, first, opt);
+  const idef::Rgb8 both = idef::protect_aligned(crop, chain);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], one);  // the second stage saw the first one's output
+  EXPECT_GT(idef::max_change(crop, both), 6);
+  EXPECT_LE(idef::max_change(crop, both), 12);
+  chain.tau = 0.03;
+  const idef::Rgb8 capped = idef::protect_aligned(crop, chain);
+  EXPECT_EQ(idef::max_change(crop, capped), 4);  // round(0.03 · 127.5)
+  EXPECT_EQ(idef::protect_aligned(crop, idef::PerturberChain::single(first, opt)), one);
+  idef::ImageRegion corner{0, 0, 2, 2, {}};
+  idef::Rgb8 edited = crop;
+  edited.pixels[(10 * 64 + 10) * 3] ^= 0x40;
+  EXPECT_EQ(idef::max_change(crop, edited), 0x40);
+  EXPECT_EQ(idef::max_change(crop, edited, &corner), 0);
 }

@@ -104,7 +104,7 @@ TEST(ProtectionRun, EachInputsFailureIsItsOwnAndTheBatchGoesOn) {
     idef::ProtectionRunSettings s;
     s.inputs = {dir / "in"};
     s.output_dir = dir / "out";
-    s.protection.method = "noise";
+    s.stages[0].protection.method = "noise";
     s.aligned = true;
     s.jobs = jobs;
     std::vector<std::string> errors;
@@ -145,7 +145,7 @@ TEST(ProtectionRun, RefusesBadCombinationsBeforeWritingAnything) {
     EXPECT_TRUE(fs::is_empty(dir.path()));
   };
   idef::ProtectionRunSettings s;
-  s.protection.method = "noise";
+  s.stages[0].protection.method = "noise";
   s.aligned = true;
   s.inputs = {"-", dir / "x.png"};
   refuses(s);
@@ -157,9 +157,9 @@ TEST(ProtectionRun, RefusesBadCombinationsBeforeWritingAnything) {
   refuses(s);
   s.output_dir.clear();
   s.in_place = false;
-  s.protection.method = "pgd";  // no --target
+  s.stages[0].protection.method = "pgd";  // no --target
   refuses(s);
-  s.protection.method = "noise";
+  s.stages[0].protection.method = "noise";
   s.raw_input = true;  // raw frames come from standard input only
   refuses(s);
 }

@@ -13,7 +13,14 @@
 #include "poison_test.h"
 
 namespace fs = std::filesystem;
+using idef::test::ffmpeg_rgb24;
+using idef::test::kFarColumn;
+using idef::test::kFrames;
+using idef::test::kHeight;
 using idef::test::kStrong;
+using idef::test::kWidth;
+using idef::test::make_talking_y4m;
+using idef::test::read_y4m;
 using idef::test::kStrongCap;
 using idef::test::run_command;
 using idef::test::q;
@@ -22,49 +29,6 @@ using idef::test::ScratchDir;
 using idef::test::tool;
 
 namespace {
-
-constexpr int kWidth = 224, kHeight = 160, kFrames = 12;
-// The face (128×128) sits at x 0..127, y 16..143; columns from here on are background.
-constexpr int kFarColumn = 176;
-
-// A y4m file of the padded talking head in the given ffmpeg pixel format.
-std::string make_talking_y4m(const ScratchDir& dir, const std::string& pix_fmt) {
-  std::string talk = dir / "talk.y4m", out = dir / ("in-" + pix_fmt + ".y4m");
-  if (!fs::exists(talk)) {
-    auto r = run_tool("id-synth", "video --frames " + std::to_string(kFrames) + " --size 128 --quiet " + q(talk));
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-  }
-  auto r = run_command("ffmpeg -v error -i " + q(talk) + " -vf pad=" + std::to_string(kWidth) + ":" +
-                       std::to_string(kHeight) + ":0:16:color=gray -pix_fmt " + pix_fmt + " -f yuv4mpegpipe " + q(out));
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return out;
-}
-
-std::vector<idef::VideoFrame> read_y4m(const std::string& path, idef::Y4mHeader* header = nullptr) {
-  idef::Y4mReader in(path);
-  if (header) *header = in.header();
-  std::vector<idef::VideoFrame> frames;
-  idef::VideoFrame f;
-  while (in.read(f)) frames.push_back(f);
-  return frames;
-}
-
-// ffmpeg's own decoding of a y4m file to rgb24 frames.
-std::vector<idef::Rgb8> ffmpeg_rgb24(const std::string& y4m, const ScratchDir& dir) {
-  std::string raw = dir / (fs::path(y4m).stem().string() + ".rgb");
-  auto r = run_command("ffmpeg -v error -y -f yuv4mpegpipe -i " + q(y4m) + " -f rawvideo -pix_fmt rgb24 " + q(raw));
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  std::string bytes = idef::read_all(raw);
-  const std::size_t frame_bytes = std::size_t(kWidth) * kHeight * 3;
-  EXPECT_EQ(bytes.size() % frame_bytes, 0u);
-  std::vector<idef::Rgb8> frames;
-  for (std::size_t at = 0; at + frame_bytes <= bytes.size(); at += frame_bytes) {
-    idef::Rgb8 f(kWidth, kHeight);
-    std::copy(bytes.begin() + at, bytes.begin() + at + frame_bytes, f.pixels.begin());
-    frames.push_back(f);
-  }
-  return frames;
-}
 
 // Whether image pixel (x, y) lies within a face crop of `faces`, widened by `margin` of the
 // crop side (the tool tracks its own landmarks, which differ a little from a fresh detection).
