@@ -53,3 +53,23 @@ TEST(ShippedModels, DefaultModelProtectsAPortraitBetterThanNoise) {
   EXPECT_GT(forgery_l2("forger-res6.idm", ours), 10 * forgery_l2("forger-res6.idm", noise));
   EXPECT_GT(forgery_l2("forger-unet64.idm", ours), forgery_l2("forger-unet64.idm", noise));
 }
+
+// id-joint without models finds both shipped generators (models/reenact.idm is a reenactment
+// generator) and protects the portrait within the sum of their caps (0.05 + 0.02: 9 levels);
+// its report gives the photo's change as measured on the output.
+TEST(ShippedModels, IdJointFindsBothShippedGenerators) {
+  ScratchDir dir;
+  fs::create_directories(dir.path() / "in");
+  fs::copy_file(idef::test::testdata("astronaut.png"), dir.path() / "in" / "astronaut.png");
+  EXPECT_EQ(idef::load_perturbation_model(shipped("reenact.idm")).task, "reenact");
+  auto r = run_tool("id-joint", "--threads 2 --quiet --report " + q(dir / "changes.csv") + " --output " +
+                                    q(dir / "out") + " " + q(dir / "in"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto in = idef::Image::load(dir / "in/astronaut.png");
+  auto out = idef::Image::load(dir / "out/astronaut.png");
+  const int diff = idef::test::max_abs_diff(in.rgb(), out.rgb());
+  EXPECT_GT(diff, 0);
+  EXPECT_LE(diff, 9);  // round(0.07 · 127.5)
+  const std::string csv = idef::read_all(dir / "changes.csv");
+  EXPECT_NE(csv.find(",0,1," + std::to_string(diff) + ","), std::string::npos) << csv;
+}
