@@ -14,9 +14,10 @@
 # Environment: THREADS (1 per lane), JOBS (2 lanes), FRAMES (1500), DRIVE_FRAMES (200),
 # STREAM_FRAMES (300), LONG_FRAMES (3000; 0 skips the memory check), STREAM_THREADS (nproc).
 # CPU plan (2 cores): the videos ~3 min; four protections ~2 min each on one core; five
-# unet128 reenactors ~3 min each (two lanes: ~8 min); scoring ~1 min a video; the stream
-# ~4 min with the memory check: about 30 min in one sitting. Every file is cached under
-# bench/work/joint by its inputs and the toolkit version; a rerun redoes only what is missing.
+# unet128 reenactors ~4 min each (two lanes: ~12 min); scoring ~4 min a video (two lanes:
+# ~8 min); the stream ~5 min with the memory check: about 40 min in one sitting (measured 41).
+# Every file but the stream's figures is cached under bench/work/joint by its inputs and the
+# toolkit version; a rerun redoes only what is missing, and measures the stream again.
 set -eu
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -82,9 +83,9 @@ lane1() { for v in "$v_attr" "$v_joint"; do reenactor "$v" > /dev/null || return
 in_lanes lane0 lane1
 clean=$(reenactor "$video")
 
-# Both threats against each protected video.
-for name in attr reenact joint joint-rf; do
-  eval "v=\$v_$(echo $name | tr - _)"
+# Both threats against each protected video (two rows at a time).
+score_row() {  # NAME VIDEO
+  name=$1 v=$2
   m=$(reenactor "$v")
   file="$work/scores/$name-$(printf '%s %s %s' "$v" "$m" "$forgers" | key "$drive" -).json"
   if [ ! -f "$file" ]; then
@@ -93,12 +94,15 @@ for name in attr reenact joint joint-rf; do
     for f in $forgers; do forger_args="$forger_args --forger $f"; done
     # shellcheck disable=SC2086
     "$score" joint $forger_args --reenact-forger "$clean" --poisoned "$m" --frame-step 10 --threads "$threads" \
-      --json --quiet --report "$file.report" "$video" "$v" "$drive" > "$file.part" || exit 1
+      --json --quiet --report "$file.report" "$video" "$v" "$drive" > "$file.part" || return 1
     mv "$file.part" "$file"
   fi
   ln -sf "$(basename "$file")" "$work/scores/$name.json.link"
   cp "$v.changes.csv" "$work/scores/$name.changes.csv"
-done
+}
+scores0() { score_row attr "$v_attr" && score_row joint "$v_joint"; }
+scores1() { score_row reenact "$v_reenact" && score_row joint-rf "$v_joint_rf"; }
+in_lanes scores0 scores1
 
 # The 720p stream: frames per second and memory.
 stream_frames=${STREAM_FRAMES:-300} long_frames=${LONG_FRAMES:-3000} stream_threads=${STREAM_THREADS:-$(nproc)}

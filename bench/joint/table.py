@@ -92,14 +92,19 @@ lines += ["", f"The 720p stream (`ffmpeg -i talk.y4m -f yuv4mpegpipe - | id-join
           f"| pipeline with id-joint | **{stream['tool_fps']} fps** (goal ≥ 15) |",
           f"| slowdown | {stream['slowdown']}× |",
           f"| id-joint peak RSS, {stream['frames']} frames | {stream['rss_short_kb']} KiB |",
-          f"| id-joint peak RSS, looped to more frames (LONG_FRAMES) | {stream['rss_long_kb']} KiB |", ""]
+          f"| id-joint peak RSS, the stream looped (LONG_FRAMES) | {stream['rss_long_kb']} KiB |", "",
+          "Contact sheets of the joint row: joint-sheets/joint-sheet-forger-res6.png (clean and protected face, "
+          "the perturbation, both forgeries per domain) and joint-sheets/joint-reenact-sheet.png (driving sketch, "
+          "true face, the forger's model of the clean and of the joint video).", ""]
 with open(os.path.join(results, "joint.md"), "w") as f:
     f.write("\n".join(lines))
+# The contact sheets of the joint row only (the others are in bench/work/joint/scores/).
 sheets = os.path.join(results, "joint-sheets")
-os.makedirs(sheets, exist_ok=True)
-for name, _ in ROWS:
+shutil.rmtree(sheets, ignore_errors=True)
+os.makedirs(sheets)
+for name in ("joint",):
     report = os.path.realpath(os.path.join(scores, name + ".json.link")) + ".report"
     for sheet in sorted(os.listdir(report)):
-        if sheet.endswith(".png"):
+        if sheet in ("sheet-forger-res6.png", "reenact-sheet.png"):
             shutil.copy(os.path.join(report, sheet), os.path.join(sheets, f"{name}-{sheet}"))
 print("\n".join(lines))
