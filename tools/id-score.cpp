@@ -512,6 +512,16 @@ fs::path report_dir(const std::string& dir) {
   return fs::path(dir);
 }
 
+// attr's report files: per-pair and summary CSV, a contact sheet per forger.
+void write_attr_report(const fs::path& dir, const AttrRun& run, const std::vector<Forger>& forgers) {
+  write_all((dir / "items.csv").string(), attr_items_csv(run.pairs));
+  write_all((dir / "summary.csv").string(), attr_summary_csv(run.summaries));
+  if (!run.kept.empty())
+    for (std::size_t f = 0; f < forgers.size(); ++f)
+      save_rgb8((dir / ("sheet-" + forgers[f].name + ".png")).string(),
+                attr_contact_sheet(run.kept, f, forgers[f].name));
+}
+
 int score_attr_verb(const cli::Command& cmd, const Options& o) {
   check_attr_options(o, "attr");
   if (o.protected_dir.empty() == o.method.empty())
@@ -541,15 +551,7 @@ int score_attr_verb(const cli::Command& cmd, const Options& o) {
                            [&](std::size_t done) { progress.update(static_cast<std::int64_t>(done)); });
   progress.finish();
 
-  if (!o.report.empty()) {
-    fs::path dir = report_dir(o.report);
-    write_all((dir / "items.csv").string(), attr_items_csv(run.pairs));
-    write_all((dir / "summary.csv").string(), attr_summary_csv(run.summaries));
-    if (!run.kept.empty())
-      for (std::size_t f = 0; f < s.forgers.size(); ++f)
-        save_rgb8((dir / ("sheet-" + s.forgers[f].name + ".png")).string(),
-                  attr_contact_sheet(run.kept, f, s.forgers[f].name));
-  }
+  if (!o.report.empty()) write_attr_report(report_dir(o.report), run, s.forgers);
   if (o.json) {
     Json protection{{"protected", o.protected_dir}};
     if (o.protected_dir.empty())
@@ -717,15 +719,24 @@ int score_video(const cli::Command& cmd, const Options& o) {
 
 // The forger's models of the clean and of the protected video driven by the same landmarks;
 // with a report folder, its frames CSV and contact sheet under the given names.
-ReenactSummary score_reenact_models(const cli::Command& cmd, const Options& o, const std::string& clean_model,
-                                    const std::string& poisoned_model, const std::string& driving,
-                                    const std::string& prefix) {
+struct ReenactorPair {
+  nets::Translator clean, poisoned;
+};
+
+// The forger's two models, refused when they work at different sizes.
+ReenactorPair load_reenactors(const std::string& clean_model, const std::string& poisoned_model,
+                              const torch::Device& device) {
+  ReenactorPair m{load_reenactor_model(clean_model, device), load_reenactor_model(poisoned_model, device)};
+  if (m.poisoned->config().image_size != m.clean->config().image_size)
+    throw InputError(poisoned_model, "works on " + std::to_string(m.poisoned->config().image_size) + " px faces, "
+                                     "the clean model on " + std::to_string(m.clean->config().image_size));
+  return m;
+}
+
+ReenactSummary score_reenact_models(const cli::Command& cmd, const Options& o, const ReenactorPair& models,
+                                    const std::string& driving, const std::string& prefix) {
   torch::Device device(cmd.common().device);
-  nets::Translator clean = load_reenactor_model(clean_model, device);
-  nets::Translator poisoned = load_reenactor_model(poisoned_model, device);
-  if (poisoned->config().image_size != clean->config().image_size)
-    throw InputError(poisoned_model, "works on " + std::to_string(poisoned->config().image_size) + " px faces, the "
-                                     "clean model on " + std::to_string(clean->config().image_size));
+  nets::Translator clean = models.clean, poisoned = models.poisoned;  // holders: the same modules
   TalkingHeadOptions read;
   read.size = clean->config().image_size;
   const TalkingHead driver = cli::read_talking_head(cmd, driving, read);
@@ -769,7 +780,8 @@ int score_reenact_verb(const cli::Command& cmd, const Options& o) {
     throw UsageError("reenact needs --forger MODEL (trained on the clean video) and --poisoned MODEL (trained on "
                      "the protected one)");
   if (o.args.size() != 2) throw UsageError("reenact takes one driving video (or folder of frames)");
-  const ReenactSummary s = score_reenact_models(cmd, o, o.forgers[0], o.poisoned, o.args[1], "");
+  const ReenactorPair models = load_reenactors(o.forgers[0], o.poisoned, torch::Device(cmd.common().device));
+  const ReenactSummary s = score_reenact_models(cmd, o, models, o.args[1], "");
   if (o.json) {
     Json out = reenact_json(s);
     out["verb"] = "reenact";
@@ -798,7 +810,8 @@ int score_joint_verb(const cli::Command& cmd, const Options& o) {
   torch::Device device(cmd.common().device);
   // Every model first: a wrong file is an error before any frame is read.
   const std::vector<Forger> forgers = load_forgers(o.forgers, device);
-  if (reenact) load_reenactor_model(o.reenact_forger), load_reenactor_model(o.poisoned);
+  std::optional<ReenactorPair> reenactors;
+  if (reenact) reenactors = load_reenactors(o.reenact_forger, o.poisoned, device);
 
   VideoPairOptions read;
   read.face_size = o.image_size ? o.image_size : attr ? forgers.front().model.editor->config().image_size : 64;
@@ -825,7 +838,7 @@ int score_joint_verb(const cli::Command& cmd, const Options& o) {
     faces.finish();
   }
   std::optional<ReenactSummary> reenactment;
-  if (reenact) reenactment = score_reenact_models(cmd, o, o.reenact_forger, o.poisoned, o.args[3], "reenact-");
+  if (reenactors) reenactment = score_reenact_models(cmd, o, *reenactors, o.args[3], "reenact-");
 
   if (!o.report.empty()) {
     const fs::path dir = report_dir(o.report);
@@ -834,14 +847,7 @@ int score_joint_verb(const cli::Command& cmd, const Options& o) {
       rows += csv_row({static_cast<double>(i), pair.frames[i].psnr, pair.frames[i].ssim, pair.frames[i].l1,
                        pair.frames[i].l2});
     write_all((dir / "video.csv").string(), rows);
-    if (attr) {
-      write_all((dir / "items.csv").string(), attr_items_csv(run.pairs));
-      write_all((dir / "summary.csv").string(), attr_summary_csv(run.summaries));
-      if (!run.kept.empty())
-        for (std::size_t f = 0; f < forgers.size(); ++f)
-          save_rgb8((dir / ("sheet-" + forgers[f].name + ".png")).string(),
-                    attr_contact_sheet(run.kept, f, forgers[f].name));
-    }
+    if (attr) write_attr_report(dir, run, forgers);
   }
   if (o.json) {
     Json out{{"verb", "joint"}, {"threshold", o.threshold}};

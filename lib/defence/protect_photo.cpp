@@ -74,6 +74,17 @@ Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, c
   return out;
 }
 
+// out = clamp(out, in ± round(τ·127.5)) over a region: a chain's cap on the sum of its
+// stages' changes (8-bit values, so it holds exactly).
+static void cap_change(Rgb8& out, const Rgb8& in, const ImageRegion& r, double tau) {
+  const int cap = static_cast<int>(std::floor(tau * 127.5 + 0.5));
+  for (int y = r.top; y < r.top + r.height; ++y)
+    for (int x = r.left * 3; x < (r.left + r.width) * 3; ++x) {
+      const std::size_t i = std::size_t(y) * in.width * 3 + x;
+      out.pixels[i] = static_cast<std::uint8_t>(std::clamp<int>(out.pixels[i], in.pixels[i] - cap, in.pixels[i] + cap));
+    }
+}
+
 Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const PerturberChain& chain,
                    ImageRegion* changed) {
   if (chain.stages.size() == 1 && chain.tau >= chain.stages[0].options.tau)
@@ -89,15 +100,9 @@ Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, c
   }
   if (changed) *changed = ImageRegion{};
   if (x1 < 0) return out;
-  // The stages' changes add up; the chain's cap holds on the sum (8-bit values: exact).
-  const int cap = static_cast<int>(std::floor(chain.tau * 127.5 + 0.5));
-  for (int y = y0; y <= y1; ++y)
-    for (int x = x0 * 3; x < (x1 + 1) * 3; ++x) {
-      const std::size_t i = std::size_t(y) * photo.width * 3 + x;
-      const int in = photo.pixels[i];
-      out.pixels[i] = static_cast<std::uint8_t>(std::clamp<int>(out.pixels[i], in - cap, in + cap));
-    }
-  if (changed) changed->left = x0, changed->top = y0, changed->width = x1 - x0 + 1, changed->height = y1 - y0 + 1;
+  const ImageRegion region{x0, y0, x1 - x0 + 1, y1 - y0 + 1, {}};
+  cap_change(out, photo, region, chain.tau);
+  if (changed) *changed = region;
   return out;
 }
 
@@ -157,9 +162,7 @@ Rgb8 protect_aligned(const Rgb8& crop, const CropPerturber& perturber, const Pro
 Rgb8 protect_aligned(const Rgb8& crop, const PerturberChain& chain) {
   Rgb8 out = crop;
   for (const PerturberChain::Stage& stage : chain.stages) out = protect_aligned(out, stage.perturber, stage.options);
-  const int cap = static_cast<int>(std::floor(chain.tau * 127.5 + 0.5));
-  for (std::size_t i = 0; i < out.pixels.size(); ++i)
-    out.pixels[i] = static_cast<std::uint8_t>(std::clamp<int>(out.pixels[i], crop.pixels[i] - cap, crop.pixels[i] + cap));
+  cap_change(out, crop, {0, 0, crop.width, crop.height, {}}, chain.tau);
   return out;
 }
 
