@@ -110,3 +110,12 @@ std::string testdata(const std::string& name) {
 }
 
 }  // namespace idef::test
+
+namespace {
+// The tests and the tools they run keep dlib's face models' fast-loading copies in the
+// build tree (face/dlib_models.h), not in the user's home.
+const bool kModelCacheInBuildTree = [] {
+  setenv("IDEF_CACHE_DIR", ID_BINARY_DIR "/model-cache", 0);
+  return true;
+}();
+}  // namespace

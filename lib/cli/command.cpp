@@ -491,6 +491,11 @@ std::string Command::man_page() const {
     out << ".SH EXAMPLES\n";
     for (const auto& [cmd, text] : examples_) out << ".TP\n.B " << roff(cmd) << "\n" << roff(text) << "\n";
   }
+  out << ".SH ENVIRONMENT\n.TP\n.B IDEF_CACHE_DIR\n"
+      << roff("Where dlib's face detector and landmark model are kept in a form that loads in milliseconds "
+              "instead of about a second (written on first use; a damaged copy is rebuilt). Default: "
+              "$XDG_CACHE_HOME/initiative-defense, else ~/.cache/initiative-defense; none: no cache.")
+      << "\n";
   out << ".SH EXIT STATUS\n0 on success, 1 on failure (for a batch: if any input failed), 2 on bad usage.\n";
   out << ".SH SEE ALSO\nThe README of initiative-defense; \\fB" << roff(program_) << " \\-\\-version\\fR.\n";
   return out.str();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <stdexcept>
 
 #include "io/image.h"
@@ -20,19 +21,64 @@ CropPerturber generator_perturber(const PerturbationModel& model, const ProtectO
           }};
 }
 
-// out = round(clamp(in + delta, in ± cap, [0,255])) over a box of the photo: the cap holds
-// after rounding too. `delta` covers the box, row-major, channels last.
-static void add_delta_in(Rgb8& out, const Rgb8& photo, int left, int top, int width, int height,
-                         const float* delta, double tau) {
-  const float cap = static_cast<float>(std::floor(tau * 127.5 + 0.5));
+void Change::add(const Change& other) {
+  most = std::max(most, other.most);
+  if (other.empty()) return;
+  if (empty()) {
+    *this = Change{other.left, other.top, other.width, other.height, most};
+    return;
+  }
+  const int right = std::max(left + width, other.left + other.width);
+  const int bottom = std::max(top + height, other.top + other.height);
+  left = std::min(left, other.left), top = std::min(top, other.top);
+  width = right - left, height = bottom - top;
+}
+
+namespace {
+
+// Where pixels changed, and by how much at most, as they are written.
+class ChangeTracker {
+ public:
+  void row(int y, int first, int last, int most) {  // pixels first..last of row y changed
+    x0_ = std::min(x0_, first), x1_ = std::max(x1_, last);
+    y0_ = std::min(y0_, y), y1_ = std::max(y1_, y);
+    most_ = std::max(most_, most);
+  }
+  Change result() const { return x1_ < 0 ? Change{} : Change{x0_, y0_, x1_ - x0_ + 1, y1_ - y0_ + 1, most_}; }
+
+ private:
+  int x0_ = std::numeric_limits<int>::max(), x1_ = -1, y0_ = std::numeric_limits<int>::max(), y1_ = -1, most_ = 0;
+};
+
+// out = round(clamp(in + d, in ± cap, [0, 255])) for `count` pixels of row y from x on (out
+// and in may be one image): the cap holds after rounding too. `d` has 3 values a pixel.
+void add_span(Rgb8& out, const Rgb8& in, int y, int x, int count, const float* d, float cap, ChangeTracker& changes) {
+  const std::size_t base = (std::size_t(y) * in.width + x) * 3;
+  int first = count * 3, last = -1, most = 0;
+  for (int k = 0; k < count * 3; ++k) {
+    if (d[k] == 0.f) continue;  // most of a crop's box: keep it, skip the rounding
+    const int before = in.pixels[base + k];
+    // Rounded half up; truncating the non-negative sum is its floor, with no libm call.
+    const int after = static_cast<int>(std::clamp(before + std::clamp(d[k], -cap, cap) + 0.5f, 0.f, 255.5f));
+    out.pixels[base + k] = static_cast<std::uint8_t>(after);
+    if (after == before) continue;
+    most = std::max(most, std::abs(after - before));
+    first = std::min(first, k), last = k;
+  }
+  if (last >= 0) changes.row(y, x + first / 3, x + last / 3, most);
+}
+
+float cap_of(double tau) { return static_cast<float>(std::floor(tau * 127.5 + 0.5)); }
+
+}  // namespace
+
+// add_span over a box of the photo; `delta` covers the box, row-major, channels last.
+static Change add_delta_in(Rgb8& out, const Rgb8& photo, int left, int top, int width, int height,
+                           const float* delta, double tau) {
+  ChangeTracker changes;
   for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width * 3; ++x) {
-      const float d0 = delta[std::size_t(y) * width * 3 + x];
-      if (d0 == 0.f) continue;  // most of a crop's box: keep it, skip the rounding
-      const std::size_t i = (std::size_t(y + top) * photo.width + left) * 3 + x;
-      float v = std::round(photo.pixels[i] + std::clamp(d0, -cap, cap));
-      out.pixels[i] = static_cast<std::uint8_t>(std::clamp(v, 0.f, 255.f));
-    }
+    add_span(out, photo, top + y, left, width, delta + std::size_t(y) * width * 3, cap_of(tau), changes);
+  return changes.result();
 }
 
 static Rgb8 add_delta(const Rgb8& photo, const std::vector<float>& delta, double tau) {
@@ -41,36 +87,51 @@ static Rgb8 add_delta(const Rgb8& photo, const std::vector<float>& delta, double
   return out;
 }
 
-Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const CropPerturber& perturber,
-                   const ProtectOptions& options, ImageRegion* changed) {
-  if (changed) *changed = ImageRegion{};
+void protect_faces_in_place(Rgb8& image, const std::vector<FaceAlignment>& faces, const CropPerturber& perturber,
+                            const ProtectOptions& options, Change* change) {
+  if (change) *change = Change{};
+  // Every face's crop is taken before any is changed: overlapping faces see the photo.
+  std::vector<std::vector<float>> deltas;
+  for (const FaceAlignment& alignment : faces)
+    deltas.push_back(
+        perturber.perturb(extract_crop(image, alignment, perturber.crop_size > 0 ? perturber.crop_size : kFreeCropSize)));
+  ChangeTracker changes;
+  if (faces.size() == 1) {
+    // One face: each warped row goes straight into the image.
+    paste_back_rows(deltas[0], faces[0], image.width, image.height, options.feather,
+                    [&](int y, int x, int count, const float* values) {
+                      add_span(image, image, y, x, count, values, cap_of(options.tau), changes);
+                    });
+    if (change) *change = changes.result();
+    return;
+  }
+  // Several: their perturbations add up (overlapping faces), then the cap applies to the sum.
   std::vector<ImageRegion> regions;
-  int x0 = photo.width, y0 = photo.height, x1 = -1, y1 = -1;
-  for (const FaceAlignment& alignment : faces) {
-    Rgb8 crop = extract_crop(photo, alignment, perturber.crop_size > 0 ? perturber.crop_size : kFreeCropSize);
-    ImageRegion r = paste_back_region(perturber.perturb(crop), alignment, photo.width, photo.height, options.feather);
+  int x0 = image.width, y0 = image.height, x1 = -1, y1 = -1;
+  for (std::size_t i = 0; i < faces.size(); ++i) {
+    ImageRegion r = paste_back_region(deltas[i], faces[i], image.width, image.height, options.feather);
     if (r.empty()) continue;
     x0 = std::min(x0, r.left), y0 = std::min(y0, r.top);
     x1 = std::max(x1, r.left + r.width - 1), y1 = std::max(y1, r.top + r.height - 1);
     regions.push_back(std::move(r));
   }
-  if (regions.empty()) return photo;
-  // The faces' perturbations add up (overlapping faces), then the cap applies to the sum;
-  // a single face's region is the sum already.
+  if (regions.empty()) return;
   const int w = x1 - x0 + 1, h = y1 - y0 + 1;
-  std::vector<float> total;
-  if (regions.size() > 1) {
-    total.assign(std::size_t(w) * h * 3, 0.f);
-    for (const ImageRegion& r : regions)
-      for (int y = 0; y < r.height; ++y) {
-        const float* src = &r.values[std::size_t(y) * r.width * 3];
-        float* dst = &total[(std::size_t(y + r.top - y0) * w + (r.left - x0)) * 3];
-        for (int i = 0; i < r.width * 3; ++i) dst[i] += src[i];
-      }
-  }
+  std::vector<float> total(std::size_t(w) * h * 3, 0.f);
+  for (const ImageRegion& r : regions)
+    for (int y = 0; y < r.height; ++y) {
+      const float* src = &r.values[std::size_t(y) * r.width * 3];
+      float* dst = &total[(std::size_t(y + r.top - y0) * w + (r.left - x0)) * 3];
+      for (int i = 0; i < r.width * 3; ++i) dst[i] += src[i];
+    }
+  const Change changed = add_delta_in(image, image, x0, y0, w, h, total.data(), options.tau);
+  if (change) *change = changed;
+}
+
+Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const CropPerturber& perturber,
+                   const ProtectOptions& options, Change* change) {
   Rgb8 out = photo;
-  add_delta_in(out, photo, x0, y0, w, h, regions.size() > 1 ? total.data() : regions[0].values.data(), options.tau);
-  if (changed) changed->left = x0, changed->top = y0, changed->width = w, changed->height = h;
+  protect_faces_in_place(out, faces, perturber, options, change);
   return out;
 }
 
@@ -85,24 +146,33 @@ static void cap_change(Rgb8& out, const Rgb8& in, const ImageRegion& r, double t
     }
 }
 
-Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const PerturberChain& chain,
-                   ImageRegion* changed) {
+void protect_faces_in_place(Rgb8& image, const std::vector<FaceAlignment>& faces, const PerturberChain& chain,
+                            Change* change) {
   if (chain.stages.size() == 1 && chain.tau >= chain.stages[0].options.tau)
-    return protect_faces(photo, faces, chain.stages[0].perturber, chain.stages[0].options, changed);
+    protect_faces_in_place(image, faces, chain.stages[0].perturber, chain.stages[0].options, change);
+  else
+    image = protect_faces(image, faces, chain, change);
+}
+
+Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const PerturberChain& chain,
+                   Change* change) {
+  if (chain.stages.size() == 1 && chain.tau >= chain.stages[0].options.tau)
+    return protect_faces(photo, faces, chain.stages[0].perturber, chain.stages[0].options, change);
   Rgb8 out = photo;
-  int x0 = photo.width, y0 = photo.height, x1 = -1, y1 = -1;
+  Change all;
   for (const PerturberChain::Stage& stage : chain.stages) {
-    ImageRegion r;
-    out = protect_faces(out, faces, stage.perturber, stage.options, &r);
-    if (r.empty()) continue;
-    x0 = std::min(x0, r.left), y0 = std::min(y0, r.top);
-    x1 = std::max(x1, r.left + r.width - 1), y1 = std::max(y1, r.top + r.height - 1);
+    Change c;
+    out = protect_faces(out, faces, stage.perturber, stage.options, &c);
+    all.add(c);
   }
-  if (changed) *changed = ImageRegion{};
-  if (x1 < 0) return out;
-  const ImageRegion region{x0, y0, x1 - x0 + 1, y1 - y0 + 1, {}};
+  if (change) *change = Change{};
+  if (all.empty()) return out;
+  const ImageRegion region{all.left, all.top, all.width, all.height, {}};
   cap_change(out, photo, region, chain.tau);
-  if (changed) *changed = region;
+  // A later stage may undo an earlier one's change: the box stays a bound, the largest
+  // change is measured.
+  all.most = max_change(photo, out, &region);
+  if (change) *change = all;
   return out;
 }
 

@@ -52,15 +52,30 @@ struct PerturberChain {
   }
 };
 
+// What a protection changed: the smallest box outside which no pixel changed (empty when
+// none did) and the largest |x' − x| in 8-bit levels. Found while the change is written, so
+// a video frame needs no second pass over the face to report or re-encode it.
+struct Change {
+  int left = 0, top = 0, width = 0, height = 0;
+  int most = 0;
+  bool empty() const { return width <= 0 || height <= 0; }
+  // The smallest box holding both.
+  void add(const Change& other);
+};
+
 // Protects the faces at these alignments (found by the caller, e.g. tracked across video
 // frames): each is perturbed in its crop and pasted back; |out − in| ≤ round(τ·127.5).
-// `changed`, when given, receives the box outside which no pixel changed (its values are
-// not kept).
+// `change`, when given, receives what changed.
 Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const CropPerturber& perturber,
-                   const ProtectOptions& options, ImageRegion* changed = nullptr);
+                   const ProtectOptions& options, Change* change = nullptr);
 
 Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const PerturberChain& chain,
-                   ImageRegion* changed = nullptr);
+                   Change* change = nullptr);
+// The same written into the image (no copy of a whole video frame per frame).
+void protect_faces_in_place(Rgb8& image, const std::vector<FaceAlignment>& faces, const CropPerturber& perturber,
+                            const ProtectOptions& options, Change* change = nullptr);
+void protect_faces_in_place(Rgb8& image, const std::vector<FaceAlignment>& faces, const PerturberChain& chain,
+                            Change* change = nullptr);
 
 // Detects faces and protects each; a photo without faces comes back unchanged with no faces
 // listed (the caller decides whether that is an error). |out − in| ≤ round(τ·127.5).

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 
@@ -24,18 +27,6 @@ Point2 centroid(const Landmarks& landmarks) {
   return {c.x / kLandmarkCount, c.y / kLandmarkCount};
 }
 
-// The 8-bit view of an exact float frame: what the detector and the perturber see.
-Rgb8 to_rgb8(const RgbFloatImage& f) {
-  Rgb8 out(f.width, f.height);
-  const std::size_t n = static_cast<std::size_t>(f.width) * f.height;
-  for (int c = 0; c < 3; ++c) {
-    const float* src = f.channel(c);
-    for (std::size_t i = 0; i < n; ++i)
-      out.pixels[i * 3 + c] = static_cast<std::uint8_t>(std::clamp(src[i] * 255.f, 0.f, 255.f) + 0.5f);
-  }
-  return out;
-}
-
 // log2 of the chroma block's width and height.
 void chroma_shifts(ChromaLayout layout, int& sx, int& sy) {
   sx = layout == ChromaLayout::C420 || layout == ChromaLayout::C422 ? 1 : 0;
@@ -44,6 +35,36 @@ void chroma_shifts(ChromaLayout layout, int& sx, int& sy) {
 
 }  // namespace
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// The chain with each network call timed into `seconds`.
+PerturberChain timed(PerturberChain chain, double& seconds) {
+  for (auto& stage : chain.stages)
+    stage.perturber.perturb = [inner = std::move(stage.perturber.perturb), &seconds](const Rgb8& crop) {
+      const auto start = Clock::now();
+      std::vector<float> delta = inner(crop);
+      seconds += seconds_since(start);
+      return delta;
+    };
+  return chain;
+}
+
+}  // namespace
+
+std::string StreamStats::profile() const {
+  char line[256];
+  const double n = frames > 0 ? frames / 1000.0 : 1.0;
+  std::snprintf(line, sizeof line,
+                "per frame: YUV to RGB %.2f ms, detection %.2f ms (on %d frames), landmarks %.2f ms, networks %.2f ms, "
+                "paste %.2f ms, RGB to YUV %.2f ms",
+                convert_seconds / n, detect_seconds / n, detections, landmark_seconds / n, network_seconds / n,
+                paste_seconds / n, write_back_seconds / n);
+  return line;
+}
+
 FaceTracker::FaceTracker(FaceDetector& detector, int detect_every) : detector_(detector), detect_every_(detect_every) {
   if (detect_every < 1) throw std::invalid_argument("FaceTracker: detect_every must be at least 1");
 }
@@ -51,9 +72,11 @@ FaceTracker::FaceTracker(FaceDetector& detector, int detect_every) : detector_(d
 const std::vector<Face>& FaceTracker::next(const Rgb8& frame) {
   // While no face is known, every frame is searched: a face that enters (or that the
   // detector missed once) is protected from the first frame it is found on.
+  const auto start = Clock::now();
   if (index_++ % detect_every_ == 0 || faces_.empty()) {
     faces_ = detector_.detect(frame);
     ++detections_;
+    detect_seconds_ += seconds_since(start);
     return faces_;
   }
   for (Face& face : faces_) {
@@ -72,6 +95,7 @@ const std::vector<Face>& FaceTracker::next(const Rgb8& frame) {
     face.box = {face.box.left + dx, face.box.top + dy, face.box.right + dx, face.box.bottom + dy};
     face.landmarks = refit.landmarks;
   }
+  landmark_seconds_ += seconds_since(start);
   return faces_;
 }
 
@@ -80,56 +104,80 @@ StreamProtector::StreamProtector(FaceDetector* detector, CropPerturber perturber
     : StreamProtector(detector, PerturberChain::single(std::move(perturber), options), detect_every) {}
 
 StreamProtector::StreamProtector(FaceDetector* detector, PerturberChain chain, int detect_every)
-    : tracker_(detector ? std::make_unique<FaceTracker>(*detector, detect_every) : nullptr), chain_(std::move(chain)) {}
+    : tracker_(detector ? std::make_unique<FaceTracker>(*detector, detect_every) : nullptr),
+      chain_(timed(std::move(chain), *network_seconds_)) {}
 
 StreamStats StreamProtector::stats() const {
   StreamStats s = stats_;
   s.detections = tracker_ ? tracker_->detections() : 0;
+  s.detect_seconds = tracker_ ? tracker_->detect_seconds() : 0;
+  s.landmark_seconds = tracker_ ? tracker_->landmark_seconds() : 0;
+  s.network_seconds = *network_seconds_;
+  s.paste_seconds -= *network_seconds_;  // protected_rgb times both
   return s;
+}
+
+void StreamProtector::find_faces(PreparedFrame& prepared) {
+  if (tracker_)
+    for (const Face& face : tracker_->next(prepared.rgb)) prepared.faces.push_back(align_face(face.landmarks));
 }
 
 PreparedFrame StreamProtector::prepare(Rgb8 frame) {
   PreparedFrame prepared;
   prepared.rgb = std::move(frame);
-  if (tracker_)
-    for (const Face& face : tracker_->next(prepared.rgb)) prepared.faces.push_back(align_face(face.landmarks));
+  find_faces(prepared);
   return prepared;
 }
 
 PreparedFrame StreamProtector::prepare(const VideoFrame& frame, const ColourSpec& colour) {
-  RgbFloatImage exact = to_rgb_float(frame, colour);
-  PreparedFrame prepared = prepare(to_rgb8(exact));
-  prepared.exact = std::move(exact);
+  PreparedFrame prepared;
+  {
+    std::lock_guard<std::mutex> lock(buffers_->mutex);
+    if (!buffers_->spare.empty()) {
+      prepared = std::move(buffers_->spare.back());
+      buffers_->spare.pop_back();
+    }
+  }
+  const auto start = Clock::now();
+  to_rgb_float(frame, colour, prepared.exact, prepared.rgb);
+  stats_.convert_seconds += seconds_since(start);
+  find_faces(prepared);
   return prepared;
 }
 
-Rgb8 StreamProtector::protected_rgb(const PreparedFrame& prepared, int& faces, ImageRegion* changed) {
-  const Rgb8& rgb = prepared.rgb;
+void StreamProtector::recycle(PreparedFrame& prepared) {
+  prepared.faces.clear();
+  std::lock_guard<std::mutex> lock(buffers_->mutex);
+  if (buffers_->spare.size() < 4) buffers_->spare.push_back(std::move(prepared));
+}
+
+void StreamProtector::protect_prepared(PreparedFrame& prepared, int& faces, Change* change) {
+  Rgb8& rgb = prepared.rgb;
   const std::int64_t index = stats_.frames++;
-  ImageRegion region{0, 0, rgb.width, rgb.height, {}};
-  Rgb8 out;
+  Change changed;
+  const auto start = Clock::now();
   if (!tracker_) {
     faces = 1;
-    out = protect_aligned(rgb, chain_);
+    Rgb8 out = protect_aligned(rgb, chain_);
+    changed = {0, 0, rgb.width, rgb.height, max_change(rgb, out)};
+    rgb = std::move(out);
   } else {
     faces = static_cast<int>(prepared.faces.size());
-    out = protect_faces(rgb, prepared.faces, chain_, &region);
+    protect_faces_in_place(rgb, prepared.faces, chain_, &changed);
   }
+  stats_.paste_seconds += seconds_since(start);
   if (faces > 0) {
     ++stats_.frames_with_faces;
     stats_.faces += faces;
   }
-  const int change = max_change(rgb, out, &region);
-  stats_.max_change = std::max(stats_.max_change, change);
-  if (report_) report_(index, faces, change);
-  if (changed) *changed = std::move(region);
-  return out;
+  stats_.max_change = std::max(stats_.max_change, changed.most);
+  if (report_) report_(index, faces, changed.most);
+  if (change) *change = changed;
 }
 
 int StreamProtector::finish(PreparedFrame& prepared) {
   int faces = 0;
-  Rgb8 out = protected_rgb(prepared, faces);
-  prepared.rgb = std::move(out);
+  protect_prepared(prepared, faces);
   return faces;
 }
 
@@ -147,36 +195,36 @@ int StreamProtector::protect(VideoFrame& frame, const ColourSpec& colour) {
 
 int StreamProtector::finish(VideoFrame& frame, const ColourSpec& colour, PreparedFrame& prepared) {
   const RgbFloatImage& exact = prepared.exact;
-  const Rgb8& rgb = prepared.rgb;
+  const Rgb8& out = prepared.rgb;
   int faces = 0;
-  ImageRegion touched;
-  Rgb8 out = protected_rgb(prepared, faces, &touched);
+  Change touched;
+  protect_prepared(prepared, faces, &touched);
+  struct Recycle {
+    StreamProtector& protector;
+    PreparedFrame& prepared;
+    ~Recycle() { protector.recycle(prepared); }
+  } recycle{*this, prepared};
 
   // The box of changed pixels, widened to whole chroma blocks so that converting it back
   // leaves every chroma sample outside it alone.
+  if (touched.empty()) return faces;
+  const auto start = Clock::now();
   const int w = frame.width(), h = frame.height();
-  int x0 = w, x1 = -1, y0 = h, y1 = -1;
-  for (int y = touched.top; y < touched.top + touched.height; ++y)
-    for (int x = touched.left; x < touched.left + touched.width; ++x) {
-      const std::size_t i = (static_cast<std::size_t>(y) * w + x) * 3;
-      if (out.pixels[i] != rgb.pixels[i] || out.pixels[i + 1] != rgb.pixels[i + 1] ||
-          out.pixels[i + 2] != rgb.pixels[i + 2])
-        x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
-    }
-  if (x1 < 0) return faces;
+  int x0 = touched.left, y0 = touched.top, x1 = touched.left + touched.width - 1, y1 = touched.top + touched.height - 1;
   int sx = 0, sy = 0;
   chroma_shifts(frame.layout(), sx, sy);
   x0 = (x0 >> sx) << sx, y0 = (y0 >> sy) << sy;
   x1 = std::min(w - 1, (((x1 >> sx) + 1) << sx) - 1), y1 = std::min(h - 1, (((y1 >> sy) + 1) << sy) - 1);
 
-  // x' = x + (out − rgb): the 8-bit perturbation, capped and clamped, added to the exact frame.
+  // x' = x + (out − rgb): the 8-bit perturbation, capped and clamped, added to the exact frame
+  // (rgb, the frame as the perturber saw it, is the 8-bit view of the exact one).
   const int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
   RgbFloatImage block(bw, bh);
   for (int c = 0; c < 3; ++c)
     for (int y = 0; y < bh; ++y)
       for (int x = 0; x < bw; ++x) {
         const std::size_t src = static_cast<std::size_t>(y + y0) * w + (x + x0);
-        const int delta = int(out.pixels[src * 3 + c]) - int(rgb.pixels[src * 3 + c]);
+        const int delta = int(out.pixels[src * 3 + c]) - int(rgb8_of(exact.channel(c)[src]));
         block.channel(c)[static_cast<std::size_t>(y) * bw + x] = exact.channel(c)[src] + delta / 255.f;
       }
   VideoFrame changed = from_rgb_float(block, frame.layout(), colour);
@@ -186,6 +234,7 @@ int StreamProtector::finish(VideoFrame& frame, const ColourSpec& colour, Prepare
       std::memcpy(frame.plane(p) + static_cast<std::size_t>(py + y) * frame.stride(p) + px,
                   changed.plane(p) + static_cast<std::size_t>(y) * changed.stride(p), changed.plane_width(p));
   }
+  stats_.write_back_seconds += seconds_since(start);
   return faces;
 }
 

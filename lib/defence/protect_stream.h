@@ -16,6 +16,8 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -37,12 +39,16 @@ class FaceTracker {
   // The faces of the next frame of the sequence.
   const std::vector<Face>& next(const Rgb8& frame);
   int detections() const { return detections_; }
+  // Seconds spent detecting faces and re-fitting landmarks.
+  double detect_seconds() const { return detect_seconds_; }
+  double landmark_seconds() const { return landmark_seconds_; }
 
  private:
   FaceDetector& detector_;
   int detect_every_;
   std::int64_t index_ = 0;
   int detections_ = 0;
+  double detect_seconds_ = 0, landmark_seconds_ = 0;
   std::vector<Face> faces_;
 };
 
@@ -53,12 +59,19 @@ struct StreamStats {
   std::int64_t faces = 0;  // faces protected, summed over the frames
   int max_change = 0;      // the largest ‖x' − x‖∞ of a frame, 8-bit RGB levels (before YUV rounding)
   int damaged_frames = 0;  // input frames the decoder repaired by concealment (video files)
+  // Where the time went, seconds summed over the frames (each stage runs on one thread):
+  // YUV to RGB, face detection, landmark re-fits, the networks, pasting the perturbation
+  // back (warp, cap, rounding), and RGB back to YUV.
+  double convert_seconds = 0, detect_seconds = 0, landmark_seconds = 0, network_seconds = 0, paste_seconds = 0,
+         write_back_seconds = 0;
+  // "per frame: ..." in milliseconds, for logs and benchmarks.
+  std::string profile() const;
 };
 
 // A frame after the first stage: its RGB view and the faces found in it.
 struct PreparedFrame {
   RgbFloatImage exact;  // YUV frames: the exact float RGB (empty for rgb24 frames)
-  Rgb8 rgb;             // what the detector and the perturber see
+  Rgb8 rgb;             // what the detector and the perturber see; protected by finish
   std::vector<FaceAlignment> faces;
 };
 
@@ -80,6 +93,7 @@ class StreamProtector {
   PreparedFrame prepare(Rgb8 frame);
   PreparedFrame prepare(const VideoFrame& frame, const ColourSpec& colour);
   int finish(PreparedFrame& prepared);
+  // The YUV form takes prepared's buffers back for the frames prepared after it.
   int finish(VideoFrame& frame, const ColourSpec& colour, PreparedFrame& prepared);
 
   // Frames the stream functions below prepare ahead on a second thread (0: one thread).
@@ -98,13 +112,24 @@ class StreamProtector {
   StreamStats stats() const;
 
  private:
-  // The protected version of prepared.rgb; prepared.rgb itself when it has no faces.
-  // `changed` (optional) gets the box outside which nothing changed.
-  Rgb8 protected_rgb(const PreparedFrame& prepared, int& faces, ImageRegion* changed = nullptr);
+  // Protects prepared.rgb in place; `change` (optional) gets what changed.
+  void protect_prepared(PreparedFrame& prepared, int& faces, Change* change = nullptr);
+  void find_faces(PreparedFrame& prepared);
+  // Keeps a finished frame's buffers for the next prepare (the two may run on two threads):
+  // a 720p frame's are 14 MB, which the allocator would hand back zeroed each time.
+  void recycle(PreparedFrame& prepared);
+  struct Buffers {
+    std::mutex mutex;
+    std::vector<PreparedFrame> spare;
+  };
+  std::unique_ptr<Buffers> buffers_ = std::make_unique<Buffers>();
 
   std::unique_ptr<FaceTracker> tracker_;
   int lookahead_ = 0;
   std::uint64_t max_pixels_ = 0;
+  // Before chain_, whose timed networks add to it; on the heap, so a moved protector's
+  // networks still find it.
+  std::unique_ptr<double> network_seconds_ = std::make_unique<double>(0.0);
   PerturberChain chain_;
   StreamStats stats_;
   FrameReport report_;

@@ -312,7 +312,7 @@ class InputProtector {
     } else {
       events_.info("'" + job.input + "': " + std::to_string(stats.frames) + " frames, " +
                    std::to_string(stats.frames_with_faces) + " with faces, detector run on " +
-                   std::to_string(stats.detections));
+                   std::to_string(stats.detections) + "; " + stats.profile());
     }
   }
 

@@ -144,15 +144,20 @@ Rgb8 extract_crop(const Rgb8& image, const FaceAlignment& alignment, int size) {
   return crop;
 }
 
-ImageRegion paste_back_region(const std::vector<float>& delta_crop, const FaceAlignment& alignment, int width,
-                              int height, double feather) {
+namespace {
+
+int crop_size_of(const std::vector<float>& delta_crop) {
   const int size = int(std::lround(std::sqrt(delta_crop.size() / 3.0)));
   if (size <= 0 || size_t(size) * size * 3 != delta_crop.size())
     throw std::invalid_argument("paste_back: delta is not size×size×3 (" + std::to_string(delta_crop.size()) +
                                 " values)");
-  if (width <= 0 || height <= 0) throw std::invalid_argument("paste_back: empty image");
+  return size;
+}
 
-  // Only the crop's footprint can receive anything: its bounding box is the region.
+}  // namespace
+
+ImageRegion crop_footprint(const FaceAlignment& alignment, int size, int width, int height) {
+  if (width <= 0 || height <= 0) throw std::invalid_argument("paste_back: empty image");
   const Affine2x3 to_image = alignment.image_from_crop(size);
   double x_lo = 1e300, x_hi = -1e300, y_lo = 1e300, y_hi = -1e300;
   for (Point2 corner : {Point2{-0.5, -0.5}, Point2{size - 0.5, -0.5}, Point2{-0.5, size - 0.5},
@@ -166,27 +171,84 @@ ImageRegion paste_back_region(const std::vector<float>& delta_crop, const FaceAl
   const int y0 = std::max(0, int(std::floor(y_lo))), y1 = std::min(height - 1, int(std::ceil(y_hi)));
   if (x1 < x0 || y1 < y0) return region;
   region.left = x0, region.top = y0, region.width = x1 - x0 + 1, region.height = y1 - y0 + 1;
-  region.values.assign(size_t(region.width) * region.height * 3, 0.0f);
+  return region;
+}
 
+ImageRegion paste_back_rows(const std::vector<float>& delta_crop, const FaceAlignment& alignment, int width,
+                            int height, double feather, const PastedRow& row) {
+  const int size = crop_size_of(delta_crop);
+  // Only the crop's footprint can receive anything.
+  ImageRegion region = crop_footprint(alignment, size, width, height);
+  if (region.empty()) return region;
+  const int x0 = region.left, x1 = region.left + region.width - 1;
+  const int y0 = region.top, y1 = region.top + region.height - 1;
+  // Per row, only the span where the crop lies is visited: each of the four border
+  // distances is linear in x, so the span is where all four are positive (one pixel of
+  // slack each side; the per-pixel test below decides).
   const Affine2x3 to_unit = alignment.unit_from_image;
   const Affine2x3 to_crop = alignment.crop_from_image(size);
-  float v[3];
+  const float f = static_cast<float>(feather);
+  std::vector<float> values(size_t(region.width) * 3);
   for (int y = y0; y <= y1; ++y) {
-    for (int x = x0; x <= x1; ++x) {
-      Point2 u = to_unit({double(x), double(y)});
-      double edge = std::min({u.x, 1.0 - u.x, u.y, 1.0 - u.y});  // distance to the crop border
-      if (edge <= 0) continue;
-      double w = 1.0;
-      if (feather > 0 && edge < feather) {
-        double t = edge / feather;
+    double lo = x0, hi = x1;
+    // u.x = a·x + (b·y + c), u.y = d·x + (e·y + f): each of u.x, 1 − u.x, u.y, 1 − u.y > 0.
+    auto keep_positive = [&](double slope, double at0) {  // slope·x + at0 > 0
+      if (slope > 0) lo = std::max(lo, std::floor(-at0 / slope) - 1);
+      else if (slope < 0) hi = std::min(hi, std::ceil(-at0 / slope) + 1);
+      else if (at0 <= 0) hi = lo - 1;
+    };
+    const double ux0 = to_unit.b * y + to_unit.c, uy0 = to_unit.e * y + to_unit.f;
+    keep_positive(to_unit.a, ux0);
+    keep_positive(-to_unit.a, 1 - ux0);
+    keep_positive(to_unit.d, uy0);
+    keep_positive(-to_unit.d, 1 - uy0);
+    if (!(lo <= hi)) continue;  // also when a bound is infinite
+    const int first = int(lo), last = int(hi);
+    // Coordinates stepped along the row in float (drift over a row: ~1e-4 of a crop pixel).
+    float ux = static_cast<float>(to_unit.a * first + ux0), uy = static_cast<float>(to_unit.d * first + uy0);
+    float qx = static_cast<float>(to_crop.a * first + to_crop.b * y + to_crop.c);
+    float qy = static_cast<float>(to_crop.d * first + to_crop.e * y + to_crop.f);
+    const float dux = static_cast<float>(to_unit.a), duy = static_cast<float>(to_unit.d);
+    const float dqx = static_cast<float>(to_crop.a), dqy = static_cast<float>(to_crop.d);
+    const float top = size - 1.f;
+    float* o = values.data();
+    for (int x = first; x <= last; ++x, o += 3, ux += dux, uy += duy, qx += dqx, qy += dqy) {
+      const float edge = std::min(std::min(ux, 1.f - ux), std::min(uy, 1.f - uy));  // to the crop's border
+      if (edge <= 0) {  // outside the crop
+        o[0] = o[1] = o[2] = 0.f;
+        continue;
+      }
+      float w = 1.f;
+      if (edge < f) {
+        const float t = edge / f;
         w = t * t * (3 - 2 * t);  // smoothstep: no visible seam at the border
       }
-      Point2 q = to_crop({double(x), double(y)});
-      sample_bilinear(delta_crop.data(), size, size, q.x, q.y, v);
-      float* o = &region.values[(size_t(y - y0) * region.width + (x - x0)) * 3];
-      for (int c = 0; c < 3; ++c) o[c] = float(w * v[c]);
+      // Bilinear sample of the crop, its edge pixels repeated outside it.
+      const float cx = std::clamp(qx, 0.f, top), cy = std::clamp(qy, 0.f, top);
+      const int i0 = static_cast<int>(cx), j0 = static_cast<int>(cy);
+      const int i1 = std::min(i0 + 1, size - 1), j1 = std::min(j0 + 1, size - 1);
+      const float fx = cx - i0, fy = cy - j0;
+      const float w00 = w * (1 - fx) * (1 - fy), w10 = w * fx * (1 - fy), w01 = w * (1 - fx) * fy, w11 = w * fx * fy;
+      const float* p00 = &delta_crop[(size_t(j0) * size + i0) * 3];
+      const float* p10 = &delta_crop[(size_t(j0) * size + i1) * 3];
+      const float* p01 = &delta_crop[(size_t(j1) * size + i0) * 3];
+      const float* p11 = &delta_crop[(size_t(j1) * size + i1) * 3];
+      for (int c = 0; c < 3; ++c) o[c] = w00 * p00[c] + w10 * p10[c] + w01 * p01[c] + w11 * p11[c];
     }
+    row(y, first, last - first + 1, values.data());
   }
+  return region;
+}
+
+ImageRegion paste_back_region(const std::vector<float>& delta_crop, const FaceAlignment& alignment, int width,
+                              int height, double feather) {
+  ImageRegion region = crop_footprint(alignment, crop_size_of(delta_crop), width, height);
+  if (region.empty()) return region;
+  region.values.assign(size_t(region.width) * region.height * 3, 0.0f);
+  paste_back_rows(delta_crop, alignment, width, height, feather, [&](int y, int x, int count, const float* values) {
+    std::copy_n(values, std::size_t(count) * 3,
+                &region.values[(size_t(y - region.top) * region.width + (x - region.left)) * 3]);
+  });
   return region;
 }
 

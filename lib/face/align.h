@@ -8,6 +8,7 @@
 // corners) to that template, so it does not depend on the crop size.
 #pragma once
 #include <array>
+#include <functional>
 #include <vector>
 
 #include "face/face.h"
@@ -54,6 +55,18 @@ struct ImageRegion {
   std::vector<float> values;
   bool empty() const { return width <= 0 || height <= 0; }
 };
+
+// The bounding box of a size×size crop's footprint within a width×height image (no values;
+// empty when the crop misses the image).
+ImageRegion crop_footprint(const FaceAlignment& alignment, int size, int width, int height);
+
+// Called with the pasted values of `count` pixels from (x, y) on, 3 floats each.
+using PastedRow = std::function<void(int y, int x, int count, const float* values)>;
+// paste_back_region one row at a time, without the region's buffer: only the span of each
+// row that the crop covers is passed (every pixel of the box outside the spans is 0).
+// Returns the box (no values).
+ImageRegion paste_back_rows(const std::vector<float>& delta_crop, const FaceAlignment& alignment, int width,
+                            int height, double feather, const PastedRow& row);
 
 // Warps a perturbation computed on the crop (size×size×3 floats, row-major, channels last)
 // back onto a width×height image, weighted by a mask that is 1 inside the crop and falls

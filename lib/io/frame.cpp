@@ -111,8 +111,9 @@ thread_local CachedScaler yuv_to_rgb_scaler;
 thread_local CachedScaler rgb_to_yuv_scaler;
 
 std::uint8_t to_code(float v) {
-  float r = std::floor(v + 0.5f);
-  return static_cast<std::uint8_t>(std::clamp(r, 0.f, 255.f));
+  // floor(v + 0.5) clamped to [0, 255]: the truncation of a non-negative value is its floor
+  // (and needs no libm call).
+  return static_cast<std::uint8_t>(static_cast<int>(std::clamp(v + 0.5f, 0.f, 255.5f)));
 }
 
 Rgb8 mono_to_rgb24(const VideoFrame& frame, const ColourSpec& spec) {
@@ -213,35 +214,62 @@ struct Matrix {
 
 }  // namespace
 
-RgbFloatImage to_rgb_float(const VideoFrame& frame, const ColourSpec& spec) {
-  const Matrix m(spec);
-  const int w = frame.width(), h = frame.height();
-  RgbFloatImage out(w, h);
-  float* R = out.channel(0);
-  float* G = out.channel(1);
-  float* B = out.channel(2);
-  const int sx = chroma_shift_x(frame.layout()), sy = chroma_shift_y(frame.layout());
-  const bool mono = frame.layout() == ChromaLayout::Mono;
-  const float cr_to_r = 2.f * (1.f - m.kr), cb_to_b = 2.f * (1.f - m.kb);
-  for (int y = 0; y < h; ++y) {
-    const std::uint8_t* Y = frame.plane(0) + static_cast<std::size_t>(y) * frame.stride(0);
-    const std::uint8_t* U = mono ? nullptr : frame.plane(1) + static_cast<std::size_t>(y >> sy) * frame.stride(1);
-    const std::uint8_t* V = mono ? nullptr : frame.plane(2) + static_cast<std::size_t>(y >> sy) * frame.stride(2);
-    for (int x = 0; x < w; ++x) {
-      std::size_t i = static_cast<std::size_t>(y) * w + x;
-      float luma = (Y[x] - m.y_offset) / m.y_scale;
-      if (mono) {
-        R[i] = G[i] = B[i] = luma;
-        continue;
-      }
-      float cb = (U[x >> sx] - 128.f) / m.c_scale;  // nearest chroma: replication
-      float cr = (V[x >> sx] - 128.f) / m.c_scale;
-      R[i] = luma + cr_to_r * cr;
-      B[i] = luma + cb_to_b * cb;
-      G[i] = (luma - m.kr * R[i] - m.kb * B[i]) / m.kg;
+namespace {
+
+// One row of the float conversion, with the 8-bit view when `rgb` is given. Tables give
+// each code's value (the same float expressions as per pixel, so the same results).
+struct RowConverter {
+  const Matrix m;
+  const float cr_to_r, cb_to_b;
+  float luma[256], chroma[256];
+  explicit RowConverter(const ColourSpec& spec)
+      : m(spec), cr_to_r(2.f * (1.f - m.kr)), cb_to_b(2.f * (1.f - m.kb)) {
+    for (int v = 0; v < 256; ++v) {
+      luma[v] = (v - m.y_offset) / m.y_scale;
+      chroma[v] = (v - 128.f) / m.c_scale;
     }
   }
+  void operator()(const VideoFrame& frame, int y, float* R, float* G, float* B, std::uint8_t* rgb) const {
+    const int w = frame.width(), sx = chroma_shift_x(frame.layout()), sy = chroma_shift_y(frame.layout());
+    const std::uint8_t* Y = frame.plane(0) + static_cast<std::size_t>(y) * frame.stride(0);
+    if (frame.layout() == ChromaLayout::Mono) {
+      for (int x = 0; x < w; ++x) R[x] = G[x] = B[x] = luma[Y[x]];
+    } else {
+      const std::uint8_t* U = frame.plane(1) + static_cast<std::size_t>(y >> sy) * frame.stride(1);
+      const std::uint8_t* V = frame.plane(2) + static_cast<std::size_t>(y >> sy) * frame.stride(2);
+      for (int x = 0; x < w; ++x) {
+        const float l = luma[Y[x]];
+        R[x] = l + cr_to_r * chroma[V[x >> sx]];  // nearest chroma: replication
+        B[x] = l + cb_to_b * chroma[U[x >> sx]];
+        G[x] = (l - m.kr * R[x] - m.kb * B[x]) / m.kg;
+      }
+    }
+    if (!rgb) return;
+    for (int x = 0; x < w; ++x) rgb[3 * x] = rgb8_of(R[x]), rgb[3 * x + 1] = rgb8_of(G[x]), rgb[3 * x + 2] = rgb8_of(B[x]);
+  }
+};
+
+void convert_to_float(const VideoFrame& frame, const ColourSpec& spec, RgbFloatImage& out, Rgb8* rgb) {
+  const int w = frame.width(), h = frame.height();
+  if (out.width != w || out.height != h) out = RgbFloatImage(w, h);
+  if (rgb && (rgb->width != w || rgb->height != h)) *rgb = Rgb8(w, h);
+  const RowConverter convert(spec);
+  for (int y = 0; y < h; ++y) {
+    const std::size_t i = static_cast<std::size_t>(y) * w;
+    convert(frame, y, out.channel(0) + i, out.channel(1) + i, out.channel(2) + i, rgb ? rgb->data() + i * 3 : nullptr);
+  }
+}
+
+}  // namespace
+
+RgbFloatImage to_rgb_float(const VideoFrame& frame, const ColourSpec& spec) {
+  RgbFloatImage out;
+  convert_to_float(frame, spec, out, nullptr);
   return out;
+}
+
+void to_rgb_float(const VideoFrame& frame, const ColourSpec& spec, RgbFloatImage& exact, Rgb8& rgb) {
+  convert_to_float(frame, spec, exact, &rgb);
 }
 
 VideoFrame from_rgb_float(const RgbFloatImage& rgb, ChromaLayout layout, const ColourSpec& spec) {

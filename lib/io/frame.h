@@ -91,8 +91,17 @@ VideoFrame from_rgb24(const Rgb8& rgb, ChromaLayout layout, const ColourSpec& sp
 VideoFrame from_rgb24(const std::uint8_t* rgb, int width, int height, ChromaLayout layout,
                       const ColourSpec& spec);
 
+// The 8-bit view of one float RGB value: ×255, clamped, rounded.
+inline std::uint8_t rgb8_of(float v) {
+  return static_cast<std::uint8_t>((v * 255.f < 0.f ? 0.f : v * 255.f > 255.f ? 255.f : v * 255.f) + 0.5f);
+}
+
 // Our own float matrix code: bit-exact round trip (see the top of this file).
 RgbFloatImage to_rgb_float(const VideoFrame& frame, const ColourSpec& spec);
+// The same into `exact` (reused when it has the frame's size), with the 8-bit view in `rgb`
+// (each value ×255, clamped, rounded): what detectors and networks see of a frame whose
+// exact values are kept for writing it back. One pass over the frame.
+void to_rgb_float(const VideoFrame& frame, const ColourSpec& spec, RgbFloatImage& exact, Rgb8& rgb);
 VideoFrame from_rgb_float(const RgbFloatImage& rgb, ChromaLayout layout, const ColourSpec& spec);
 
 }  // namespace idef

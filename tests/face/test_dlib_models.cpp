@@ -1,0 +1,105 @@
+#include "face/dlib_models.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "face/detector.h"
+#include "io/image.h"
+#include "test_util.h"
+
+namespace idef {
+namespace {
+
+using test::ScratchDir;
+using test::testdata;
+
+// Points the model cache at a folder for one test.
+class CacheDir {
+ public:
+  explicit CacheDir(const std::string& dir) {
+    if (const char* old = std::getenv("IDEF_CACHE_DIR")) old_ = old, had_ = true;
+    setenv("IDEF_CACHE_DIR", dir.c_str(), 1);
+  }
+  ~CacheDir() { had_ ? setenv("IDEF_CACHE_DIR", old_.c_str(), 1) : unsetenv("IDEF_CACHE_DIR"); }
+
+ private:
+  std::string old_;
+  bool had_ = false;
+};
+
+std::vector<std::string> files_in(const std::string& dir, const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().filename().string().rfind(prefix, 0) == 0) out.push_back(e.path().string());
+  return out;
+}
+
+dlib::matrix<dlib::rgb_pixel> astronaut() {
+  Rgb8 rgb = Image::load(testdata("astronaut.png")).rgb();
+  dlib::matrix<dlib::rgb_pixel> out(rgb.height, rgb.width);
+  for (int y = 0; y < rgb.height; ++y)
+    for (int x = 0; x < rgb.width; ++x) out(y, x) = dlib::rgb_pixel(rgb.at(x, y, 0), rgb.at(x, y, 1), rgb.at(x, y, 2));
+  return out;
+}
+
+// The cached copies give exactly the faces and landmarks of the first load; a damaged copy is
+// rebuilt, and the landmarks match dlib's own reading of the model file.
+TEST(DlibModelCache, CachedModelsFindTheSameFacesAndADamagedCopyIsRebuilt) {
+  ScratchDir dir;
+  CacheDir cache(dir.path().string());
+  const auto image = astronaut();
+
+  dlib::frontal_face_detector first = load_frontal_face_detector();
+  ASSERT_EQ(files_in(dir.path().string(), "frontal-face-detector-").size(), 1u);
+  dlib::frontal_face_detector cached = load_frontal_face_detector();
+  const auto boxes = first(image), boxes_cached = cached(image);
+  ASSERT_EQ(boxes.size(), 1u);
+  ASSERT_EQ(boxes_cached.size(), 1u);
+  EXPECT_EQ(boxes[0], boxes_cached[0]);
+
+  const std::string model = default_landmark_model();
+  dlib::shape_predictor built = load_shape_predictor(model);
+  const auto raw = files_in(dir.path().string(), "shape-predictor-");
+  ASSERT_EQ(raw.size(), 1u);
+  dlib::shape_predictor from_cache = load_shape_predictor(model);
+  dlib::shape_predictor dlibs;
+  dlib::deserialize(model) >> dlibs;
+  const auto a = built(image, boxes[0]), b = from_cache(image, boxes[0]), c = dlibs(image, boxes[0]);
+  for (unsigned long i = 0; i < a.num_parts(); ++i) {
+    EXPECT_EQ(a.part(i), b.part(i)) << i;
+    EXPECT_LE(std::abs(a.part(i).x() - c.part(i).x()) + std::abs(a.part(i).y() - c.part(i).y()), 1) << i;
+  }
+
+  // One flipped byte in the middle: refused by its checksum, read again from the model file
+  // and written whole again.
+  auto bytes_of = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string whole = bytes_of(raw[0]);
+  const auto size = whole.size();
+  {
+    std::fstream f(raw[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2));
+    f.put('\x5a');
+  }
+  dlib::shape_predictor rebuilt = load_shape_predictor(model);
+  const auto d = rebuilt(image, boxes[0]);
+  for (unsigned long i = 0; i < a.num_parts(); ++i) EXPECT_EQ(a.part(i), d.part(i)) << i;
+  EXPECT_TRUE(bytes_of(raw[0]) == whole);
+}
+
+// Without a cache folder (IDEF_CACHE_DIR=none) the models load as before and nothing is written.
+TEST(DlibModelCache, NoneTurnsTheCacheOff) {
+  ScratchDir dir;
+  CacheDir cache("none");
+  EXPECT_EQ(model_cache_dir(), "");
+  dlib::shape_predictor predictor = load_shape_predictor(default_landmark_model());
+  EXPECT_EQ(predictor.num_parts(), 68u);
+}
+
+}  // namespace
+}  // namespace idef
