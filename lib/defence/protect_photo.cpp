@@ -148,31 +148,46 @@ static void cap_change(Rgb8& out, const Rgb8& in, const ImageRegion& r, double t
 
 void protect_faces_in_place(Rgb8& image, const std::vector<FaceAlignment>& faces, const PerturberChain& chain,
                             Change* change) {
-  if (chain.stages.size() == 1 && chain.tau >= chain.stages[0].options.tau)
+  if (change) *change = Change{};
+  if (chain.stages.size() == 1 && chain.tau >= chain.stages[0].options.tau) {
     protect_faces_in_place(image, faces, chain.stages[0].perturber, chain.stages[0].options, change);
-  else
-    image = protect_faces(image, faces, chain, change);
+    return;
+  }
+  // Only the crops' footprints can change: the original is kept there alone, for the cap.
+  Change footprints;
+  for (const PerturberChain::Stage& stage : chain.stages)
+    for (const FaceAlignment& alignment : faces) {
+      const int size = stage.perturber.crop_size > 0 ? stage.perturber.crop_size : kFreeCropSize;
+      const ImageRegion r = crop_footprint(alignment, size, image.width, image.height);
+      footprints.add(Change{r.left, r.top, r.width, r.height, 0});
+    }
+  if (footprints.empty()) return;
+  const Rgb8 original = crop_rgb8(image, footprints.left, footprints.top, footprints.width, footprints.height);
+  Change all;
+  for (const PerturberChain::Stage& stage : chain.stages) {
+    Change c;
+    protect_faces_in_place(image, faces, stage.perturber, stage.options, &c);
+    all.add(c);
+  }
+  if (all.empty()) return;
+  // The chain's cap on the sum, and the largest change left (a later stage may undo an
+  // earlier one's), over the changed box.
+  const int cap = static_cast<int>(cap_of(chain.tau));
+  all.most = 0;
+  for (int y = all.top; y < all.top + all.height; ++y)
+    for (int x = all.left * 3; x < (all.left + all.width) * 3; ++x) {
+      const int before = original.pixels[(std::size_t(y - footprints.top) * original.width) * 3 + x - footprints.left * 3];
+      std::uint8_t& after = image.pixels[std::size_t(y) * image.width * 3 + x];
+      after = static_cast<std::uint8_t>(std::clamp<int>(after, before - cap, before + cap));
+      all.most = std::max(all.most, std::abs(after - before));
+    }
+  if (change) *change = all;
 }
 
 Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const PerturberChain& chain,
                    Change* change) {
-  if (chain.stages.size() == 1 && chain.tau >= chain.stages[0].options.tau)
-    return protect_faces(photo, faces, chain.stages[0].perturber, chain.stages[0].options, change);
   Rgb8 out = photo;
-  Change all;
-  for (const PerturberChain::Stage& stage : chain.stages) {
-    Change c;
-    out = protect_faces(out, faces, stage.perturber, stage.options, &c);
-    all.add(c);
-  }
-  if (change) *change = Change{};
-  if (all.empty()) return out;
-  const ImageRegion region{all.left, all.top, all.width, all.height, {}};
-  cap_change(out, photo, region, chain.tau);
-  // A later stage may undo an earlier one's change: the box stays a bound, the largest
-  // change is measured.
-  all.most = max_change(photo, out, &region);
-  if (change) *change = all;
+  protect_faces_in_place(out, faces, chain, change);
   return out;
 }
 

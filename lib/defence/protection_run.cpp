@@ -141,6 +141,7 @@ Worker make_worker(const ProtectionRunSettings& s, const torch::Device& device) 
     FaceDetectorOptions d;
     if (!s.landmark_model.empty()) d.landmark_model = s.landmark_model;
     d.upsample = s.upsample;
+    d.scale = s.detect_scale;
     w.detector = std::make_unique<FaceDetector>(d);
   }
   return w;

@@ -51,6 +51,7 @@ struct ProtectionRunSettings {
   // Faces.
   bool aligned = false;  // inputs are aligned crops: no detection
   int upsample = 0;
+  double detect_scale = 1.0;  // FaceDetectorOptions::scale
   std::string landmark_model;  // empty: Debian's libdlib-data file
   // Files and streams.
   std::uint64_t max_pixels = 100'000'000;

@@ -74,6 +74,8 @@ Face face_from(const dlib::full_object_detection& shape, double score) {
 FaceDetector::FaceDetector(const FaceDetectorOptions& options) : impl_(std::make_unique<Impl>()) {
   if (options.upsample < 0 || options.upsample > 3)
     throw UsageError("face upsampling must be 0 to 3, not " + std::to_string(options.upsample));
+  if (!(options.scale > 0 && options.scale <= 1))
+    throw UsageError("face detection scale must be in (0, 1], not " + std::to_string(options.scale));
   impl_->options = options;
   impl_->predictor = load_predictor(options.landmark_model);
 }
@@ -85,15 +87,28 @@ FaceDetector& FaceDetector::operator=(FaceDetector&&) noexcept = default;
 std::vector<Face> FaceDetector::detect(const Rgb8& image) {
   const auto pixels = to_dlib(image);
   std::vector<dlib::rect_detection> found;
+  const double scale = impl_->options.scale;
+  dlib::matrix<dlib::rgb_pixel> scanned;
+  if (scale < 1) {
+    scanned.set_size(std::max(1L, std::lround(pixels.nr() * scale)), std::max(1L, std::lround(pixels.nc() * scale)));
+    dlib::resize_image(pixels, scanned, dlib::interpolate_bilinear());
+  }
+  const dlib::matrix<dlib::rgb_pixel>& scan = scale < 1 ? scanned : pixels;
   if (impl_->options.upsample == 0) {
-    impl_->detector(pixels, found, impl_->options.threshold);
+    impl_->detector(scan, found, impl_->options.threshold);
   } else {
-    dlib::matrix<dlib::rgb_pixel> larger = pixels;
+    dlib::matrix<dlib::rgb_pixel> larger = scan;
     dlib::pyramid_down<2> pyramid;
     for (int i = 0; i < impl_->options.upsample; ++i) dlib::pyramid_up(larger, pyramid);
     impl_->detector(larger, found, impl_->options.threshold);
     for (auto& d : found)
       for (int i = 0; i < impl_->options.upsample; ++i) d.rect = pyramid.rect_down(d.rect);
+  }
+  if (scale < 1) {  // back to the full image's pixels, where the landmarks are fitted
+    const double sx = double(pixels.nc()) / scan.nc(), sy = double(pixels.nr()) / scan.nr();
+    for (auto& d : found)
+      d.rect = dlib::rectangle(std::lround(d.rect.left() * sx), std::lround(d.rect.top() * sy),
+                               std::lround((d.rect.right() + 1) * sx) - 1, std::lround((d.rect.bottom() + 1) * sy) - 1);
   }
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
     return a.detection_confidence > b.detection_confidence;

@@ -22,6 +22,9 @@ struct FaceDetectorOptions {
   int upsample = 0;
   // Added to the detector's threshold: negative finds more (and worse) faces.
   double threshold = 0.0;
+  // The image is scaled by this (0 < scale ≤ 1) for the HOG scan only; landmarks are fitted
+  // at full size. 0.5 finds faces from ~160 px on with a quarter of the scan's work.
+  double scale = 1.0;
 };
 
 class FaceDetector {

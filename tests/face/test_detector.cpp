@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "core/error.h"
@@ -101,6 +102,31 @@ TEST(FaceDetectorOptionsTest, UpsamplingReportsBoxesInOriginalCoordinates) {
   EXPECT_NEAR(b[0].box.top, a[0].box.top, tolerance);
   EXPECT_NEAR(b[0].box.right, a[0].box.right, tolerance);
   EXPECT_NEAR(b[0].box.bottom, a[0].box.bottom, tolerance);
+}
+
+// Scanning a half-size image finds the same face (the best-scored one), its box and landmarks in
+// full-size pixels.
+TEST(FaceDetectorOptionsTest, ScaledScanReportsTheFullSizeFace) {
+  const Rgb8 small = Image::load(testdata("astronaut.png")).rgb();
+  const Rgb8 astronaut = resize_rgb8(small, small.width * 2, small.height * 2);
+  FaceDetectorOptions options;
+  options.scale = 0.5;
+  FaceDetector half(options);
+  FaceDetector plain;
+  auto a = plain.detect(astronaut), b = half.detect(astronaut);
+  ASSERT_GE(a.size(), 1u);  // (at twice its size, the full scan also finds a weak false face)
+  ASSERT_GE(b.size(), 1u);
+  const double tolerance = 0.15 * a[0].box.width();
+  EXPECT_NEAR(b[0].box.left, a[0].box.left, tolerance);
+  EXPECT_NEAR(b[0].box.top, a[0].box.top, tolerance);
+  EXPECT_NEAR(b[0].box.right, a[0].box.right, tolerance);
+  EXPECT_NEAR(b[0].box.bottom, a[0].box.bottom, tolerance);
+  double total = 0;
+  for (int i = 0; i < kLandmarkCount; ++i)
+    total += std::hypot(b[0].landmarks[i].x - a[0].landmarks[i].x, b[0].landmarks[i].y - a[0].landmarks[i].y);
+  EXPECT_LT(total / kLandmarkCount, 0.03 * a[0].box.width());
+  options.scale = 0;
+  EXPECT_THROW(FaceDetector{options}, UsageError);
 }
 
 TEST(FaceDetectorOptionsTest, MissingModelIsAnInputErrorNamingIt) {
