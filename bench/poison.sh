@@ -5,7 +5,8 @@
 #     of pg refined by REFINE PGD steps on the surrogate the model carries (--refine);
 #  2. a 1920x1280 photo with several synthetic faces, end to end, and the faces found;
 #  3. a 1280x720 y4m stream through `ffmpeg | id-poison | ffmpeg (x264 veryfast)` in frames
-#     per second, next to the same pipeline without id-poison;
+#     per second, next to the same pipeline without id-poison, and with --detect-scale 0.5;
+#     id-poison's per-stage profile of each;
 #  4. id-poison's peak resident memory on that stream and on the same stream looped to
 #     LONG_FRAMES frames (it must not grow with the length).
 #   bench/poison.sh [BUILD_DIR]          results: bench/results/poison.md, poison.csv
@@ -190,6 +191,15 @@ rss_long_md="$rss_long KiB"
 [ "$rss_long" = skipped ] && rss_long_md="skipped (LONG_FRAMES=0)"
 x264="-c:v libx264 -preset veryfast"
 pipe_cmd="ffmpeg -i talk.y4m -f yuv4mpegpipe - \\| id-poison --model PG $opts - \\| ffmpeg -f yuv4mpegpipe -i - $x264 out.mp4"
+profile() { sed -n 's/.*; per frame: /per frame: /p' "$1" | tail -n 1; }
+profile_default=$(profile "$work/stream-id-poison.log")
+# The same pipeline with detection on half-size frames (--detect-scale 0.5), in this run.
+mkdir -p "$work/scaled"
+ln -sf "$work/talk-1280x720-$frames.y4m" "$work/scaled/talk-1280x720-$frames.y4m"
+"$here/tools/stream.sh" "$work/scaled" "$synth" "$frames" 0 "$poison" --model "$pg" $opts --detect-scale 0.5 \
+  > "$work/scaled/stream.kv"
+scaled_fps=$(sed -n 's/^tool_fps=//p' "$work/scaled/stream.kv")
+profile_scaled=$(profile "$work/scaled/stream-id-poison.log")
 
 # --- results ----------------------------------------------------------------------------
 csv="$results/poison.csv"
@@ -210,6 +220,7 @@ csv="$results/poison.csv"
   echo "pipeline_plain_fps,$plain_fps,fps"
   echo "pipeline_poison_fps,$pipe_fps,fps"
   echo "pipeline_slowdown,$slowdown,x"
+  echo "pipeline_poison_detect_scale_0.5_fps,$scaled_fps,fps"
   echo "poison_peak_rss_${frames}_frames_x264_pipe,$rss_short,KiB"
   echo "poison_peak_rss_${frames}_frames,$rss_short_loop,KiB"
   echo "poison_peak_rss_${long_frames}_frames,$rss_long,KiB"
@@ -234,6 +245,9 @@ PG: $pg_note, its surrogate a res6 of width 16. PGD target: $target_note ($(base
 | pipeline without id-poison | $plain_fps fps | \`ffmpeg -i talk.y4m -f yuv4mpegpipe - \\| ffmpeg -f yuv4mpegpipe -i - $x264 out.mp4\`, $frames frames of 1280×720 |
 | pipeline with id-poison | $pipe_fps fps | \`$pipe_cmd\` |
 | slowdown | ${slowdown}× | fps without / fps with |
+| where a frame's time goes | $profile_default | id-poison's own summary of the pipeline above (each stage's time per frame on its thread; the reader thread converts and tracks, the other protects and writes) |
+| pipeline with id-poison --detect-scale 0.5 | $scaled_fps fps | the same with \`--detect-scale 0.5\` (faces found on half-size frames, from ~160 px on) |
+| where its time goes | $profile_scaled | its summary |
 | id-poison peak RSS in the pipeline | $rss_short KiB | the pipeline above, $frames frames (max resident set size, getrusage) |
 | id-poison peak RSS, $frames frames | $rss_short_loop KiB | \`ffmpeg -stream_loop N -i talk.y4m -frames:v $frames -f yuv4mpegpipe - \| id-poison --model PG $opts - > /dev/null\` |
 | id-poison peak RSS, $long_frames frames | $rss_long_md | the same with $long_frames frames${long_s:+ ($long_s s)}: must not grow with the length |

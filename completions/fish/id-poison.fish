@@ -23,6 +23,7 @@ complete -c id-poison -l shard -x -d 'process only the K-th of N stable parts of
 complete -c id-poison -l aligned -d 'inputs are aligned face crops: resize to the model s size and back, no detection'
 complete -c id-poison -l feather -x -d 'soft edge of each face s mask, as a fraction of the crop side (0 to 1)'
 complete -c id-poison -l upsample -x -d 'face detector upsampling (finds smaller faces, slower) (0 to 4)'
+complete -c id-poison -l detect-scale -x -d 'scale photos and frames by S for face detection only (landmarks and protection stay at full size): 0.5 finds faces from about 160 px on, with a quarter of the detector s work; 1 finds them from about 80 px (0.05 to 1)'
 complete -c id-poison -l landmark-model -r -F -d 'dlib 68-point landmark model (default: Debian s libdlib-data file)'
 complete -c id-poison -l jobs -x -d 'protect N inputs at a time, each job with its own model and face detector (one network thread per job unless --threads says otherwise) (1 to 256)'
 complete -c id-poison -l detect-every -x -d 'video: detect faces on every N-th frame and re-fit their landmarks in between (1: detect on every frame) (1 to 1e+06)'
