@@ -155,7 +155,7 @@ void protect_faces_in_place(Rgb8& image, const std::vector<FaceAlignment>& faces
   }
   // Only the crops' footprints can change: the original is kept there alone, for the cap.
   Change footprints;
-  for (const PerturberChain::Stage& stage : chain.stages)
+  for (const Protection& stage : chain.stages)
     for (const FaceAlignment& alignment : faces) {
       const int size = stage.perturber.crop_size > 0 ? stage.perturber.crop_size : kFreeCropSize;
       const ImageRegion r = crop_footprint(alignment, size, image.width, image.height);
@@ -164,7 +164,7 @@ void protect_faces_in_place(Rgb8& image, const std::vector<FaceAlignment>& faces
   if (footprints.empty()) return;
   const Rgb8 original = crop_rgb8(image, footprints.left, footprints.top, footprints.width, footprints.height);
   Change all;
-  for (const PerturberChain::Stage& stage : chain.stages) {
+  for (const Protection& stage : chain.stages) {
     Change c;
     protect_faces_in_place(image, faces, stage.perturber, stage.options, &c);
     all.add(c);
@@ -246,7 +246,7 @@ Rgb8 protect_aligned(const Rgb8& crop, const CropPerturber& perturber, const Pro
 
 Rgb8 protect_aligned(const Rgb8& crop, const PerturberChain& chain) {
   Rgb8 out = crop;
-  for (const PerturberChain::Stage& stage : chain.stages) out = protect_aligned(out, stage.perturber, stage.options);
+  for (const Protection& stage : chain.stages) out = protect_aligned(out, stage.perturber, stage.options);
   cap_change(out, crop, {0, 0, crop.width, crop.height, {}}, chain.tau);
   return out;
 }

@@ -36,15 +36,18 @@ struct CropPerturber {
 // The generator PG at its own size: x' − x with x' = clamp(x + ε·PG(x)) within τ.
 CropPerturber generator_perturber(const PerturbationModel& model, const ProtectOptions& options);
 
+// What protects a face crop, and the ε and τ it was made with (defence/protection.h makes
+// one from a tool's settings).
+struct Protection {
+  CropPerturber perturber;
+  ProtectOptions options;
+};
+
 // Protections applied one after another to the same faces, each perturbing the previous
 // one's output (id-joint: the attribute generator, then the reenactment one). Each stage is
 // capped by its own τ, and the whole |x' − x| by round(tau·127.5).
 struct PerturberChain {
-  struct Stage {
-    CropPerturber perturber;
-    ProtectOptions options;
-  };
-  std::vector<Stage> stages;
+  std::vector<Protection> stages;
   double tau = 0.05;
   // One stage: the same protection as the perturber alone.
   static PerturberChain single(CropPerturber perturber, const ProtectOptions& options) {

@@ -36,12 +36,6 @@ bool is_attack_method(const std::string& method);  // pgd, ifgsm, fgsm
 // loading anything.
 void check_protection_settings(const ProtectionSettings& settings, bool has_generator, bool has_target);
 
-// What protects a face crop, and the ε and τ it was made with.
-struct Protection {
-  CropPerturber perturber;
-  ProtectOptions options;
-};
-
 // The generator a pg protection runs: the model file's, on `device`, its surrogates replaced
 // by the editors of settings.refine_against when there are some.
 PerturbationModel load_protection_generator(const ProtectionSettings& settings, const std::string& model,

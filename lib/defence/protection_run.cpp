@@ -132,7 +132,7 @@ Worker make_worker(const ProtectionRunSettings& s, const torch::Device& device) 
     Protection p = make_protection(stage.protection, generator.get(), target.get());
     p.options.feather = s.feather;
     taus += p.options.tau;
-    w.chain.stages.push_back({std::move(p.perturber), p.options});
+    w.chain.stages.push_back(std::move(p));
     w.generators.push_back(std::move(generator));
     w.targets.push_back(std::move(target));
   }
