@@ -70,6 +70,11 @@ void add_span(Rgb8& out, const Rgb8& in, int y, int x, int count, const float* d
 
 float cap_of(double tau) { return static_cast<float>(std::floor(tau * 127.5 + 0.5)); }
 
+// The size a face is cropped to for this perturber.
+int face_crop_size(const CropPerturber& perturber) {
+  return perturber.crop_size > 0 ? perturber.crop_size : kFreeCropSize;
+}
+
 }  // namespace
 
 // add_span over a box of the photo; `delta` covers the box, row-major, channels last.
@@ -93,14 +98,14 @@ void protect_faces_in_place(Rgb8& image, const std::vector<FaceAlignment>& faces
   // Every face's crop is taken before any is changed: overlapping faces see the photo.
   std::vector<std::vector<float>> deltas;
   for (const FaceAlignment& alignment : faces)
-    deltas.push_back(
-        perturber.perturb(extract_crop(image, alignment, perturber.crop_size > 0 ? perturber.crop_size : kFreeCropSize)));
+    deltas.push_back(perturber.perturb(extract_crop(image, alignment, face_crop_size(perturber))));
   ChangeTracker changes;
   if (faces.size() == 1) {
     // One face: each warped row goes straight into the image.
+    const float cap = cap_of(options.tau);
     paste_back_rows(deltas[0], faces[0], image.width, image.height, options.feather,
                     [&](int y, int x, int count, const float* values) {
-                      add_span(image, image, y, x, count, values, cap_of(options.tau), changes);
+                      add_span(image, image, y, x, count, values, cap, changes);
                     });
     if (change) *change = changes.result();
     return;
@@ -135,15 +140,21 @@ Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, c
   return out;
 }
 
-// out = clamp(out, in ± round(τ·127.5)) over a region: a chain's cap on the sum of its
-// stages' changes (8-bit values, so it holds exactly).
-static void cap_change(Rgb8& out, const Rgb8& in, const ImageRegion& r, double tau) {
-  const int cap = static_cast<int>(std::floor(tau * 127.5 + 0.5));
-  for (int y = r.top; y < r.top + r.height; ++y)
-    for (int x = r.left * 3; x < (r.left + r.width) * 3; ++x) {
-      const std::size_t i = std::size_t(y) * in.width * 3 + x;
-      out.pixels[i] = static_cast<std::uint8_t>(std::clamp<int>(out.pixels[i], in.pixels[i] - cap, in.pixels[i] + cap));
+// image = clamp(image, original ± round(τ·127.5)) over `box`, `original` holding the image's
+// pixels from (left, top) on: a chain's cap on the sum of its stages' changes (8-bit values,
+// so it holds exactly). Returns the largest change left (a later stage may undo an earlier
+// one's).
+static int cap_change(Rgb8& image, const Rgb8& original, int left, int top, const Change& box, double tau) {
+  const int cap = static_cast<int>(cap_of(tau));
+  int most = 0;
+  for (int y = box.top; y < box.top + box.height; ++y)
+    for (int x = box.left * 3; x < (box.left + box.width) * 3; ++x) {
+      const int before = original.pixels[std::size_t(y - top) * original.width * 3 + x - left * 3];
+      std::uint8_t& after = image.pixels[std::size_t(y) * image.width * 3 + x];
+      after = static_cast<std::uint8_t>(std::clamp<int>(after, before - cap, before + cap));
+      most = std::max(most, std::abs(after - before));
     }
+  return most;
 }
 
 void protect_faces_in_place(Rgb8& image, const std::vector<FaceAlignment>& faces, const PerturberChain& chain,
@@ -157,8 +168,7 @@ void protect_faces_in_place(Rgb8& image, const std::vector<FaceAlignment>& faces
   Change footprints;
   for (const Protection& stage : chain.stages)
     for (const FaceAlignment& alignment : faces) {
-      const int size = stage.perturber.crop_size > 0 ? stage.perturber.crop_size : kFreeCropSize;
-      const ImageRegion r = crop_footprint(alignment, size, image.width, image.height);
+      const ImageRegion r = crop_footprint(alignment, face_crop_size(stage.perturber), image.width, image.height);
       footprints.add(Change{r.left, r.top, r.width, r.height, 0});
     }
   if (footprints.empty()) return;
@@ -170,17 +180,7 @@ void protect_faces_in_place(Rgb8& image, const std::vector<FaceAlignment>& faces
     all.add(c);
   }
   if (all.empty()) return;
-  // The chain's cap on the sum, and the largest change left (a later stage may undo an
-  // earlier one's), over the changed box.
-  const int cap = static_cast<int>(cap_of(chain.tau));
-  all.most = 0;
-  for (int y = all.top; y < all.top + all.height; ++y)
-    for (int x = all.left * 3; x < (all.left + all.width) * 3; ++x) {
-      const int before = original.pixels[(std::size_t(y - footprints.top) * original.width) * 3 + x - footprints.left * 3];
-      std::uint8_t& after = image.pixels[std::size_t(y) * image.width * 3 + x];
-      after = static_cast<std::uint8_t>(std::clamp<int>(after, before - cap, before + cap));
-      all.most = std::max(all.most, std::abs(after - before));
-    }
+  all.most = cap_change(image, original, footprints.left, footprints.top, all, chain.tau);
   if (change) *change = all;
 }
 
@@ -247,7 +247,7 @@ Rgb8 protect_aligned(const Rgb8& crop, const CropPerturber& perturber, const Pro
 Rgb8 protect_aligned(const Rgb8& crop, const PerturberChain& chain) {
   Rgb8 out = crop;
   for (const Protection& stage : chain.stages) out = protect_aligned(out, stage.perturber, stage.options);
-  cap_change(out, crop, {0, 0, crop.width, crop.height, {}}, chain.tau);
+  cap_change(out, crop, 0, 0, {0, 0, crop.width, crop.height, 0}, chain.tau);
   return out;
 }
 

@@ -33,10 +33,6 @@ void chroma_shifts(ChromaLayout layout, int& sx, int& sy) {
   sy = layout == ChromaLayout::C420 ? 1 : 0;
 }
 
-}  // namespace
-
-namespace {
-
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
@@ -113,7 +109,7 @@ StreamStats StreamProtector::stats() const {
   s.detect_seconds = tracker_ ? tracker_->detect_seconds() : 0;
   s.landmark_seconds = tracker_ ? tracker_->landmark_seconds() : 0;
   s.network_seconds = *network_seconds_;
-  s.paste_seconds -= *network_seconds_;  // protected_rgb times both
+  s.paste_seconds -= *network_seconds_;  // protect_prepared times both
   return s;
 }
 

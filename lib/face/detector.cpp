@@ -6,7 +6,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 
@@ -58,7 +57,6 @@ dlib::matrix<unsigned char> to_dlib_grey(const Rgb8& image) {
     for (int x = 0; x < image.width; ++x, p += 3) out(y, x) = static_cast<unsigned char>((p[0] + p[1] + p[2]) / 3);
   return out;
 }
-
 
 Face face_from(const dlib::full_object_detection& shape, double score) {
   Face face;

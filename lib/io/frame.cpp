@@ -117,11 +117,9 @@ std::uint8_t to_code(float v) {
 }
 
 Rgb8 mono_to_rgb24(const VideoFrame& frame, const ColourSpec& spec) {
-  RgbFloatImage f = to_rgb_float(frame, spec);
-  Rgb8 rgb(frame.width(), frame.height());
-  const std::size_t n = static_cast<std::size_t>(frame.width()) * frame.height();
-  for (std::size_t i = 0; i < n; ++i)
-    for (int c = 0; c < 3; ++c) rgb.pixels[i * 3 + c] = to_code(255.f * f.channel(c)[i]);
+  RgbFloatImage exact;
+  Rgb8 rgb;
+  to_rgb_float(frame, spec, exact, rgb);
   return rgb;
 }
 
