@@ -10,6 +10,8 @@
 # renderer, trainings resume from checkpoints (committed ones under bench/fidelity/trained/).
 #   bench/fidelity.sh [BUILD_DIR]      results: bench/results/forge-fidelity.md, .csv
 #   FIDELITY_ONLY="pub-res6-w16 ..." picks rows; THREADS (default 1) per training.
+# A row whose config has an [id-synth] table (e.g. lossy-edits = true) trains and is scored
+# on faces drawn with those options: the forger's identities, count and split otherwise.
 set -eu
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,9 +34,29 @@ key_of() (
     sha256sum | cut -c1-16
 )
 
-rows=${FIDELITY_ONLY:-$(cd "$here/fidelity" && ls pub-*.toml | sed 's/\.toml$//')}
+all_rows=$(cd "$here/fidelity" && ls *.toml | grep -v '^published.toml$' | sed 's/\.toml$//')
+rows=${FIDELITY_ONLY:-$all_rows}
+
+faces_of() (  # NAME: the row's faces folder, drawn first if need be
+  config="$here/fidelity/$1.toml"
+  grep -q '^\[id-synth\]' "$config" || { echo "$faces"; exit 0; }
+  options=$(sed -n '/^\[id-synth\]/,/^\[/{/^\[/d;p}' "$config")
+  args=$(sed 's/ renderer .*//' "$faces/.complete")
+  dir="$work/fidelity/faces-$( (echo "$args"; echo "$options"; echo "$renderer") | sha256sum | cut -c1-16)"
+  if [ ! -f "$dir/.complete" ]; then
+    rm -rf "$dir"
+    mkdir -p "$dir.config" && printf '[id-synth]\n%s\n' "$options" > "$dir.config/synth.toml"
+    # shellcheck disable=SC2086
+    "$build/id-synth" $args --config "$dir.config/synth.toml" --quiet "$dir" >&2
+    rm -rf "$dir.config"
+    echo "$args" > "$dir/.complete"
+  fi
+  echo "$dir"
+)
+
 for name in $rows; do
   key=$(key_of "$name")
+  row_faces=$(faces_of "$name")
   model="$work/fidelity/$name-$key.idm"
   trained="$here/fidelity/trained/$name-$key.idm"
   for f in "$trained" "$trained.ckpt"; do
@@ -45,18 +67,18 @@ for name in $rows; do
   done
   if [ ! -f "$model" ]; then
     echo "training $name (progress: $work/fidelity/$name-$key.progress)"
-    "$forge" train-editor --config "$here/fidelity/$name.toml" --data "$faces" --split train --threads "$threads" \
+    "$forge" train-editor --config "$here/fidelity/$name.toml" --data "$row_faces" --split train --threads "$threads" \
       --samples "$work/fidelity/$name-$key.samples" --output "$model" --resume \
       --progress "$work/fidelity/$name-$key.progress"
   fi
 done
 
 # Scores, once per model.
-score_row() {  # NAME MODEL
+score_row() {  # NAME MODEL FACES
   out="$work/fidelity/$1.score.json"
   if [ ! -s "$out" ] || [ "$out" -ot "$2" ]; then
-    "$forge" eval --editor "$2" --data "$faces" --split val --limit 300 --threads "$threads" --json > "$out.eval"
-    "$score" attr --data "$faces" --split val --limit 100 --forger "$2" --method pgd --target "$2" \
+    "$forge" eval --editor "$2" --data "$3" --split val --limit 300 --threads "$threads" --json > "$out.eval"
+    "$score" attr --data "$3" --split val --limit 100 --forger "$2" --method pgd --target "$2" \
       --epsilon 0.05 --seed 1 --threads "$threads" --json --quiet > "$out.pgd"
     python3 - "$out.eval" "$out.pgd" "$2" "$here/tools/model_meta.py" > "$out.part" <<'PY'
 import json, subprocess, sys
@@ -70,13 +92,13 @@ PY
     rm -f "$out.eval" "$out.pgd"
   fi
 }
-score_row today-res6 "$work/editors/res6.idm"
-for name in $rows; do score_row "$name" "$work/fidelity/$name-$(key_of "$name").idm"; done
+score_row today-res6 "$work/editors/res6.idm" "$faces"
+for name in $rows; do score_row "$name" "$work/fidelity/$name-$(key_of "$name").idm" "$(faces_of "$name")"; done
 
 csv="$results/forge-fidelity.csv"
 part="$csv.$$.part"  # per run: two runs finishing together must not mix their rows
 echo "editor,config,knob,train_seconds,reduction,l1_reconstruction,pgd_dsr,pgd_l2,input_l2,gain" > "$part"
-for name in today-res6 $(cd "$here/fidelity" && ls pub-*.toml | sed 's/\.toml$//'); do
+for name in today-res6 $all_rows; do
   [ -s "$work/fidelity/$name.score.json" ] || continue
   if [ "$name" = today-res6 ]; then config=bench/forge/res6.toml; knob="today's recipe (bench/forge)"
   else config=bench/fidelity/$name.toml; knob=$(sed -n '1s/^# //p' "$here/fidelity/$name.toml"); fi

@@ -30,6 +30,7 @@ struct Options {
   std::int64_t seed = 1;
   std::int64_t start_index = 0;
   bool counterfactuals = false;
+  bool lossy_edits = false;
   std::vector<std::string> attributes;
   std::string split = "0.8,0.1,0.1";
   int frames = 100;
@@ -80,6 +81,9 @@ void define(cli::Command& cmd, Options& o) {
               "index of the first face (file number start-index+1); video: the face to animate")
           .range(0, 1e15)
       .flag("counterfactuals", &o.counterfactuals, "faces: also write counterfactuals/ATTRIBUTE/")
+      .flag("lossy-edits", &o.lossy_edits,
+            "faces: the same faces, but edits lose what they replace: a beard style and long-hair length "
+            "of their own (a Male edit cannot be undone from the picture) and black hair whose shade barely shows")
       .list("attributes", &o.attributes, "LIST",
             "faces: attributes to write counterfactuals for (comma-separated; default: every editable one)")
       .option("split", &o.split, "TRAIN,VAL,TEST", "faces: fractions of the train/validation/test partition")
@@ -107,6 +111,7 @@ int run_faces(const cli::Command& cmd, const Options& o, const std::string& out)
   w.size = o.size;
   w.split = synth::parse_split(o.split);
   w.counterfactuals = o.counterfactuals;
+  w.lossy_edits = o.lossy_edits;
   w.counterfactual_attributes = o.attributes;
   cli::Progress progress(cmd.common(), "faces", o.count);
   w.on_face = [&progress](std::int64_t done) { progress.update(done); };
@@ -186,7 +191,7 @@ int main(int argc, char** argv) {
       if (cmd.given(option) && verb != wanted)
         throw UsageError("--" + std::string(option) + " is an option of '" + wanted + "', not '" + verb + "'");
     };
-    for (const char* opt : {"count", "counterfactuals", "attributes", "split"}) only_for(opt, "faces");
+    for (const char* opt : {"count", "counterfactuals", "lossy-edits", "attributes", "split"}) only_for(opt, "faces");
     for (const char* opt : {"frames", "fps", "landmarks", "portrait"}) only_for(opt, "video");
     if (cmd.given("portrait") && cmd.given("size"))
       throw UsageError("--portrait: the video has the portrait's own size; --size does not apply");

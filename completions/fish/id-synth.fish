@@ -12,6 +12,7 @@ complete -c id-synth -l size -x -d 'width and height of the pictures in pixels (
 complete -c id-synth -l seed -x -d 'random seed of the data set (0 to 9.2e+18)'
 complete -c id-synth -l start-index -x -d 'index of the first face (file number start-index+1); video: the face to animate (0 to 1e+15)'
 complete -c id-synth -l counterfactuals -d 'faces: also write counterfactuals/ATTRIBUTE/'
+complete -c id-synth -l lossy-edits -d 'faces: the same faces, but edits lose what they replace: a beard style and long-hair length of their own (a Male edit cannot be undone from the picture) and black hair whose shade barely shows'
 complete -c id-synth -l attributes -x -d 'faces: attributes to write counterfactuals for (comma-separated; default: every editable one)'
 complete -c id-synth -l split -x -d 'faces: fractions of the train/validation/test partition'
 complete -c id-synth -l frames -x -d 'video: number of frames (1 to 1e+07)'

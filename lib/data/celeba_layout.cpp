@@ -110,7 +110,7 @@ void write_celeba(const std::string& out_dir, const CelebaWriteOptions& o) {
   for (std::int64_t k = 0; k < o.count; ++k) {
     std::int64_t index = o.start_index + k;
     std::string name = celeba_file_name(index + 1);
-    FaceParams face = sample_face(o.seed, index);
+    FaceParams face = sample_face(o.seed, index, o.lossy_edits);
     write_all((fs::path(images) / name).string(), encode_rgb8(render(face, o.size), png));
     for (const auto& a : edits)
       write_all((fs::path(out_dir) / "counterfactuals" / a / name).string(),

@@ -37,6 +37,7 @@ struct CelebaWriteOptions {
   int size = 128;
   SplitFractions split;
   bool counterfactuals = false;
+  bool lossy_edits = false;  // sample_face's lossy_edits
   std::vector<std::string> counterfactual_attributes;  // empty: every editable attribute
   // Called after each face with the number done (for a progress bar).
   std::function<void(std::int64_t)> on_face;

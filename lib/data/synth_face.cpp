@@ -108,10 +108,11 @@ inline void over(Colour& dst, const Colour& src, double alpha) {
 // colour edit then maps each hair pixel by a fixed ratio per channel, whatever the light
 // and the shade, so that its counterfactual is a function of what the input shows (shades
 // spread differently per colour would hide the new colour's shade in a black-haired face).
-Colour hair_colour(HairColour h, double shade) {
+// With lossy edits black hair keeps a twentieth of that spread (see sample_face).
+Colour hair_colour(HairColour h, double shade, bool lossy_edits) {
   double k = 0.88 + 0.24 * shade;
   switch (h) {
-    case HairColour::Black: return scaled(rgb(0.09, 0.072, 0.067), k);
+    case HairColour::Black: return scaled(rgb(0.09, 0.072, 0.067), lossy_edits ? 0.994 + 0.012 * shade : k);
     case HairColour::Brown: return scaled(rgb(0.37, 0.23, 0.125), k);
     case HairColour::Blond: return scaled(rgb(0.845, 0.725, 0.46), k);
     case HairColour::Gray: return scaled(rgb(0.685, 0.685, 0.69), k);
@@ -288,7 +289,7 @@ struct Scene {
 
   explicit Scene(const FaceParams& face) : f(face), g(face) {
     skin = skin_colour(f);
-    hair = hair_colour(f.hair, f.hair_shade);
+    hair = hair_colour(f.hair, f.hair_shade, f.lossy_edits);
     brow = f.brow;
     beard = scaled(hair, 0.8);
     Colour natural_lips = lerp(skin, rgb(0.72, 0.36, 0.36), 0.45);
@@ -647,7 +648,7 @@ Colour pick(Rng& r, const std::vector<Colour>& palette) {
 
 // ---------------------------------------------------------------- sampling
 
-FaceParams sample_face(std::uint64_t seed, std::int64_t index) {
+FaceParams sample_face(std::uint64_t seed, std::int64_t index, bool lossy_edits) {
   FaceParams f;
   f.seed = seed;
   f.index = index;
@@ -742,6 +743,14 @@ FaceParams sample_face(std::uint64_t seed, std::int64_t index) {
 
   f.noise_sigma = r.uniform(0.5, 3.0);
   f.noise_seed = r.next();
+
+  // From a stream of their own, so that the face above stays the same.
+  if (lossy_edits) {
+    Rng lost(hash3(seed, std::uint64_t(index), 0x1055EDull));
+    f.lossy_edits = true;
+    f.beard_style = std::min(int(lost.uniform() * 3), 2);
+    f.long_hair_length = lost.uniform(0.78, 1.05);  // from the shoulders to below the picture
+  }
   return f;
 }
 

@@ -44,6 +44,8 @@ enum class HairColour { Black, Blond, Brown, Gray };
 struct FaceParams {
   std::uint64_t seed = 0;
   std::int64_t index = 0;
+  // Drawn with lossy edits (sample_face): the edits then lose what they replace.
+  bool lossy_edits = false;
 
   // --- identity (unit crop coordinates, before pose) ---
   double face_half_width = 0.245;  // cheeks
@@ -125,7 +127,17 @@ struct FaceParams {
 };
 
 // The face of (seed, index): reproducible from these two alone.
-FaceParams sample_face(std::uint64_t seed, std::int64_t index);
+//
+// lossy_edits draws the same face (every quantity above is the same) but makes the
+// attribute edits lose what they replace, as edits of real photos do: a beard style and a
+// long-hair length of its own per face (a Male edit removes one and adds the other, so its
+// way back cannot be read off the picture), and black hair whose shade barely shows (an
+// edit to black keeps about a twentieth of the shade's spread, one from black has to
+// restore it from that faint trace). The default renderer's edits are invertible: an
+// editor can read every counterfactual off its input. StarGAN's cycle loss has to hide what
+// a lossy edit removes in the edit itself, which is what published work ties to editors'
+// fragility to small perturbations (docs/method.md#lossy-edits).
+FaceParams sample_face(std::uint64_t seed, std::int64_t index, bool lossy_edits = false);
 
 // The same face with one attribute changed as a StarGAN target domain changes it: a hair
 // colour attribute sets that colour (and gives a bald face its hair back); any other

@@ -246,6 +246,43 @@ TEST(SynthFace, HairColourLeavesTheFaceCentreAlone) {
   EXPECT_EQ(tested, 4);
 }
 
+// Lossy edits keep the face and change only what the edits lose: the beard style and
+// long-hair length (now the face's own) and the shade of black hair (barely visible).
+TEST(SynthFace, LossyEditsDrawTheSameFaceWithWhatEditsLose) {
+  std::set<int> beards;
+  std::set<double> lengths;
+  for (int i = 0; i < 40; ++i) {
+    FaceParams plain = sample_face(kSeed, i), lossy = sample_face(kSeed, i, true);
+    EXPECT_FALSE(plain.lossy_edits);
+    EXPECT_TRUE(lossy.lossy_edits);
+    EXPECT_EQ(lossy.male, plain.male);
+    EXPECT_EQ(lossy.hair, plain.hair);
+    EXPECT_EQ(lossy.face_half_width, plain.face_half_width);
+    EXPECT_EQ(lossy.noise_seed, plain.noise_seed);
+    EXPECT_TRUE(with_attribute(lossy, "Male").lossy_edits);
+    beards.insert(lossy.beard_style);
+    lengths.insert(lossy.long_hair_length);
+  }
+  EXPECT_EQ(beards.size(), 3u);
+  EXPECT_EQ(lengths.size(), 40u);
+
+  // The shade of black hair: a twentieth of its spread in the invertible renderer.
+  auto hair_difference = [](bool lossy) {
+    FaceParams f = sample_face(kSeed, 3, lossy);
+    f.hair = HairColour::Black, f.bald = false;
+    FaceParams dark = f, light = f;
+    dark.hair_shade = 0, light.hair_shade = 1;
+    Rgb8 a = render(dark, 64), b = render(light, 64);
+    double sum = 0;
+    for (std::size_t k = 0; k < a.pixels.size(); ++k) sum += std::abs(int(a.pixels[k]) - int(b.pixels[k]));
+    return sum;
+  };
+  double plain = hair_difference(false), lossy = hair_difference(true);
+  EXPECT_GT(plain, 0);
+  EXPECT_LT(lossy, plain / 10);
+  EXPECT_GT(lossy, 0);  // a trace, not nothing
+}
+
 TEST(SynthFace, SmilingChangesOnlyAroundTheMouth) {
   for (int i = 0; i < 6; ++i) {
     FaceParams f = sample_face(kSeed, i);
