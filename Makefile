@@ -9,7 +9,7 @@ JOBS    ?= $(shell nproc)
 # BLAS libtorch calls, ffmpeg/ffprobe for the stream tests, python3 for benchmark tables.
 PACKAGES = cmake g++ make pkg-config libtorch-dev libvips-dev libavcodec-dev libavformat-dev \
            libswscale-dev libavutil-dev libboost-program-options-dev libtomlplusplus-dev \
-           libgtest-dev libdlib-dev libdlib-data libssl-dev nlohmann-json3-dev \
+           libgtest-dev libdlib-dev libdlib-data libssl-dev nlohmann-json3-dev libgloo-dev \
            libopenblas0-openmp ffmpeg python3
 BLAS_ALT   = /usr/lib/x86_64-linux-gnu/openblas-openmp
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

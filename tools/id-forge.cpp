@@ -40,6 +40,7 @@ struct Options {
   EditorTrainingOptions train;                 // train-editor; its attributes and batch serve edit and eval too
   DatasetOptions dataset;                      // split, crop, limit (the size: train.net.image_size)
   Pix2PixSettings pix2pix;                     // train-reenact: what the StarGAN block does not cover
+  DataParallelOptions parallel;                // train-editor
   std::int64_t max_frames = 0;                 // train-reenact, reenact
   bool compare = false;                        // reenact
   std::int64_t seed = 1;
@@ -153,6 +154,7 @@ void define(cli::Command& cmd, Options& o) {
           .range(-1, 1e12)
       .option("seed", &o.seed, "N", "random seed (weights, batches, flips)");
   cli::add_checkpoint_options(cmd, o.train, "write sample sheets (inputs and each domain's edit) here");
+  cli::add_data_parallel_options(cmd, o.parallel);
   cmd.flag("json", &o.json, "eval: print the table as JSON")
       .option("lambda-l1", &o.pix2pix.lambda_l1, "W", "train-reenact: weight of the L1 term (pix2pix: 100)")
           .range(0, 1e6)
@@ -202,26 +204,32 @@ int train(const cli::Command& cmd, const Options& o) {
   t.output = o.output;
   t.device = cmd.common().device;
   cli::Log log(cmd.program(), cmd.common().quiet);
+  const DataParallel parallel(cli::resolve_data_parallel(cmd, o.parallel));
 
   DatasetOptions d = o.dataset;
   d.attributes = t.attributes;
   d.image_size = t.net.image_size;
+  d.shard_index = parallel.rank();
+  d.shard_count = parallel.world_size();
   int skipped = 0;
   FaceDataset data = FaceDataset::celeba(o.data, d, [&](const std::string& w) {
     ++skipped;
     log.warn(w);
   });
   log.info("training " + t.net.arch + " on " + std::to_string(data.size()) + " images of '" + o.data + "'" +
-           (skipped ? " (" + std::to_string(skipped) + " skipped)" : ""));
+           (skipped ? " (" + std::to_string(skipped) + " skipped)" : "") +
+           (parallel.distributed() ? " (rank " + std::to_string(parallel.rank()) + " of " +
+                                         std::to_string(parallel.world_size()) + ": its share)"
+                                   : ""));
 
   cli::Progress progress(cmd.common(), "train-editor", g.iterations);
   TrainingEvents events;
   events.iteration = cli::LossReport(progress, {"D/loss_real", "D/loss_fake", "D/loss_gp", "G/loss_rec", "G/loss_cls", "G/loss_id"});
   events.message = [&](const std::string& m) { log.info(m); };
-  TrainingResult result = train_editor(t, data, events);
+  TrainingResult result = train_editor(t, data, events, parallel);
   if (result == TrainingResult::Interrupted) return 128 + interrupt_signal();
   progress.finish();
-  log.info("wrote " + o.output);
+  log.info(parallel.writes() ? "wrote " + o.output : "rank " + std::to_string(parallel.rank()) + " done (rank 0 writes the model)");
   return 0;
 }
 
@@ -470,6 +478,9 @@ int main(int argc, char** argv) {
       std::cerr << "id-forge: train-attr is deprecated: use train-editor\n";
       verb = "train-editor";
     }
+    if (verb != "train-editor")
+      for (const char* option : {"rank", "world-size", "master-addr", "master-port", "rendezvous-file"})
+        if (cmd.given(option)) throw UsageError(std::string("--") + option + ": only train-editor trains data-parallel");
     if (verb == "train-editor") return train(cmd, o);
     if (verb == "edit") return edit(cmd, o);
     if (verb == "eval") return eval(cmd, o);

@@ -142,6 +142,11 @@ Command& Command::example(std::string command, std::string explanation) {
   examples_.emplace_back(std::move(command), std::move(explanation));
   return *this;
 }
+
+Command& Command::environment(std::string variable, std::string explanation) {
+  environment_.emplace_back(std::move(variable), std::move(explanation));
+  return *this;
+}
 Command& Command::synopsis(std::string line) {
   synopses_.push_back(std::move(line));
   return *this;
@@ -496,6 +501,7 @@ std::string Command::man_page() const {
               "instead of about a second (written on first use; a damaged copy is rebuilt). Default: "
               "$XDG_CACHE_HOME/initiative-defense, else ~/.cache/initiative-defense; none: no cache.")
       << "\n";
+  for (const auto& [variable, text] : environment_) out << ".TP\n.B " << roff(variable) << "\n" << roff(text) << "\n";
   out << ".SH EXIT STATUS\n0 on success, 1 on failure (for a batch: if any input failed), 2 on bad usage.\n";
   out << ".SH SEE ALSO\nThe README of initiative-defense; \\fB" << roff(program_) << " \\-\\-version\\fR.\n";
   return out.str();

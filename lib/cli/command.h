@@ -52,6 +52,8 @@ class Command {
   // Longer text for --help and the man page's DESCRIPTION; examples for EXAMPLES.
   Command& description(std::string text);
   Command& example(std::string command, std::string explanation);
+  // An environment variable the tool reads, for the man page's ENVIRONMENT section.
+  Command& environment(std::string variable, std::string explanation);
   // Subcommand-style tools (id-forge train-attr ...) document their verbs here.
   Command& synopsis(std::string line);
 
@@ -101,6 +103,7 @@ class Command {
   std::string program_, summary_, description_;
   std::vector<std::string> synopses_;
   std::vector<std::pair<std::string, std::string>> examples_;
+  std::vector<std::pair<std::string, std::string>> environment_;
   std::vector<OptionSpec> specs_;
   std::vector<PositionalSpec> positionals_;
   CommonOptions common_;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "training/data_parallel.h"
 #include "training/stargan_trainer.h"
 
 namespace idef::cli {
@@ -35,5 +36,12 @@ void add_checkpoint_options(Command& cmd, Training& t, const std::string& sample
       .option("sample-every", &t.sample_every, "N", "write a sample sheet every N iterations")
       .range(0, 1e9);
 }
+
+// Data-parallel training (--rank, --world-size, --master-addr, --master-port,
+// --rendezvous-file), with torchrun's variables in the man page's ENVIRONMENT section.
+void add_data_parallel_options(Command& cmd, DataParallelOptions& o);
+// After parsing: torchrun's variables (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) for the
+// options not given, then checked (UsageError).
+DataParallelOptions resolve_data_parallel(const Command& cmd, const DataParallelOptions& given);
 
 }  // namespace idef::cli

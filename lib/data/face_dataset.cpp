@@ -62,13 +62,16 @@ FaceDataset FaceDataset::celeba(const std::string& root, const DatasetOptions& o
   data.image_size_ = options.image_size;
   std::vector<Rgb8> prepared;
   std::vector<float> labels;
+  std::int64_t item = -1;  // position in the split, before --limit and sharding
   for (std::size_t row = 0; row < list.files.size(); ++row) {
-    if (options.limit >= 0 && static_cast<std::int64_t>(prepared.size()) >= options.limit) break;
     const std::string& file = list.files[row];
     if (wanted_split >= 0 && !partition.empty()) {
       auto it = partition.find(file);
       if (it == partition.end() || it->second != wanted_split) continue;
     }
+    ++item;
+    if (options.limit >= 0 && item >= options.limit) break;
+    if (item % options.shard_count != options.shard_index) continue;
     std::string path = (fs::path(root) / "img_align_celeba" / file).string();
     try {
       prepared.push_back(prepare_face(Image::load(path).rgb(), options.crop, options.image_size));
@@ -93,8 +96,11 @@ FaceDataset FaceDataset::folder(const std::string& dir, const DatasetOptions& op
   FaceDataset data;
   data.image_size_ = options.image_size;
   std::vector<Rgb8> prepared;
+  std::int64_t item = -1;
   for (const auto& p : paths) {
-    if (options.limit >= 0 && static_cast<std::int64_t>(prepared.size()) >= options.limit) break;
+    ++item;
+    if (options.limit >= 0 && item >= options.limit) break;
+    if (item % options.shard_count != options.shard_index) continue;
     try {
       prepared.push_back(prepare_face(Image::load(p.string()).rgb(), options.crop, options.image_size));
     } catch (const InputError& e) {

@@ -21,6 +21,10 @@ struct DatasetOptions {
   int image_size = 64;
   int crop = 0;                         // centre square cut before resizing; 0: the shorter side
   std::int64_t limit = -1;              // at most this many items (the first ones), -1: all
+  // Of those items, only every shard_count-th from the shard_index-th (a rank's own share in
+  // data-parallel training: the shards of 0..count-1 hold every item once). Images of
+  // other shards are not read.
+  int shard_index = 0, shard_count = 1;
 };
 
 // Called with a message for each input that was skipped (unreadable image, ...).

@@ -170,18 +170,37 @@ BatchPlan plan_photo_jobs(const std::vector<std::string>& inputs, const BatchPla
   return plan;
 }
 
-FolderLock::FolderLock(const std::string& dir) {
-  std::string path = (fs::path(dir) / ".id-poison.lock").string();
-  fd_ = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw OutputError(path, "cannot create the lock file");
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd_);
-    fd_ = -1;
+namespace {
+
+// An open lock file held with `how` (LOCK_EX or LOCK_SH), or Error naming the folder.
+int hold_lock(const std::string& dir, const std::string& name, int how) {
+  std::string path = (fs::path(dir) / name).string();
+  int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (fd < 0) throw OutputError(path, "cannot create the lock file");
+  if (::flock(fd, how | LOCK_NB) != 0) {
+    ::close(fd);
     throw Error("another id-poison run is writing to '" + dir + "' (lock " + path + ")");
+  }
+  return fd;
+}
+
+}  // namespace
+
+FolderLock::FolderLock(const std::string& dir, int shard_index, int shard_count) {
+  const bool shard = shard_count > 1;
+  fd_ = hold_lock(dir, ".id-poison.lock", shard ? LOCK_SH : LOCK_EX);
+  if (!shard) return;
+  try {
+    shard_fd_ = hold_lock(dir, ".id-poison.shard-" + std::to_string(shard_index) + "-of-" +
+                                   std::to_string(shard_count) + ".lock", LOCK_EX);
+  } catch (...) {
+    ::close(fd_);
+    throw;
   }
 }
 
 FolderLock::~FolderLock() {
+  if (shard_fd_ >= 0) ::close(shard_fd_);
   if (fd_ >= 0) ::close(fd_);
 }
 

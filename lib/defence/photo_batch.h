@@ -61,17 +61,20 @@ class InPlaceRecord {
   std::vector<std::pair<std::string, std::string>> entries_;  // (key, hash); the last one of a key counts
 };
 
-// An exclusive lock on a folder for the life of the object (flock on DIR/.id-poison.lock),
-// so two runs writing the same outputs do not collide; Error if another run holds it.
+// A lock on a folder for the life of the object, so two runs writing the same outputs do not
+// collide; Error if another run holds it. A whole run (shard 1/1) holds DIR/.id-poison.lock
+// alone; the shards K/N of one archive, whose outputs are disjoint, share it and each holds
+// DIR/.id-poison.shard-K-of-N.lock alone, so they can run side by side (xargs -P, a Slurm
+// array) while a whole run or a second copy of a shard is refused.
 class FolderLock {
  public:
-  explicit FolderLock(const std::string& dir);
+  explicit FolderLock(const std::string& dir, int shard_index = 1, int shard_count = 1);
   ~FolderLock();
   FolderLock(const FolderLock&) = delete;
   FolderLock& operator=(const FolderLock&) = delete;
 
  private:
-  int fd_ = -1;
+  int fd_ = -1, shard_fd_ = -1;
 };
 
 }  // namespace idef

@@ -350,7 +350,8 @@ ProtectionRunReport run_protection(const ProtectionRunSettings& s, const torch::
                                               s.shard_count});
   if (!s.output_dir.empty()) fs::create_directories(s.output_dir);
   std::vector<std::unique_ptr<FolderLock>> locks;  // the output folder, or in place each input folder
-  for (const auto& dir : plan.lock_dirs) locks.push_back(std::make_unique<FolderLock>(dir));
+  for (const auto& dir : plan.lock_dirs)
+    locks.push_back(std::make_unique<FolderLock>(dir, s.shard_index, s.shard_count));
   remove_temporaries_on_signal("id-poison");
   ProtectionRunReport report;
   report.missing = plan.missing;

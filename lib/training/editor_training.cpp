@@ -25,8 +25,9 @@ std::uint64_t iteration_seed(std::uint64_t seed, std::int64_t iteration) {
 }
 
 std::pair<torch::Tensor, torch::Tensor> iteration_batch(const FaceDataset& data, int batch, std::uint64_t seed,
-                                                        std::int64_t iteration, const torch::Device& device) {
-  std::uint64_t s = iteration_seed(seed, iteration);
+                                                        std::int64_t iteration, const torch::Device& device,
+                                                        int rank) {
+  std::uint64_t s = iteration_seed(seed, iteration) ^ (static_cast<std::uint64_t>(rank) * 0xD1B54A32D192ED03ULL);
   std::mt19937_64 rng(s);
   torch::manual_seed(s);
   std::uniform_int_distribution<std::int64_t> pick(0, data.size() - 1);
@@ -65,10 +66,11 @@ void load_initial_weights(const ModelFile& file, torch::nn::Module& generator, t
 
 bool checkpoint_or_stop(std::int64_t done, std::int64_t total, std::int64_t checkpoint_every,
                         const std::string& checkpoint, const std::function<void()>& write_checkpoint,
-                        const TrainingEvents& events) {
+                        const TrainingEvents& events, const DataParallel& parallel) {
   const bool last = done == total;
-  if (interrupted() || (checkpoint_every > 0 && done % checkpoint_every == 0) || last) write_checkpoint();
-  if (!interrupted() || last) return false;
+  const bool stop = parallel.any(interrupted());
+  if (parallel.writes() && (stop || (checkpoint_every > 0 && done % checkpoint_every == 0) || last)) write_checkpoint();
+  if (!stop || last) return false;
   if (events.message)
     events.message("interrupted at iteration " + std::to_string(done) + "; checkpoint written to " + checkpoint +
                    " (continue with --resume)");
@@ -123,7 +125,7 @@ void write_samples(const EditorTrainingOptions& o, StarGanTrainer& trainer, cons
 }  // namespace
 
 TrainingResult train_editor(const EditorTrainingOptions& options, const FaceDataset& data,
-                            const TrainingEvents& events) {
+                            const TrainingEvents& events, const DataParallel& parallel) {
   EditorTrainingOptions o = options;
   o.net.c_dim = static_cast<int>(o.attributes.size());
   if (o.checkpoint.empty()) o.checkpoint = o.output + ".ckpt";
@@ -148,24 +150,28 @@ TrainingResult train_editor(const EditorTrainingOptions& options, const FaceData
                                      "batch sizes); resume with the same ones or start afresh");
     trainer.load_state(ckpt);
   }, events);
+  trainer.set_data_parallel(parallel);
 
   install_interrupt_handler();
   TrainingClock clock(from.seconds);
   for (std::int64_t i = from.iteration; i < o.stargan.iterations; ++i) {
     const int batch = i < o.stargan.warmup_iterations ? o.warmup_batch : o.batch;
-    auto [x, c] = iteration_batch(data, batch, o.seed, i, device);
+    auto [x, c] = iteration_batch(data, batch, o.seed, i, device, parallel.rank());
     auto losses = trainer.step(i, x, c);
     const std::int64_t done = i + 1;
     if (events.iteration) events.iteration(done, losses);
     const bool last = done == o.stargan.iterations;
-    if (!o.samples_dir.empty() && (done % o.sample_every == 0 || last)) write_samples(o, trainer, data, done);
-    if (checkpoint_or_stop(done, o.stargan.iterations, o.checkpoint_every, o.checkpoint, [&] { write_checkpoint(o, trainer, done, o.checkpoint, clock.seconds()); }, events))
+    if (parallel.writes() && !o.samples_dir.empty() && (done % o.sample_every == 0 || last))
+      write_samples(o, trainer, data, done);
+    if (checkpoint_or_stop(done, o.stargan.iterations, o.checkpoint_every, o.checkpoint, [&] { write_checkpoint(o, trainer, done, o.checkpoint, clock.seconds()); }, events, parallel))
       return TrainingResult::Interrupted;
   }
+  if (!parallel.writes()) return TrainingResult::Finished;
   Metadata extra;
   extra.set("training.seconds", clock.seconds());
   extra.set("training.iterations", o.stargan.iterations);
   extra.set("training.seed", static_cast<std::int64_t>(o.seed));
+  extra.set("training.world_size", std::int64_t{parallel.world_size()});
   save_editor_model(o.output, EditorModel{g, o.attributes}, extra);
   return TrainingResult::Finished;
 }

@@ -47,8 +47,10 @@ struct TrainingEvents {
 
 enum class TrainingResult { Finished, Interrupted };
 
+// With `parallel` over several ranks, `data` is this rank's shard and `batch` its own
+// batch; rank 0 alone writes the checkpoints, samples and the model.
 TrainingResult train_editor(const EditorTrainingOptions& options, const FaceDataset& data,
-                            const TrainingEvents& events);
+                            const TrainingEvents& events, const DataParallel& parallel = single_process());
 
 // The seeds of iteration i: everything random in it (batch choice, flips, label shuffle,
 // GP mixing) derives from (seed, i), so a resumed run repeats an uninterrupted one.
@@ -56,8 +58,10 @@ std::uint64_t iteration_seed(std::uint64_t seed, std::int64_t iteration);
 
 // The training batch of an iteration (images in [-1,1] and labels, on `device`): indices
 // and flips drawn from iteration_seed, which also seeds torch for the iteration's steps.
+// Each data-parallel rank draws from a seed of its own (rank 0's is the one-process seed).
 std::pair<torch::Tensor, torch::Tensor> iteration_batch(const FaceDataset& data, int batch, std::uint64_t seed,
-                                                        std::int64_t iteration, const torch::Device& device);
+                                                        std::int64_t iteration, const torch::Device& device,
+                                                        int rank = 0);
 
 // Training time summed over the sittings of a resumed run: "training.seconds" in
 // checkpoints and in the model written at the end.
@@ -93,9 +97,10 @@ void load_initial_weights(const ModelFile& file, torch::nn::Module& generator, t
 
 // The end of an iteration of a training loop: `write_checkpoint` on an interrupt, every
 // `checkpoint_every` iterations (0: never) and after the last. True when an interrupt stops
-// the run before its last iteration (events.message then says how to continue).
+// the run before its last iteration (events.message then says how to continue). Data-parallel
+// ranks all stop at the iteration where any of them was interrupted; rank 0 writes.
 bool checkpoint_or_stop(std::int64_t done, std::int64_t total, std::int64_t checkpoint_every,
                         const std::string& checkpoint, const std::function<void()>& write_checkpoint,
-                        const TrainingEvents& events);
+                        const TrainingEvents& events, const DataParallel& parallel = single_process());
 
 }  // namespace idef

@@ -18,6 +18,12 @@ StarGanTrainer::StarGanTrainer(nets::Editor generator, nets::StarGanDiscriminato
   at::globalContext().setFlushDenormal(true);
 }
 
+void StarGanTrainer::set_data_parallel(const DataParallel& parallel) {
+  parallel_ = &parallel;
+  parallel.broadcast(*g_);
+  parallel.broadcast(*d_);
+}
+
 double StarGanTrainer::lr_factor(std::int64_t iteration) const {
   if (iteration < settings_.warmup_iterations && settings_.warmup_decay_iterations > 0)
     return linear_decay(iteration, settings_.warmup_iterations, settings_.warmup_decay_iterations);
@@ -37,6 +43,7 @@ std::map<std::string, double> StarGanTrainer::step(std::int64_t iteration, const
     torch::Tensor g_loss_id = (g_->forward(x_real, label_org) - x_real).abs().mean();
     g_opt_.zero_grad();
     g_loss_id.backward();
+    parallel_->average_gradients(*g_);
     g_opt_.step();
     losses["G/loss_id"] = g_loss_id.item<double>();
     return losses;
@@ -56,6 +63,7 @@ std::map<std::string, double> StarGanTrainer::step(std::int64_t iteration, const
                          settings_.lambda_gp * d_loss_gp;
   d_opt_.zero_grad();
   d_loss.backward();
+  parallel_->average_gradients(*d_);
   d_opt_.step();
   losses["D/loss_real"] = d_loss_real.item<double>();
   losses["D/loss_fake"] = d_loss_fake.item<double>();
@@ -82,6 +90,7 @@ std::map<std::string, double> StarGanTrainer::step(std::int64_t iteration, const
     }
     g_opt_.zero_grad();
     g_loss.backward();
+    parallel_->average_gradients(*g_);
     g_opt_.step();
     losses["G/loss_fake"] = g_loss_fake.item<double>();
     losses["G/loss_rec"] = g_loss_rec.item<double>();

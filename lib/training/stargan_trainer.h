@@ -11,6 +11,7 @@
 
 #include "nets/discriminators.h"
 #include "nets/editor.h"
+#include "training/data_parallel.h"
 
 namespace idef {
 
@@ -63,6 +64,10 @@ class StarGanTrainer {
   // (in the warm-up, over its last warmup_decay_iterations when that is set).
   double lr_factor(std::int64_t iteration) const;
 
+  // Data-parallel training: gradients averaged over the ranks before every step, and the
+  // networks taken from rank 0 now (call it once the weights are loaded).
+  void set_data_parallel(const DataParallel& parallel);
+
   nets::Editor generator() const { return g_; }
   nets::StarGanDiscriminator discriminator() const { return d_; }
   const StarGanSettings& settings() const { return settings_; }
@@ -77,6 +82,7 @@ class StarGanTrainer {
   nets::StarGanDiscriminator d_;
   StarGanSettings settings_;
   torch::optim::Adam g_opt_, d_opt_;
+  const DataParallel* parallel_ = &single_process();
 };
 
 }  // namespace idef

@@ -115,3 +115,17 @@ TEST(PhotoBatch, FolderLockIsExclusiveUntilReleased) {
   }
   EXPECT_NO_THROW(idef::FolderLock again(dir.path()));
 }
+
+// The shards of one archive run side by side; a whole run, or a second copy of a shard, waits
+// its turn.
+TEST(PhotoBatch, ShardsShareTheFolderLockAWholeRunDoesNot) {
+  ScratchDir dir;
+  {
+    idef::FolderLock first(dir.path(), 1, 2);
+    EXPECT_NO_THROW(idef::FolderLock second(dir.path(), 2, 2));
+    EXPECT_THROW(idef::FolderLock again(dir.path(), 1, 2), idef::Error);
+    EXPECT_THROW(idef::FolderLock whole(dir.path()), idef::Error);
+  }
+  idef::FolderLock whole(dir.path());
+  EXPECT_THROW(idef::FolderLock shard(dir.path(), 1, 2), idef::Error);
+}

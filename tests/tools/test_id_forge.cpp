@@ -10,6 +10,7 @@
 #include "io/tensor_image.h"
 #include "io/y4m.h"
 #include "model/editor_model.h"
+#include "model/model_file.h"
 #include "model/translator_model.h"
 #include "tool_test.h"
 
@@ -51,6 +52,29 @@ TEST(IdForge, TrainsThenEditsImagesAndFolders) {
                                    "' --attributes A0 - < '" + dir / "faces/img_align_celeba/000002.png" + "'");
   ASSERT_EQ(s.exit_code, 0) << s.err;
   EXPECT_EQ(s.out.substr(1, 3), "PNG");
+}
+
+// Two ranks of train-editor, started as torchrun starts them (RANK in the environment) or
+// with --rank, meet through a file; each trains on its share, rank 0 alone writes the model.
+TEST(IdForge, TrainsDataParallelOverTwoRanks) {
+  ScratchDir dir;
+  idef::test::write_tiny_celeba(dir.path() / "faces", 10, 16, 2);
+  const std::string args = std::string(" train-editor ") + kTiny + "--data '" + dir / "faces" +
+                           "' --attributes A0,A1 --iterations 4 --decay-iterations 2 --output '" + dir / "m.idm" +
+                           "' --world-size 2 --rendezvous-file '" + dir / "meet" + "'";
+  const std::string forge = idef::test::q(idef::test::tool("id-forge"));
+  auto r = idef::test::run_command("RANK=1 " + forge + args + " 2> '" + dir / "rank1.err" + "' & " + forge +
+                                   " --rank 0" + args + "; zero=$?; wait $!; echo $zero $?");
+  EXPECT_EQ(r.out, "0 0\n") << r.err << idef::read_all(dir / "rank1.err");
+  ASSERT_TRUE(fs::exists(dir / "m.idm"));
+  EXPECT_EQ(idef::ModelFile::load(dir / "m.idm").meta.get_int("training.world_size"), 2);
+
+  auto bad = run_tool("id-forge", "train-editor --rank 2 --world-size 2 --data x --output y.idm");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(idef::test::has(bad.err, "--rank")) << bad.err;
+  auto elsewhere = run_tool("id-forge", "eval --world-size 2 --editor x.idm --data x");
+  EXPECT_EQ(elsewhere.exit_code, 2);
+  EXPECT_TRUE(idef::test::has(elsewhere.err, "only train-editor")) << elsewhere.err;
 }
 
 // With the faces' own attributes named, each edit is StarGAN's target from them (one attribute
