@@ -20,6 +20,7 @@ namespace {
 struct Options {
   std::string data;
   AttrDefenceOptions train;
+  DataParallelOptions parallel;
   std::string ensemble_rule = "mean", domain_weights = "mu";
   int crop = 0;
   std::int64_t limit = -1, seed = 1;
@@ -144,6 +145,7 @@ void define_stage_b_and_run(cli::Command& cmd, Options& o) {
           .range(-1, 1e12)
       .option("seed", &o.seed, "N", "random seed (weights, batches, flips)")
       ;
+  cli::add_data_parallel_options(cmd, o.parallel);
   cli::add_checkpoint_options(cmd, o.train, "write sample sheets here (rows: x, x', amplified perturbation, then "
                                             "per domain SM's forgery of x and of x')");
 }
@@ -168,6 +170,7 @@ int run(const cli::Command& cmd, const Options& o) {
   t.device = cmd.common().device;
 
   cli::Log log(cmd.program(), cmd.common().quiet);
+  const DataParallel parallel(cli::resolve_data_parallel(cmd, o.parallel));
   DatasetOptions d;
   d.attributes = s.attributes;
   d.image_size = t.surrogate.image_size;
@@ -179,13 +182,19 @@ int run(const cli::Command& cmd, const Options& o) {
   };
   d.split = "train";
   d.limit = o.limit;
+  d.shard_index = parallel.rank();
+  d.shard_count = parallel.world_size();
   FaceDataset train = FaceDataset::celeba(o.data, d, warn);
   d.split = "val";
   d.limit = t.validation_size;
+  d.shard_index = 0, d.shard_count = 1;  // every rank judges PG on the same faces
   FaceDataset validation = FaceDataset::celeba(o.data, d, warn);
   log.info("training " + t.generator.arch + " against a " + t.surrogate.arch + " surrogate on " +
            std::to_string(train.size()) + " images of '" + o.data + "'" +
-           (skipped ? " (" + std::to_string(skipped) + " skipped)" : ""));
+           (skipped ? " (" + std::to_string(skipped) + " skipped)" : "") +
+           (parallel.distributed() ? " (rank " + std::to_string(parallel.rank()) + " of " +
+                                         std::to_string(parallel.world_size()) + ": its share)"
+                                   : ""));
 
   const std::int64_t total =
       t.iterations + (t.alternate ? 0 : t.surrogate_iterations >= 0 ? t.surrogate_iterations : t.iterations);
@@ -194,10 +203,11 @@ int run(const cli::Command& cmd, const Options& o) {
   events.iteration = cli::LossReport(progress, {"SM/loss_rec", "DA/loss_real", "DB/loss_gp", "PG/L_bs", "PG/L_cyc", "PG/L_dom",
                             "PG/L_AB", "PG/L_AB_prev", "PG/L_ensemble", "PG/L_adv", "val/distance", "val/best"});
   events.message = [&](const std::string& m) { log.info(m); };
-  TrainingResult result = train_attr_defence(t, train, validation, events);
+  TrainingResult result = train_attr_defence(t, train, validation, events, parallel);
   if (result == TrainingResult::Interrupted) return 128 + interrupt_signal();
   progress.finish();
-  log.info("wrote " + t.output);
+  log.info(parallel.writes() ? "wrote " + t.output
+                             : "rank " + std::to_string(parallel.rank()) + " done (rank 0 writes the model)");
   return 0;
 }
 

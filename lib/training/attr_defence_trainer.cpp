@@ -129,11 +129,23 @@ std::map<std::string, double> AttrDefenceTrainer::perturbation_step(const torch:
   torch::Tensor loss = influence + settings_.lambda_adv * adv;
   pg_opt_.zero_grad();
   loss.backward();
+  parallel_->average_gradients(*pg_);
   pg_opt_.step();
   if (members_.size() > 1) losses["PG/L_ensemble"] = influence.item<double>();
   losses["PG/L_adv"] = adv.item<double>();
   losses["PG/loss"] = loss.item<double>();
   return losses;
+}
+
+void AttrDefenceTrainer::set_data_parallel(const DataParallel& parallel) {
+  parallel_ = &parallel;
+  for (auto& m : members_) {
+    m->trainer.set_data_parallel(parallel);
+    parallel.broadcast(*m->sm_prev);
+    parallel.broadcast(*m->da_prev);
+  }
+  parallel.broadcast(*pg_);
+  critic_.set_data_parallel(parallel);
 }
 
 torch::Tensor AttrDefenceTrainer::protect(const torch::Tensor& x) {
@@ -146,6 +158,8 @@ torch::Tensor AttrDefenceTrainer::protect(const torch::Tensor& x) {
 
 double AttrDefenceTrainer::validate(const torch::Tensor& x, const torch::Tensor& c) {
   torch::NoGradGuard no_grad;
+  // Every rank then judges rank 0's PG, running BatchNorm statistics included.
+  parallel_->broadcast(*pg_);
   torch::Tensor x_protected = protect(x);
   double sum = 0;
   std::vector<torch::Tensor> targets = target_domain_labels(c, settings_.attributes);

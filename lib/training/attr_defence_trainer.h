@@ -83,6 +83,10 @@ class AttrDefenceTrainer {
   std::int64_t best_iteration() const { return best_.iteration(); }
   void set_iteration(std::int64_t iteration) { iteration_ = iteration; }  // for best_iteration
 
+  // Data-parallel training: every network taken from rank 0 now (call it once the weights are
+  // loaded), gradients averaged over the ranks before every step.
+  void set_data_parallel(const DataParallel& parallel);
+
   std::size_t surrogate_count() const { return members_.size(); }
   nets::Editor surrogate(std::size_t k = 0) const { return members_.at(k)->trainer.generator(); }
   nets::StarGanDiscriminator surrogate_discriminator(std::size_t k = 0) const {
@@ -117,6 +121,7 @@ class AttrDefenceTrainer {
   PerturbationCritic critic_;
   torch::optim::Adam pg_opt_;
   std::int64_t iteration_ = 0;
+  const DataParallel* parallel_ = &single_process();
 };
 
 }  // namespace idef

@@ -95,7 +95,8 @@ void write_samples(const AttrDefenceOptions& o, AttrDefenceTrainer& trainer, con
 }  // namespace
 
 TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceDataset& train,
-                                  const FaceDataset& validation, const TrainingEvents& events) {
+                                  const FaceDataset& validation, const TrainingEvents& events,
+                                  const DataParallel& parallel) {
   AttrDefenceOptions o = options;
   o.surrogate.c_dim = static_cast<int>(o.settings.attributes.size());
   if (o.checkpoint.empty()) o.checkpoint = o.output + ".ckpt";
@@ -142,11 +143,12 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
     check_resumable(ckpt, o);
     trainer.load_state(ckpt);
   }, events);
+  trainer.set_data_parallel(parallel);
 
   install_interrupt_handler();
   TrainingClock clock(from.seconds);
   for (std::int64_t i = from.iteration; i < total; ++i) {
-    auto [x, c] = iteration_batch(train, o.batch, o.seed, i, device);
+    auto [x, c] = iteration_batch(train, o.batch, o.seed, i, device, parallel.rank());
     std::map<std::string, double> losses;
     const bool stage_a = o.alternate || i < pretrain;
     const bool stage_b = o.alternate || i >= pretrain;
@@ -157,7 +159,8 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
       const auto first_draw = static_cast<std::uint64_t>(i) * static_cast<std::uint64_t>(o.pg_steps);
       for (const auto& kv : trainer.perturbation_step(x, c, tde, first_draw)) losses.insert(kv);
       for (int k = 1; k < o.pg_steps; ++k) {  // longer stage B: more PG steps on batches of their own
-        auto [x_more, c_more] = iteration_batch(train, o.batch, o.seed + 7919 * static_cast<std::uint64_t>(k), i, device);
+        auto [x_more, c_more] =
+            iteration_batch(train, o.batch, o.seed + 7919 * static_cast<std::uint64_t>(k), i, device, parallel.rank());
         trainer.perturbation_step(x_more, c_more, tde, first_draw + static_cast<std::uint64_t>(k));
       }
       const std::int64_t pg_done = done - pretrain;
@@ -169,11 +172,12 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
     }
     if (events.iteration) events.iteration(done, losses);
     const bool last = done == total;
-    if (!o.samples_dir.empty() && stage_b && ((done - pretrain) % o.sample_every == 0 || last))
+    if (parallel.writes() && !o.samples_dir.empty() && stage_b && ((done - pretrain) % o.sample_every == 0 || last))
       write_samples(o, trainer, x_val, c_val, done);
-    if (checkpoint_or_stop(done, total, o.checkpoint_every, o.checkpoint, [&] { write_checkpoint(o, trainer, done, clock.seconds()); }, events))
+    if (checkpoint_or_stop(done, total, o.checkpoint_every, o.checkpoint, [&] { write_checkpoint(o, trainer, done, clock.seconds()); }, events, parallel))
       return TrainingResult::Interrupted;
   }
+  if (!parallel.writes()) return TrainingResult::Finished;
 
   Metadata extra;
   extra.set("training.seconds", clock.seconds());
@@ -181,6 +185,7 @@ TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceD
   extra.set("training.iterations", o.iterations);
   extra.set("training.surrogate_iterations", o.alternate ? o.iterations : pretrain);
   extra.set("training.seed", static_cast<std::int64_t>(o.seed));
+  extra.set("training.world_size", std::int64_t{parallel.world_size()});
   extra.set("training.best_distance", trainer.best_distance());
   extra.set("training.best_iteration", trainer.best_iteration());
   extra.set("training.lambda_adv", o.settings.lambda_adv);

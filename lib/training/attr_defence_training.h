@@ -50,7 +50,10 @@ struct AttrDefenceOptions {
 
 // Events: per iteration its losses ("SM/…", "DA/…", "DB/…", "PG/…", and "val/distance",
 // "val/best" at validation).
+// With `parallel` over several ranks, `train` is this rank's shard (the validation faces
+// every rank's own full copy); rank 0 alone writes the checkpoints, samples and the model.
 TrainingResult train_attr_defence(const AttrDefenceOptions& options, const FaceDataset& train,
-                                  const FaceDataset& validation, const TrainingEvents& events);
+                                  const FaceDataset& validation, const TrainingEvents& events,
+                                  const DataParallel& parallel = single_process());
 
 }  // namespace idef

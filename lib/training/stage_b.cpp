@@ -61,8 +61,14 @@ std::map<std::string, double> PerturbationCritic::step(const torch::Tensor& x, c
   torch::Tensor loss = real + fake + lambda_gp_ * gp;
   opt_.zero_grad();
   loss.backward();
+  parallel_->average_gradients(*db_);
   opt_.step();
   return {{"DB/loss_real", real.item<double>()}, {"DB/loss_fake", fake.item<double>()}, {"DB/loss_gp", gp.item<double>()}};
+}
+
+void PerturbationCritic::set_data_parallel(const DataParallel& parallel) {
+  parallel_ = &parallel;
+  parallel.broadcast(*db_);
 }
 
 torch::Tensor PerturbationCritic::adversarial_loss(const torch::Tensor& x_protected) {

@@ -11,6 +11,7 @@
 
 #include "nets/discriminators.h"
 #include "nets/translator.h"
+#include "training/data_parallel.h"
 
 namespace idef {
 
@@ -52,6 +53,8 @@ class PerturbationCritic {
   // L_adv for PG: −mean DB(x'), differentiable with respect to x'.
   torch::Tensor adversarial_loss(const torch::Tensor& x_protected);
   nets::StarGanDiscriminator network() const { return db_; }
+  // Data-parallel: DB from rank 0 now, its gradients averaged before every step.
+  void set_data_parallel(const DataParallel& parallel);
   // Sections "B.DB" and "B.optimizer.DB".
   void save_state(ModelFile& file);
   void load_state(const ModelFile& file);
@@ -60,6 +63,7 @@ class PerturbationCritic {
   nets::StarGanDiscriminator db_;
   torch::optim::Adam opt_;
   double lambda_gp_;
+  const DataParallel* parallel_ = &single_process();
 };
 
 // PG_best: a copy of PG taken whenever a validation distance beats the best so far.

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "core/atomic_file.h"
 #include "defence/perturbation_model.h"
 #include "model/model_file.h"
 #include "tool_test.h"
@@ -38,6 +39,21 @@ TEST(IdTrainAttr, TrainsAModelThatIdPoisonUses) {
                                      "' '" + dir / "faces/img_align_celeba/000001.png" + "'");
   ASSERT_EQ(p.exit_code, 0) << p.err;
   EXPECT_TRUE(fs::exists(dir / "out/000001.png"));
+}
+
+// Two ranks, as torchrun starts them, train on their shares; rank 0 writes the model.
+TEST(IdTrainAttr, TrainsDataParallelOverTwoRanks) {
+  ScratchDir dir;
+  idef::test::write_tiny_celeba(dir.path() / "faces", 20, 64, 2);
+  const std::string args = std::string(" ") + kTiny + "--data '" + dir / "faces" + "' --iterations 3 --output '" +
+                           dir / "pg.idm" + "' --world-size 2 --rendezvous-file '" + dir / "meet" + "'";
+  const std::string tool = q(idef::test::tool("id-train-attr"));
+  auto r = idef::test::run_command("RANK=1 " + tool + args + " 2> '" + dir / "rank1.err" + "' & " + tool +
+                                   " --rank 0" + args + "; zero=$?; wait $!; echo $zero $?");
+  EXPECT_EQ(r.out, "0 0\n") << r.err << idef::read_all(dir / "rank1.err");
+  ASSERT_TRUE(fs::exists(dir / "pg.idm"));
+  EXPECT_EQ(idef::ModelFile::load(dir / "pg.idm").meta.get_int("training.world_size"), 2);
+  EXPECT_NO_THROW(idef::load_perturbation_model(dir / "pg.idm"));
 }
 
 TEST(IdTrainAttr, BadSettingsAreUsageErrorsBeforeAnyWork) {

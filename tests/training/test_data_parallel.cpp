@@ -11,6 +11,8 @@
 
 #include "core/error.h"
 #include "data/face_dataset.h"
+#include "nets/translator.h"
+#include "training/attr_defence_trainer.h"
 #include "training/editor_training.h"
 #include "training/stargan_trainer.h"
 #include "test_util.h"
@@ -163,6 +165,40 @@ TEST(DataParallel, RanksStayIdenticalThroughAdversarialSteps) {
     trainer.set_data_parallel(parallel);
     for (int i = 0; i < 4; ++i) trainer.step(i, x[r], labels);
     ended[r] = weights_of(trainer);
+  });
+  EXPECT_EQ(largest_difference(ended[0], ended[1]), 0.0);
+}
+
+// id-train-attr's trainer: surrogate steps, then PG and critic steps, each rank on its own
+// batch; PG, its critic and the surrogate stay identical across ranks.
+TEST(DataParallel, DefenceTrainerRanksStayIdentical) {
+  torch::set_num_threads(1);
+  ScratchDir dir;
+  std::vector<std::unique_ptr<AttrDefenceTrainer>> trainers;
+  for (std::uint64_t seed : {11, 12}) {
+    torch::manual_seed(seed);
+    AttrDefenceSettings s;
+    s.attributes = {"A0", "A1"};
+    s.stage_a.n_critic = 1;
+    trainers.push_back(std::make_unique<AttrDefenceTrainer>(
+        nets::make_editor({"res6", 2, 4, 16}), nets::StarGanDiscriminator(16, 4, 2),
+        nets::make_translator({"cnet", 3, 3, 4, 16}), nets::StarGanDiscriminator(16, 4, 1), s));
+  }
+  std::vector<torch::Tensor> x{images(30, 4), images(31, 4)};
+  const torch::Tensor labels = torch::tensor({1.f, 0.f, 0.f, 1.f, 1.f, 1.f, 0.f, 0.f}).reshape({4, 2});
+  std::vector<std::vector<torch::Tensor>> ended(2);
+  run_ranks(dir, 2, [&](const DataParallel& parallel) {
+    AttrDefenceTrainer& t = *trainers[parallel.rank()];
+    t.set_data_parallel(parallel);
+    for (int i = 0; i < 3; ++i) {
+      t.surrogate_step(i, x[parallel.rank()], labels);
+      t.perturbation_step(x[parallel.rank()], labels, true, i);
+    }
+    t.validate(x[0], labels);
+    auto& w = ended[parallel.rank()];
+    for (auto* m : std::vector<torch::nn::Module*>{t.generator().get(), t.critic().get(), t.surrogate().get(),
+                                                     t.best_generator().get()})
+      for (auto& p : m->parameters()) w.push_back(p.detach().clone());
   });
   EXPECT_EQ(largest_difference(ended[0], ended[1]), 0.0);
 }
