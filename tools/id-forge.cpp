@@ -40,7 +40,7 @@ struct Options {
   EditorTrainingOptions train;                 // train-editor; its attributes and batch serve edit and eval too
   DatasetOptions dataset;                      // split, crop, limit (the size: train.net.image_size)
   Pix2PixSettings pix2pix;                     // train-reenact: what the StarGAN block does not cover
-  DataParallelOptions parallel;                // train-editor
+  DataParallelOptions parallel;                // train-editor, train-reenact
   std::int64_t max_frames = 0;                 // train-reenact, reenact
   bool compare = false;                        // reenact
   std::int64_t seed = 1;
@@ -426,15 +426,21 @@ int train_reenact(const cli::Command& cmd, const Options& o) {
   TalkingHeadOptions read;
   read.size = t.net.image_size;
   read.max_frames = o.max_frames;
+  const DataParallel parallel(cli::resolve_data_parallel(cmd, o.parallel));
   const TalkingHead head = cli::read_talking_head(cmd, input, read);
-  log.info("training " + t.net.arch + " on " + std::to_string(head.count()) + " frames of '" + input + "'");
+  log.info("training " + t.net.arch + " on " + std::to_string(head.count()) + " frames of '" + input + "'" +
+           (parallel.distributed() ? " (rank " + std::to_string(parallel.rank()) + " of " +
+                                         std::to_string(parallel.world_size()) + ": every " +
+                                         std::to_string(parallel.world_size()) + "th frame from its rank)"
+                                   : ""));
   cli::Progress progress(cmd.common(), "train-reenact", t.pix2pix.iterations);
   TrainingEvents events;
   events.iteration = cli::LossReport(progress, {"D/loss_real", "D/loss_fake", "G/loss_gan", "G/loss_l1"});
   events.message = [&](const std::string& m) { log.info(m); };
-  if (train_reenactor(t, head, events) == TrainingResult::Interrupted) return 128 + interrupt_signal();
+  if (train_reenactor(t, head, events, parallel) == TrainingResult::Interrupted) return 128 + interrupt_signal();
   progress.finish();
-  log.info("wrote " + o.output);
+  log.info(parallel.writes() ? "wrote " + o.output
+                             : "rank " + std::to_string(parallel.rank()) + " done (rank 0 writes the model)");
   return 0;
 }
 
@@ -478,9 +484,10 @@ int main(int argc, char** argv) {
       std::cerr << "id-forge: train-attr is deprecated: use train-editor\n";
       verb = "train-editor";
     }
-    if (verb != "train-editor")
+    if (verb != "train-editor" && verb != "train-reenact")
       for (const char* option : {"rank", "world-size", "master-addr", "master-port", "rendezvous-file"})
-        if (cmd.given(option)) throw UsageError(std::string("--") + option + ": only train-editor trains data-parallel");
+        if (cmd.given(option))
+          throw UsageError(std::string("--") + option + ": only train-editor and train-reenact train data-parallel");
     if (verb == "train-editor") return train(cmd, o);
     if (verb == "edit") return edit(cmd, o);
     if (verb == "eval") return eval(cmd, o);

@@ -18,6 +18,7 @@ namespace {
 struct Options {
   std::vector<std::string> inputs;
   ReenactDefenceOptions train;
+  DataParallelOptions parallel;
   std::string inner_loss = "mse";
   std::int64_t max_frames = 0, seed = 1;
   double tau = -1;
@@ -125,6 +126,7 @@ void define(cli::Command& cmd, Options& o) {
       .option("validation-frames", &t.validation_frames, "N", "frames held out from the end of the video")
           .range(1, 1e6)
       .option("seed", &o.seed, "N", "random seed (weights, batches)");
+  cli::add_data_parallel_options(cmd, o.parallel);
   cli::add_checkpoint_options(cmd, t, "write sample sheets here (columns: sketch, frame, protected frame, amplified "
                                       "perturbation, SM's face, TM's face)");
 }
@@ -145,13 +147,19 @@ int run(const cli::Command& cmd, const Options& o) {
   t.device = cmd.common().device;
 
   cli::Log log(cmd.program(), cmd.common().quiet);
+  const DataParallel parallel(cli::resolve_data_parallel(cmd, o.parallel));
   TalkingHeadOptions read;
   read.size = t.surrogate.image_size;
   read.max_frames = o.max_frames;
   const TalkingHead video = cli::read_talking_head(cmd, o.inputs[0], read);
   log.info("training " + t.generator.arch + " against a " + t.surrogate.arch + " surrogate on " +
            std::to_string(video.count() - t.validation_frames) + " frames of '" + o.inputs[0] + "' (" +
-           std::to_string(t.validation_frames) + " held out)");
+           std::to_string(t.validation_frames) + " held out" +
+           (parallel.distributed() ? "; rank " + std::to_string(parallel.rank()) + " of " +
+                                         std::to_string(parallel.world_size()) + " trains on every " +
+                                         std::to_string(parallel.world_size()) + "th"
+                                   : "") +
+           ")");
 
   const std::int64_t total =
       t.iterations + (t.alternate ? 0 : t.surrogate_iterations >= 0 ? t.surrogate_iterations : t.iterations);
@@ -160,9 +168,11 @@ int run(const cli::Command& cmd, const Options& o) {
   events.iteration = cli::LossReport(progress, {"SM/loss_l1", "TM/loss_l1", "DB/loss_gp", "PG/L_AB", "PG/L_adv",
                                                 "val/distance", "val/best"});
   events.message = [&](const std::string& m) { log.info(m); };
-  if (train_reenact_defence(t, video, events) == TrainingResult::Interrupted) return 128 + interrupt_signal();
+  if (train_reenact_defence(t, video, events, parallel) == TrainingResult::Interrupted)
+    return 128 + interrupt_signal();
   progress.finish();
-  log.info("wrote " + t.output);
+  log.info(parallel.writes() ? "wrote " + t.output
+                             : "rank " + std::to_string(parallel.rank()) + " done (rank 0 writes the model)");
   return 0;
 }
 

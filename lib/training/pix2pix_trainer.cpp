@@ -20,6 +20,12 @@ Pix2PixTrainer::Pix2PixTrainer(nets::Translator generator, nets::PatchDiscrimina
   at::globalContext().setFlushDenormal(true);  // as StarGanTrainer: denormals are slow and useless
 }
 
+void Pix2PixTrainer::set_data_parallel(const DataParallel& parallel) {
+  parallel_ = &parallel;
+  parallel.broadcast(*g_);
+  parallel.broadcast(*d_);
+}
+
 double Pix2PixTrainer::lr_factor(std::int64_t iteration) const {
   return linear_decay(iteration, settings_.iterations, settings_.decay_iterations);
 }
@@ -41,6 +47,7 @@ std::map<std::string, double> Pix2PixTrainer::step(std::int64_t iteration, const
   torch::Tensor d_loss = 0.5 * (d_loss_real + d_loss_fake);
   d_opt_.zero_grad();
   d_loss.backward();
+  parallel_->average_gradients(*d_);
   d_opt_.step();
 
   torch::Tensor g_logits = d_->forward(torch::cat({z, fake}, 1));
@@ -49,6 +56,7 @@ std::map<std::string, double> Pix2PixTrainer::step(std::int64_t iteration, const
   torch::Tensor g_loss = g_loss_gan + settings_.lambda_l1 * g_loss_l1;
   g_opt_.zero_grad();
   g_loss.backward();
+  parallel_->average_gradients(*g_);
   g_opt_.step();
 
   return {{"D/loss_real", d_loss_real.item<double>()},

@@ -12,6 +12,7 @@
 
 #include "nets/discriminators.h"
 #include "nets/translator.h"
+#include "training/data_parallel.h"
 
 namespace idef {
 
@@ -34,6 +35,10 @@ class Pix2PixTrainer {
 
   double lr_factor(std::int64_t iteration) const;
 
+  // Data-parallel training: gradients averaged over the ranks before every step, and the
+  // networks taken from rank 0 now (call it once the weights are loaded).
+  void set_data_parallel(const DataParallel& parallel);
+
   nets::Translator generator() const { return g_; }
   nets::PatchDiscriminator discriminator() const { return d_; }
   const Pix2PixSettings& settings() const { return settings_; }
@@ -48,6 +53,7 @@ class Pix2PixTrainer {
   nets::PatchDiscriminator d_;
   Pix2PixSettings settings_;
   torch::optim::Adam g_opt_, d_opt_;
+  const DataParallel* parallel_ = &single_process();
 };
 
 }  // namespace idef

@@ -71,6 +71,7 @@ std::map<std::string, double> ReenactDefenceTrainer::perturbation_step(std::int6
     torch::Tensor loss = influence + settings_.lambda_adv * adv;
     pg_opt_.zero_grad();
     loss.backward();
+    parallel_->average_gradients(*pg_);
     pg_opt_.step();
     losses["PG/L_AB"] = influence.item<double>();
     losses["PG/L_adv"] = adv.item<double>();
@@ -91,8 +92,20 @@ torch::Tensor ReenactDefenceTrainer::protect(const torch::Tensor& x) {
   return x_protected;
 }
 
+void ReenactDefenceTrainer::set_data_parallel(const DataParallel& parallel) {
+  parallel_ = &parallel;
+  clean_.set_data_parallel(parallel);
+  poisoned_.set_data_parallel(parallel);
+  critic_.set_data_parallel(parallel);
+  parallel.broadcast(*pg_);
+}
+
 double ReenactDefenceTrainer::validate(const torch::Tensor& z, const torch::Tensor& mask) {
   torch::NoGradGuard no_grad;
+  // Every rank judges rank 0's networks, running BatchNorm statistics included.
+  for (torch::nn::Module* m : std::initializer_list<torch::nn::Module*>{pg_.get(), clean_.generator().get(),
+                                                                         poisoned_.generator().get()})
+    parallel_->broadcast(*m);
   const torch::Tensor difference = (poisoned_.generator()->forward(z) - clean_.generator()->forward(z)).abs();
   const double distance = ((difference * mask).mean() / mask.mean()).item<double>();
   best_.offer(pg_, distance, iteration_);

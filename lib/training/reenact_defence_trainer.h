@@ -63,6 +63,10 @@ class ReenactDefenceTrainer {
   // when it beats the best so far. Returns the distance.
   double validate(const torch::Tensor& z, const torch::Tensor& mask);
   void set_iteration(std::int64_t iteration) { iteration_ = iteration; }
+
+  // Data-parallel training: every network taken from rank 0 now (call it once the weights are
+  // loaded), gradients averaged over the ranks before every step.
+  void set_data_parallel(const DataParallel& parallel);
   double best_distance() const { return best_.distance(); }
   std::int64_t best_iteration() const { return best_.iteration(); }
 
@@ -82,6 +86,7 @@ class ReenactDefenceTrainer {
   BestGenerator best_;
   PerturbationCritic critic_;
   torch::optim::Adam pg_opt_;
+  const DataParallel* parallel_ = &single_process();
   std::int64_t iteration_ = 0;
 };
 

@@ -78,7 +78,7 @@ void write_samples(const ReenactDefenceOptions& o, ReenactDefenceTrainer& traine
 }  // namespace
 
 TrainingResult train_reenact_defence(const ReenactDefenceOptions& options, const TalkingHead& video,
-                                     const TrainingEvents& events) {
+                                     const TrainingEvents& events, const DataParallel& parallel) {
   ReenactDefenceOptions o = options;
   if (o.checkpoint.empty()) o.checkpoint = o.output + ".ckpt";
   if (o.surrogate.image_size != o.generator.image_size || video.size() != o.generator.image_size)
@@ -116,11 +116,12 @@ TrainingResult train_reenact_defence(const ReenactDefenceOptions& options, const
     check_resumable(ckpt, o);
     trainer.load_state(ckpt);
   }, events);
+  trainer.set_data_parallel(parallel);
 
   install_interrupt_handler();
   TrainingClock clock(from.seconds);
   for (std::int64_t i = from.iteration; i < total; ++i) {
-    const torch::Tensor rows = iteration_rows(train_frames, o.batch, o.seed, i);
+    const torch::Tensor rows = iteration_rows(train_frames, o.batch, o.seed, i, parallel.rank(), parallel.world_size());
     const torch::Tensor z = video.sketches(rows).to(device), x = video.frames(rows).to(device);
     std::map<std::string, double> losses;
     const bool stage_a = o.alternate || i < pretrain;
@@ -140,11 +141,12 @@ TrainingResult train_reenact_defence(const ReenactDefenceOptions& options, const
     }
     if (events.iteration) events.iteration(done, losses);
     const bool last = done == total;
-    if (!o.samples_dir.empty() && stage_b && ((done - pretrain) % o.sample_every == 0 || last))
+    if (parallel.writes() && !o.samples_dir.empty() && stage_b && ((done - pretrain) % o.sample_every == 0 || last))
       write_samples(o, trainer, z_val, x_val, done);
-    if (checkpoint_or_stop(done, total, o.checkpoint_every, o.checkpoint, [&] { write_checkpoint(o, trainer, done, clock.seconds()); }, events))
+    if (checkpoint_or_stop(done, total, o.checkpoint_every, o.checkpoint, [&] { write_checkpoint(o, trainer, done, clock.seconds()); }, events, parallel))
       return TrainingResult::Interrupted;
   }
+  if (!parallel.writes()) return TrainingResult::Finished;
 
   Metadata extra;
   describe_run(extra, o);
@@ -157,6 +159,7 @@ TrainingResult train_reenact_defence(const ReenactDefenceOptions& options, const
   extra.set("training.lambda_adv", o.settings.lambda_adv);
   extra.set("training.unroll_lr", o.settings.unrolled.lr);
   extra.set("training.frames", train_frames);
+  extra.set("training.world_size", std::int64_t{parallel.world_size()});
   save_perturbation_model(o.output, trainer.perturbation_model(true), extra);
   if (!o.surrogate_output.empty()) save_reenactor_model(o.surrogate_output, trainer.surrogate());
   return TrainingResult::Finished;

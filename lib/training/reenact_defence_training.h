@@ -45,7 +45,9 @@ struct ReenactDefenceOptions {
 
 // Events: per iteration its losses ("SM/…", "SD/…", "DB/…", "PG/…", "TM/…", and
 // "val/distance", "val/best" at validation).
+// With `parallel` over several ranks, each rank trains on its share of the training frames;
+// the held-out frames are every rank's; rank 0 alone writes the checkpoints, samples and model.
 TrainingResult train_reenact_defence(const ReenactDefenceOptions& options, const TalkingHead& video,
-                                     const TrainingEvents& events);
+                                     const TrainingEvents& events, const DataParallel& parallel = single_process());
 
 }  // namespace idef

@@ -16,13 +16,16 @@ namespace fs = std::filesystem;
 
 namespace idef {
 
-torch::Tensor iteration_rows(std::int64_t count, int batch, std::uint64_t seed, std::int64_t iteration) {
-  const std::uint64_t s = iteration_seed(seed, iteration);
+torch::Tensor iteration_rows(std::int64_t count, int batch, std::uint64_t seed, std::int64_t iteration, int rank,
+                             int world) {
+  const std::uint64_t s = iteration_seed(seed, iteration) ^ (static_cast<std::uint64_t>(rank) * 0xD1B54A32D192ED03ULL);
   std::mt19937_64 rng(s);
   torch::manual_seed(s);
-  std::uniform_int_distribution<std::int64_t> pick(0, count - 1);
+  const std::int64_t share = (count - rank + world - 1) / world;  // rows rank, rank + world, ... below count
+  if (share < 1) throw Error("rank " + std::to_string(rank) + " of " + std::to_string(world) + " has no frames to train on");
+  std::uniform_int_distribution<std::int64_t> pick(0, share - 1);
   torch::Tensor rows = torch::empty({batch}, torch::kLong);
-  for (int i = 0; i < batch; ++i) rows[i] = pick(rng);
+  for (int i = 0; i < batch; ++i) rows[i] = rank + world * pick(rng);
   return rows;
 }
 
@@ -65,7 +68,7 @@ void write_samples(const ReenactorTrainingOptions& o, Pix2PixTrainer& trainer, c
 }  // namespace
 
 TrainingResult train_reenactor(const ReenactorTrainingOptions& options, const TalkingHead& data,
-                               const TrainingEvents& events) {
+                               const TrainingEvents& events, const DataParallel& parallel) {
   ReenactorTrainingOptions o = options;
   if (o.checkpoint.empty()) o.checkpoint = o.output + ".ckpt";
   if (data.size() != o.net.image_size)
@@ -90,24 +93,28 @@ TrainingResult train_reenactor(const ReenactorTrainingOptions& options, const Ta
                                      "resume with the same ones or start afresh");
     trainer.load_state(ckpt);
   }, events);
+  trainer.set_data_parallel(parallel);
 
   install_interrupt_handler();
   TrainingClock clock(from.seconds);
   for (std::int64_t i = from.iteration; i < o.pix2pix.iterations; ++i) {
-    torch::Tensor rows = iteration_rows(data.count(), o.batch, o.seed, i);
+    torch::Tensor rows = iteration_rows(data.count(), o.batch, o.seed, i, parallel.rank(), parallel.world_size());
     auto losses = trainer.step(i, data.sketches(rows).to(device), data.frames(rows).to(device));
     const std::int64_t done = i + 1;
     if (events.iteration) events.iteration(done, losses);
     const bool last = done == o.pix2pix.iterations;
-    if (!o.samples_dir.empty() && (done % o.sample_every == 0 || last)) write_samples(o, trainer, data, done);
-    if (checkpoint_or_stop(done, o.pix2pix.iterations, o.checkpoint_every, o.checkpoint, [&] { write_checkpoint(o, trainer, done, clock.seconds()); }, events))
+    if (parallel.writes() && !o.samples_dir.empty() && (done % o.sample_every == 0 || last))
+      write_samples(o, trainer, data, done);
+    if (checkpoint_or_stop(done, o.pix2pix.iterations, o.checkpoint_every, o.checkpoint, [&] { write_checkpoint(o, trainer, done, clock.seconds()); }, events, parallel))
       return TrainingResult::Interrupted;
   }
+  if (!parallel.writes()) return TrainingResult::Finished;
   Metadata extra;
   extra.set("training.seconds", clock.seconds());
   extra.set("training.iterations", o.pix2pix.iterations);
   extra.set("training.seed", static_cast<std::int64_t>(o.seed));
   extra.set("training.frames", data.count());
+  extra.set("training.world_size", std::int64_t{parallel.world_size()});
   save_reenactor_model(o.output, g, extra);
   return TrainingResult::Finished;
 }

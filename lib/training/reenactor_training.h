@@ -29,11 +29,16 @@ struct ReenactorTrainingOptions {
   std::string device = "cpu";
 };
 
+// With `parallel` over several ranks, each rank trains on its share of the frames (every
+// world-th) with its own batch; rank 0 alone writes the checkpoints, samples and the model.
 TrainingResult train_reenactor(const ReenactorTrainingOptions& options, const TalkingHead& data,
-                               const TrainingEvents& events);
+                               const TrainingEvents& events, const DataParallel& parallel = single_process());
 
 // The rows of an iteration's batch: drawn from iteration_seed(seed, iteration), which also
 // seeds torch for the iteration's steps, so a resumed run repeats an uninterrupted one.
-torch::Tensor iteration_rows(std::int64_t count, int batch, std::uint64_t seed, std::int64_t iteration);
+// Data-parallel rank `rank` of `world` draws only rows rank, rank + world, ... (its share of
+// the frames), from a seed of its own (rank 0's is the one-process seed).
+torch::Tensor iteration_rows(std::int64_t count, int batch, std::uint64_t seed, std::int64_t iteration,
+                             int rank = 0, int world = 1);
 
 }  // namespace idef

@@ -27,6 +27,30 @@ std::string synth_video(const ScratchDir& dir, int frames) {
 }
 }  // namespace
 
+// Two ranks, as torchrun starts them, each on every other training frame, then the forger's
+// train-reenact likewise; rank 0 writes each model.
+TEST(IdTrainReenact, TrainsDataParallelOverTwoRanks) {
+  ScratchDir dir;
+  const std::string video = synth_video(dir, 9);
+  auto both = [&](const std::string& tool, const std::string& args, const std::string& meet) {
+    const std::string common = " " + args + " --world-size 2 --rendezvous-file '" + dir / meet + "'";
+    const std::string bin = idef::test::q(idef::test::tool(tool));
+    return idef::test::run_command("RANK=1 " + bin + common + " 2> '" + dir / (meet + ".err") + "' & " + bin +
+                                   " --rank 0" + common + "; zero=$?; wait $!; echo $zero $?");
+  };
+  auto r = both("id-train-reenact", std::string(kTiny) + "--iterations 3 --output '" + dir / "pg.idm" + "' '" +
+                                        video + "'", "meet-defence");
+  EXPECT_EQ(r.out, "0 0\n") << r.err;
+  ASSERT_TRUE(fs::exists(dir / "pg.idm"));
+  EXPECT_EQ(idef::ModelFile::load(dir / "pg.idm").meta.get_int("training.world_size"), 2);
+
+  auto f = both("id-forge", "train-reenact --arch cnet --width 4 --d-width 4 --image-size 32 --iterations 3 "
+                            "--threads 1 --quiet --output '" + dir / "m.idm" + "' '" + video + "'", "meet-forger");
+  EXPECT_EQ(f.out, "0 0\n") << f.err;
+  ASSERT_TRUE(fs::exists(dir / "m.idm"));
+  EXPECT_EQ(idef::ModelFile::load(dir / "m.idm").meta.get_int("training.world_size"), 2);
+}
+
 TEST(IdTrainReenact, TrainsAModelThatIdPoisonUsesOnTheVideo) {
   ScratchDir dir;
   const std::string video = synth_video(dir, 8);
