@@ -14,6 +14,7 @@
 #include "nets/translator.h"
 #include "training/attr_defence_trainer.h"
 #include "training/editor_training.h"
+#include "training/reenact_defence_trainer.h"
 #include "training/stargan_trainer.h"
 #include "test_util.h"
 
@@ -199,6 +200,37 @@ TEST(DataParallel, DefenceTrainerRanksStayIdentical) {
     for (auto* m : std::vector<torch::nn::Module*>{t.generator().get(), t.critic().get(), t.surrogate().get(),
                                                      t.best_generator().get()})
       for (auto& p : m->parameters()) w.push_back(p.detach().clone());
+  });
+  EXPECT_EQ(largest_difference(ended[0], ended[1]), 0.0);
+}
+
+// id-train-reenact's trainer: SM steps, then PG (through TM's unrolled update), DB and TM
+// steps, each rank on its own frames; every network stays identical across ranks.
+TEST(DataParallel, ReenactDefenceTrainerRanksStayIdentical) {
+  torch::set_num_threads(1);
+  ScratchDir dir;
+  std::vector<std::unique_ptr<ReenactDefenceTrainer>> trainers;
+  for (std::uint64_t seed : {5, 6}) {
+    torch::manual_seed(seed);
+    nets::TranslatorConfig c{"cnet", 3, 3, 2, 16};
+    trainers.push_back(std::make_unique<ReenactDefenceTrainer>(
+        nets::make_translator(c), nets::PatchDiscriminator(6, 2, 1), nets::make_translator(c),
+        nets::PatchDiscriminator(6, 2, 1), nets::make_translator(c), nets::StarGanDiscriminator(16, 2, 1),
+        ReenactDefenceSettings{}));
+  }
+  std::vector<torch::Tensor> z{images(40, 2), images(41, 2)}, x{images(42, 2), images(43, 2)};
+  std::vector<std::vector<torch::Tensor>> ended(2);
+  run_ranks(dir, 2, [&](const DataParallel& parallel) {
+    const int r = parallel.rank();
+    ReenactDefenceTrainer& t = *trainers[r];
+    t.set_data_parallel(parallel);
+    for (int i = 0; i < 2; ++i) {
+      t.surrogate_step(i, z[r], x[r]);
+      t.perturbation_step(i, z[r], x[r], torch::ones({2, 1, 16, 16}));
+    }
+    t.validate(z[0], torch::ones({2, 1, 16, 16}));
+    for (auto* m : std::vector<torch::nn::Module*>{t.surrogate().get(), t.temporary().get(), t.generator().get()})
+      for (auto& p : m->parameters()) ended[r].push_back(p.detach().clone());
   });
   EXPECT_EQ(largest_difference(ended[0], ended[1]), 0.0);
 }
