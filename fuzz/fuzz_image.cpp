@@ -4,7 +4,15 @@
 // then the 8-bit sRGB view and an encode of it back in the input's format.
 #include "core/error.h"
 #include "fuzz_util.h"
+#include "core/version.h"
 #include "io/image.h"
+
+// One thread, as id-poison --jobs workers run: libvips would otherwise start a pool of
+// workers for every tiny image, which costs more than decoding it.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  idef::set_thread_count(1);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   idef::ImageLoadOptions options;
