@@ -43,11 +43,12 @@ DataParallelOptions data_parallel_from_environment() {
 }
 
 void check_data_parallel_options(const DataParallelOptions& o) {
-  if (o.world_size < 1) throw UsageError("--world-size: at least 1");
+  // The values may come from torchrun's variables: the messages name both.
+  if (o.world_size < 1) throw UsageError("--world-size (WORLD_SIZE): at least 1");
   if (o.rank < 0 || o.rank >= o.world_size)
-    throw UsageError("--rank: " + std::to_string(o.rank) + " is not a rank of a world of " +
+    throw UsageError("--rank (RANK): " + std::to_string(o.rank) + " is not a rank of a world of " +
                      std::to_string(o.world_size) + " (0 to " + std::to_string(o.world_size - 1) + ")");
-  if (o.master_port < 1 || o.master_port > 65535) throw UsageError("--master-port: 1 to 65535");
+  if (o.master_port < 1 || o.master_port > 65535) throw UsageError("--master-port (MASTER_PORT): 1 to 65535");
   if (!(o.timeout_seconds > 0)) throw UsageError("data-parallel timeout: over 0 seconds");
 }
 
