@@ -218,8 +218,7 @@ int train(const cli::Command& cmd, const Options& o) {
   });
   log.info("training " + t.net.arch + " on " + std::to_string(data.size()) + " images of '" + o.data + "'" +
            (skipped ? " (" + std::to_string(skipped) + " skipped)" : "") +
-           (parallel.distributed() ? " (rank " + std::to_string(parallel.rank()) + " of " +
-                                         std::to_string(parallel.world_size()) + ": its share)"
+           (parallel.distributed() ? " (" + cli::rank_in_world(parallel) + ": its share)"
                                    : ""));
 
   cli::Progress progress(cmd.common(), "train-editor", g.iterations);
@@ -229,7 +228,7 @@ int train(const cli::Command& cmd, const Options& o) {
   TrainingResult result = train_editor(t, data, events, parallel);
   if (result == TrainingResult::Interrupted) return 128 + interrupt_signal();
   progress.finish();
-  log.info(parallel.writes() ? "wrote " + o.output : "rank " + std::to_string(parallel.rank()) + " done (rank 0 writes the model)");
+  log.info(cli::written_message(parallel, o.output));
   return 0;
 }
 
@@ -429,8 +428,7 @@ int train_reenact(const cli::Command& cmd, const Options& o) {
   const DataParallel parallel(cli::resolve_data_parallel(cmd, o.parallel));
   const TalkingHead head = cli::read_talking_head(cmd, input, read);
   log.info("training " + t.net.arch + " on " + std::to_string(head.count()) + " frames of '" + input + "'" +
-           (parallel.distributed() ? " (rank " + std::to_string(parallel.rank()) + " of " +
-                                         std::to_string(parallel.world_size()) + ": every " +
+           (parallel.distributed() ? " (" + cli::rank_in_world(parallel) + ": every " +
                                          std::to_string(parallel.world_size()) + "th frame from its rank)"
                                    : ""));
   cli::Progress progress(cmd.common(), "train-reenact", t.pix2pix.iterations);
@@ -439,8 +437,7 @@ int train_reenact(const cli::Command& cmd, const Options& o) {
   events.message = [&](const std::string& m) { log.info(m); };
   if (train_reenactor(t, head, events, parallel) == TrainingResult::Interrupted) return 128 + interrupt_signal();
   progress.finish();
-  log.info(parallel.writes() ? "wrote " + o.output
-                             : "rank " + std::to_string(parallel.rank()) + " done (rank 0 writes the model)");
+  log.info(cli::written_message(parallel, o.output));
   return 0;
 }
 

@@ -192,8 +192,7 @@ int run(const cli::Command& cmd, const Options& o) {
   log.info("training " + t.generator.arch + " against a " + t.surrogate.arch + " surrogate on " +
            std::to_string(train.size()) + " images of '" + o.data + "'" +
            (skipped ? " (" + std::to_string(skipped) + " skipped)" : "") +
-           (parallel.distributed() ? " (rank " + std::to_string(parallel.rank()) + " of " +
-                                         std::to_string(parallel.world_size()) + ": its share)"
+           (parallel.distributed() ? " (" + cli::rank_in_world(parallel) + ": its share)"
                                    : ""));
 
   const std::int64_t total =
@@ -206,8 +205,7 @@ int run(const cli::Command& cmd, const Options& o) {
   TrainingResult result = train_attr_defence(t, train, validation, events, parallel);
   if (result == TrainingResult::Interrupted) return 128 + interrupt_signal();
   progress.finish();
-  log.info(parallel.writes() ? "wrote " + t.output
-                             : "rank " + std::to_string(parallel.rank()) + " done (rank 0 writes the model)");
+  log.info(cli::written_message(parallel, t.output));
   return 0;
 }
 

@@ -155,8 +155,7 @@ int run(const cli::Command& cmd, const Options& o) {
   log.info("training " + t.generator.arch + " against a " + t.surrogate.arch + " surrogate on " +
            std::to_string(video.count() - t.validation_frames) + " frames of '" + o.inputs[0] + "' (" +
            std::to_string(t.validation_frames) + " held out" +
-           (parallel.distributed() ? "; rank " + std::to_string(parallel.rank()) + " of " +
-                                         std::to_string(parallel.world_size()) + " trains on every " +
+           (parallel.distributed() ? "; " + cli::rank_in_world(parallel) + " trains on every " +
                                          std::to_string(parallel.world_size()) + "th"
                                    : "") +
            ")");
@@ -171,8 +170,7 @@ int run(const cli::Command& cmd, const Options& o) {
   if (train_reenact_defence(t, video, events, parallel) == TrainingResult::Interrupted)
     return 128 + interrupt_signal();
   progress.finish();
-  log.info(parallel.writes() ? "wrote " + t.output
-                             : "rank " + std::to_string(parallel.rank()) + " done (rank 0 writes the model)");
+  log.info(cli::written_message(parallel, t.output));
   return 0;
 }
 

@@ -58,4 +58,13 @@ DataParallelOptions resolve_data_parallel(const Command& cmd, const DataParallel
   return o;
 }
 
+std::string rank_in_world(const DataParallel& parallel) {
+  return "rank " + std::to_string(parallel.rank()) + " of " + std::to_string(parallel.world_size());
+}
+
+std::string written_message(const DataParallel& parallel, const std::string& output) {
+  return parallel.writes() ? "wrote " + output
+                           : "rank " + std::to_string(parallel.rank()) + " done (rank 0 writes the model)";
+}
+
 }  // namespace idef::cli

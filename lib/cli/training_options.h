@@ -43,5 +43,9 @@ void add_data_parallel_options(Command& cmd, DataParallelOptions& o);
 // After parsing: torchrun's variables (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) for the
 // options not given, then checked (UsageError).
 DataParallelOptions resolve_data_parallel(const Command& cmd, const DataParallelOptions& given);
+// "rank R of W", for a training tool's log lines.
+std::string rank_in_world(const DataParallel& parallel);
+// A training tool's last line: "wrote OUTPUT" on rank 0, that rank 0 writes it on the others.
+std::string written_message(const DataParallel& parallel, const std::string& output);
 
 }  // namespace idef::cli

@@ -24,6 +24,22 @@ int environment_int(const char* name, int fallback) {
   return static_cast<int>(value);
 }
 
+// The tensors end to end in one float CPU buffer (one collective, whatever their number and
+// device: Gloo is the group), and back into them.
+torch::Tensor flattened(const std::vector<torch::Tensor>& tensors) {
+  std::vector<torch::Tensor> views;
+  for (const auto& t : tensors) views.push_back(t.detach().reshape({-1}).to(torch::kCPU, torch::kFloat));
+  return torch::cat(views);
+}
+
+void unflatten_into(const torch::Tensor& flat, std::vector<torch::Tensor>& tensors) {
+  std::int64_t at = 0;
+  for (auto& t : tensors) {
+    t.copy_(flat.narrow(0, at, t.numel()).view(t.sizes()));
+    at += t.numel();
+  }
+}
+
 std::vector<torch::Tensor> gradients_of(torch::nn::Module& module) {
   std::vector<torch::Tensor> grads;
   for (auto& p : module.parameters())
@@ -100,18 +116,9 @@ void DataParallel::broadcast(torch::nn::Module& module) const {
   for (auto& p : module.parameters()) tensors.push_back(p);
   for (auto& b : module.buffers()) tensors.push_back(b);
   if (tensors.empty()) return;
-  // One flat buffer: one collective, whatever the number of tensors.
-  std::vector<torch::Tensor> flat{torch::cat([&] {
-    std::vector<torch::Tensor> views;
-    for (auto& t : tensors) views.push_back(t.detach().reshape({-1}).to(torch::kCPU, torch::kFloat));
-    return views;
-  }())};
+  std::vector<torch::Tensor> flat{flattened(tensors)};
   group_->gloo->broadcast(flat)->wait();
-  std::int64_t at = 0;
-  for (auto& t : tensors) {
-    t.copy_(flat[0].narrow(0, at, t.numel()).view(t.sizes()).to(t.dtype()));
-    at += t.numel();
-  }
+  unflatten_into(flat[0], tensors);
 }
 
 void DataParallel::average_gradients(torch::nn::Module& module) const {
@@ -119,17 +126,10 @@ void DataParallel::average_gradients(torch::nn::Module& module) const {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> grads = gradients_of(module);
   if (grads.empty()) return;
-  std::vector<torch::Tensor> views;
-  // Through the CPU: Gloo is the group, whatever device the networks are on.
-  for (auto& g : grads) views.push_back(g.reshape({-1}).to(torch::kCPU));
-  std::vector<torch::Tensor> flat{torch::cat(views)};
+  std::vector<torch::Tensor> flat{flattened(grads)};
   group_->gloo->allreduce(flat)->wait();
   flat[0].div_(world_size_);
-  std::int64_t at = 0;
-  for (auto& g : grads) {
-    g.copy_(flat[0].narrow(0, at, g.numel()).view(g.sizes()));
-    at += g.numel();
-  }
+  unflatten_into(flat[0], grads);
 }
 
 bool DataParallel::any(bool local) const {

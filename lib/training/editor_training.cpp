@@ -16,18 +16,18 @@ namespace fs = std::filesystem;
 
 namespace idef {
 
-std::uint64_t iteration_seed(std::uint64_t seed, std::int64_t iteration) {
+std::uint64_t iteration_seed(std::uint64_t seed, std::int64_t iteration, int rank) {
   // splitmix64 of the pair: well-spread seeds for neighbouring iterations.
   std::uint64_t z = seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(iteration) + 0x632BE59BD9B4E019ULL;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
+  return (z ^ (z >> 31)) ^ (static_cast<std::uint64_t>(rank) * 0xD1B54A32D192ED03ULL);
 }
 
 std::pair<torch::Tensor, torch::Tensor> iteration_batch(const FaceDataset& data, int batch, std::uint64_t seed,
                                                         std::int64_t iteration, const torch::Device& device,
                                                         int rank) {
-  std::uint64_t s = iteration_seed(seed, iteration) ^ (static_cast<std::uint64_t>(rank) * 0xD1B54A32D192ED03ULL);
+  std::uint64_t s = iteration_seed(seed, iteration, rank);
   std::mt19937_64 rng(s);
   torch::manual_seed(s);
   std::uniform_int_distribution<std::int64_t> pick(0, data.size() - 1);

@@ -53,12 +53,13 @@ TrainingResult train_editor(const EditorTrainingOptions& options, const FaceData
                             const TrainingEvents& events, const DataParallel& parallel = single_process());
 
 // The seeds of iteration i: everything random in it (batch choice, flips, label shuffle,
-// GP mixing) derives from (seed, i), so a resumed run repeats an uninterrupted one.
-std::uint64_t iteration_seed(std::uint64_t seed, std::int64_t iteration);
+// GP mixing) derives from (seed, i), so a resumed run repeats an uninterrupted one. Each
+// data-parallel rank has a seed of its own (rank 0's is the one-process seed).
+std::uint64_t iteration_seed(std::uint64_t seed, std::int64_t iteration, int rank = 0);
 
 // The training batch of an iteration (images in [-1,1] and labels, on `device`): indices
-// and flips drawn from iteration_seed, which also seeds torch for the iteration's steps.
-// Each data-parallel rank draws from a seed of its own (rank 0's is the one-process seed).
+// and flips drawn from iteration_seed (the rank's), which also seeds torch for the
+// iteration's steps.
 std::pair<torch::Tensor, torch::Tensor> iteration_batch(const FaceDataset& data, int batch, std::uint64_t seed,
                                                         std::int64_t iteration, const torch::Device& device,
                                                         int rank = 0);

@@ -18,7 +18,7 @@ namespace idef {
 
 torch::Tensor iteration_rows(std::int64_t count, int batch, std::uint64_t seed, std::int64_t iteration, int rank,
                              int world) {
-  const std::uint64_t s = iteration_seed(seed, iteration) ^ (static_cast<std::uint64_t>(rank) * 0xD1B54A32D192ED03ULL);
+  const std::uint64_t s = iteration_seed(seed, iteration, rank);
   std::mt19937_64 rng(s);
   torch::manual_seed(s);
   const std::int64_t share = (count - rank + world - 1) / world;  // rows rank, rank + world, ... below count

@@ -57,11 +57,16 @@ StarGanTrainer tiny_trainer(std::uint64_t seed, const StarGanSettings& s) {
   return StarGanTrainer(nets::make_editor(c), nets::StarGanDiscriminator(16, 4, 2), s);
 }
 
-std::vector<torch::Tensor> weights_of(StarGanTrainer& t) {
+// Copies of every parameter of the modules, in order.
+std::vector<torch::Tensor> parameters_of(const std::vector<torch::nn::Module*>& modules) {
   std::vector<torch::Tensor> w;
-  for (auto& p : t.generator()->parameters()) w.push_back(p.detach().clone());
-  for (auto& p : t.discriminator()->parameters()) w.push_back(p.detach().clone());
+  for (auto* m : modules)
+    for (auto& p : m->parameters()) w.push_back(p.detach().clone());
   return w;
+}
+
+std::vector<torch::Tensor> weights_of(StarGanTrainer& t) {
+  return parameters_of({t.generator().get(), t.discriminator().get()});
 }
 
 double largest_difference(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
@@ -196,10 +201,8 @@ TEST(DataParallel, DefenceTrainerRanksStayIdentical) {
       t.perturbation_step(x[parallel.rank()], labels, true, i);
     }
     t.validate(x[0], labels);
-    auto& w = ended[parallel.rank()];
-    for (auto* m : std::vector<torch::nn::Module*>{t.generator().get(), t.critic().get(), t.surrogate().get(),
-                                                     t.best_generator().get()})
-      for (auto& p : m->parameters()) w.push_back(p.detach().clone());
+    ended[parallel.rank()] =
+        parameters_of({t.generator().get(), t.critic().get(), t.surrogate().get(), t.best_generator().get()});
   });
   EXPECT_EQ(largest_difference(ended[0], ended[1]), 0.0);
 }
@@ -229,8 +232,7 @@ TEST(DataParallel, ReenactDefenceTrainerRanksStayIdentical) {
       t.perturbation_step(i, z[r], x[r], torch::ones({2, 1, 16, 16}));
     }
     t.validate(z[0], torch::ones({2, 1, 16, 16}));
-    for (auto* m : std::vector<torch::nn::Module*>{t.surrogate().get(), t.temporary().get(), t.generator().get()})
-      for (auto& p : m->parameters()) ended[r].push_back(p.detach().clone());
+    ended[r] = parameters_of({t.surrogate().get(), t.temporary().get(), t.generator().get()});
   });
   EXPECT_EQ(largest_difference(ended[0], ended[1]), 0.0);
 }
