@@ -54,18 +54,30 @@ class ChangeTracker {
 // and in may be one image): the cap holds after rounding too. `d` has 3 values a pixel.
 void add_span(Rgb8& out, const Rgb8& in, int y, int x, int count, const float* d, float cap, ChangeTracker& changes) {
   const std::size_t base = (std::size_t(y) * in.width + x) * 3;
-  int first = count * 3, last = -1, most = 0;
-  for (int k = 0; k < count * 3; ++k) {
-    if (d[k] == 0.f) continue;  // most of a crop's box: keep it, skip the rounding
-    const int before = in.pixels[base + k];
-    // Rounded half up; truncating the non-negative sum is its floor, with no libm call.
-    const int after = static_cast<int>(std::clamp(before + std::clamp(d[k], -cap, cap) + 0.5f, 0.f, 255.5f));
-    out.pixels[base + k] = static_cast<std::uint8_t>(after);
-    if (after == before) continue;
-    most = std::max(most, std::abs(after - before));
-    first = std::min(first, k), last = k;
+  const std::uint8_t* before = in.pixels.data() + base;
+  const int n = count * 3;
+  // Into a row buffer first, with no branch in the loop (vector code); then only the span
+  // that changed is found and copied.
+  thread_local std::vector<std::uint8_t> row;
+  if (row.size() < std::size_t(n)) row.resize(n);
+  std::uint8_t* after = row.data();
+  int most = 0;
+  for (int k = 0; k < n; ++k) {
+    // Rounded half up; truncating the non-negative sum is its floor, with no libm call. A
+    // zero d gives the same byte back.
+    const int a = static_cast<int>(std::clamp(before[k] + std::clamp(d[k], -cap, cap) + 0.5f, 0.f, 255.5f));
+    after[k] = static_cast<std::uint8_t>(a);
+    most = std::max(most, std::abs(a - int(before[k])));
   }
-  if (last >= 0) changes.row(y, x + first / 3, x + last / 3, most);
+  if (most == 0) {
+    if (&out != &in) std::copy_n(before, n, out.pixels.data() + base);
+    return;
+  }
+  int first = 0, last = n - 1;
+  while (after[first] == before[first]) ++first;
+  while (after[last] == before[last]) --last;
+  std::copy_n(after, n, out.pixels.data() + base);
+  changes.row(y, x + first / 3, x + last / 3, most);
 }
 
 float cap_of(double tau) { return static_cast<float>(std::floor(tau * 127.5 + 0.5)); }

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -25,12 +24,6 @@ Point2 centroid(const Landmarks& landmarks) {
   Point2 c;
   for (const Point2& p : landmarks) c.x += p.x, c.y += p.y;
   return {c.x / kLandmarkCount, c.y / kLandmarkCount};
-}
-
-// log2 of the chroma block's width and height.
-void chroma_shifts(ChromaLayout layout, int& sx, int& sy) {
-  sx = layout == ChromaLayout::C420 || layout == ChromaLayout::C422 ? 1 : 0;
-  sy = layout == ChromaLayout::C420 ? 1 : 0;
 }
 
 using Clock = std::chrono::steady_clock;
@@ -76,15 +69,8 @@ const std::vector<Face>& FaceTracker::next(const Rgb8& frame) {
     return faces_;
   }
   for (Face& face : faces_) {
-    // The predictor only looks near its box: hand it that part of the frame, not all of it.
-    const double mx = face.box.width() / 2, my = face.box.height() / 2;
-    const int left = std::clamp(int(std::floor(face.box.left - mx)), 0, frame.width - 1);
-    const int top = std::clamp(int(std::floor(face.box.top - my)), 0, frame.height - 1);
-    const int right = std::clamp(int(std::ceil(face.box.right + mx)), left, frame.width - 1);
-    const int bottom = std::clamp(int(std::ceil(face.box.bottom + my)), top, frame.height - 1);
-    const FaceBox local{face.box.left - left, face.box.top - top, face.box.right - left, face.box.bottom - top};
-    Face refit = detector_.locate_landmarks(crop_rgb8(frame, left, top, right - left + 1, bottom - top + 1), local);
-    for (Point2& p : refit.landmarks) p.x += left, p.y += top;
+    // The predictor reads only a few hundred pixels near the box, straight from the frame.
+    const Face refit = detector_.locate_landmarks(frame, face.box);
     // The box moves with the face, so the next re-fit starts where the face is now.
     Point2 before = centroid(face.landmarks), after = centroid(refit.landmarks);
     double dx = after.x - before.x, dy = after.y - before.y;
@@ -135,7 +121,8 @@ PreparedFrame StreamProtector::prepare(const VideoFrame& frame, const ColourSpec
     }
   }
   const auto start = Clock::now();
-  to_rgb_float(frame, colour, prepared.exact, prepared.rgb);
+  to_rgb8_view(frame, colour, prepared.view);
+  prepared.rgb = prepared.view;
   stats_.convert_seconds += seconds_since(start);
   find_faces(prepared);
   return prepared;
@@ -144,7 +131,7 @@ PreparedFrame StreamProtector::prepare(const VideoFrame& frame, const ColourSpec
 void StreamProtector::recycle(PreparedFrame& prepared) {
   prepared.faces.clear();
   std::lock_guard<std::mutex> lock(buffers_->mutex);
-  if (buffers_->spare.size() < 4) buffers_->spare.push_back(std::move(prepared));
+  if (buffers_->spare.size() < 10) buffers_->spare.push_back(std::move(prepared));
 }
 
 void StreamProtector::protect_prepared(PreparedFrame& prepared, int& faces, Change* change) {
@@ -190,8 +177,6 @@ int StreamProtector::protect(VideoFrame& frame, const ColourSpec& colour) {
 }
 
 int StreamProtector::finish(VideoFrame& frame, const ColourSpec& colour, PreparedFrame& prepared) {
-  const RgbFloatImage& exact = prepared.exact;
-  const Rgb8& out = prepared.rgb;
   int faces = 0;
   Change touched;
   protect_prepared(prepared, faces, &touched);
@@ -200,36 +185,12 @@ int StreamProtector::finish(VideoFrame& frame, const ColourSpec& colour, Prepare
     PreparedFrame& prepared;
     ~Recycle() { protector.recycle(prepared); }
   } recycle{*this, prepared};
-
-  // The box of changed pixels, widened to whole chroma blocks so that converting it back
-  // leaves every chroma sample outside it alone.
   if (touched.empty()) return faces;
+  // x' = x + (protected view − view): the 8-bit perturbation, capped and clamped, added to
+  // the frame's YUV samples in the box of changed pixels; every sample outside keeps its bytes.
   const auto start = Clock::now();
-  const int w = frame.width(), h = frame.height();
-  int x0 = touched.left, y0 = touched.top, x1 = touched.left + touched.width - 1, y1 = touched.top + touched.height - 1;
-  int sx = 0, sy = 0;
-  chroma_shifts(frame.layout(), sx, sy);
-  x0 = (x0 >> sx) << sx, y0 = (y0 >> sy) << sy;
-  x1 = std::min(w - 1, (((x1 >> sx) + 1) << sx) - 1), y1 = std::min(h - 1, (((y1 >> sy) + 1) << sy) - 1);
-
-  // x' = x + (out − rgb): the 8-bit perturbation, capped and clamped, added to the exact frame
-  // (rgb, the frame as the perturber saw it, is the 8-bit view of the exact one).
-  const int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
-  RgbFloatImage block(bw, bh);
-  for (int c = 0; c < 3; ++c)
-    for (int y = 0; y < bh; ++y)
-      for (int x = 0; x < bw; ++x) {
-        const std::size_t src = static_cast<std::size_t>(y + y0) * w + (x + x0);
-        const int delta = int(out.pixels[src * 3 + c]) - int(rgb8_of(exact.channel(c)[src]));
-        block.channel(c)[static_cast<std::size_t>(y) * bw + x] = exact.channel(c)[src] + delta / 255.f;
-      }
-  VideoFrame changed = from_rgb_float(block, frame.layout(), colour);
-  for (int p = 0; p < frame.plane_count(); ++p) {
-    const int px = p == 0 ? x0 : x0 >> sx, py = p == 0 ? y0 : y0 >> sy;
-    for (int y = 0; y < changed.plane_height(p); ++y)
-      std::memcpy(frame.plane(p) + static_cast<std::size_t>(py + y) * frame.stride(p) + px,
-                  changed.plane(p) + static_cast<std::size_t>(y) * changed.stride(p), changed.plane_width(p));
-  }
+  add_rgb8_change(frame, colour, prepared.view, prepared.rgb, touched.left, touched.top, touched.left + touched.width - 1,
+                  touched.top + touched.height - 1);
   stats_.write_back_seconds += seconds_since(start);
   return faces;
 }

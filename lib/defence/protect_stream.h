@@ -8,9 +8,9 @@
 // the current one (the output is the same); at most lookahead + 2 frames are held, so
 // memory is constant over the length of the stream.
 //
-// YUV frames go through the exact float path of io/frame.h and only the block of pixels
-// around the faces is converted back, so every pixel away from the faces keeps its exact
-// bytes. The perturbation is capped in 8-bit RGB as for photos (|x' − x| ≤ round(τ·127.5));
+// YUV frames are seen through the 8-bit view of io/frame.h's float path, and only the
+// change of the block of pixels around the faces is added back to their YUV samples, so
+// every pixel away from the faces keeps its exact bytes. The perturbation is capped in 8-bit RGB as for photos (|x' − x| ≤ round(τ·127.5));
 // storing it as 8-bit YUV adds the rounding of Y, U and V (up to about 1.6 in RGB for 4:4:4),
 // and 4:2:0/4:2:2 average the perturbation's colour over each chroma block.
 #pragma once
@@ -70,8 +70,8 @@ struct StreamStats {
 
 // A frame after the first stage: its RGB view and the faces found in it.
 struct PreparedFrame {
-  RgbFloatImage exact;  // YUV frames: the exact float RGB (empty for rgb24 frames)
-  Rgb8 rgb;             // what the detector and the perturber see; protected by finish
+  Rgb8 view;  // YUV frames: their 8-bit view, as it was (empty for rgb24 frames)
+  Rgb8 rgb;   // what the detector and the perturber see; protected by finish
   std::vector<FaceAlignment> faces;
 };
 
@@ -116,7 +116,7 @@ class StreamProtector {
   void protect_prepared(PreparedFrame& prepared, int& faces, Change* change = nullptr);
   void find_faces(PreparedFrame& prepared);
   // Keeps a finished frame's buffers for the next prepare (the two may run on two threads):
-  // a 720p frame's are 14 MB, which the allocator would hand back zeroed each time.
+  // a 720p frame's view is 2.8 MB, which the allocator would hand back zeroed each time.
   void recycle(PreparedFrame& prepared);
   struct Buffers {
     std::mutex mutex;

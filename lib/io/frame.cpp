@@ -117,9 +117,8 @@ std::uint8_t to_code(float v) {
 }
 
 Rgb8 mono_to_rgb24(const VideoFrame& frame, const ColourSpec& spec) {
-  RgbFloatImage exact;
   Rgb8 rgb;
-  to_rgb_float(frame, spec, exact, rgb);
+  to_rgb8_view(frame, spec, rgb);
   return rgb;
 }
 
@@ -214,60 +213,122 @@ struct Matrix {
 
 namespace {
 
-// One row of the float conversion, with the 8-bit view when `rgb` is given. Tables give
-// each code's value (the same float expressions as per pixel, so the same results).
+// Pixels x0 .. x0 + count − 1 of one row of the float conversion (R, G, B and `rgb` start
+// at x0), with the 8-bit view when `rgb` is given. Straight-line arithmetic, no tables:
+// the compiler turns the loops into vector code.
 struct RowConverter {
   const Matrix m;
   const float cr_to_r, cb_to_b;
-  float luma[256], chroma[256];
-  explicit RowConverter(const ColourSpec& spec)
-      : m(spec), cr_to_r(2.f * (1.f - m.kr)), cb_to_b(2.f * (1.f - m.kb)) {
-    for (int v = 0; v < 256; ++v) {
-      luma[v] = (v - m.y_offset) / m.y_scale;
-      chroma[v] = (v - 128.f) / m.c_scale;
-    }
-  }
-  void operator()(const VideoFrame& frame, int y, float* R, float* G, float* B, std::uint8_t* rgb) const {
-    const int w = frame.width(), sx = chroma_shift_x(frame.layout()), sy = chroma_shift_y(frame.layout());
-    const std::uint8_t* Y = frame.plane(0) + static_cast<std::size_t>(y) * frame.stride(0);
+  explicit RowConverter(const ColourSpec& spec) : m(spec), cr_to_r(2.f * (1.f - m.kr)), cb_to_b(2.f * (1.f - m.kb)) {}
+  float luma(std::uint8_t v) const { return (v - m.y_offset) / m.y_scale; }
+  float chroma(std::uint8_t v) const { return (v - 128.f) / m.c_scale; }
+  void operator()(const VideoFrame& frame, int y, int x0, int count, float* R, float* G, float* B,
+                  std::uint8_t* rgb) const {
+    const int sx = chroma_shift_x(frame.layout()), sy = chroma_shift_y(frame.layout());
+    const std::uint8_t* Y = frame.plane(0) + static_cast<std::size_t>(y) * frame.stride(0) + x0;
     if (frame.layout() == ChromaLayout::Mono) {
-      for (int x = 0; x < w; ++x) R[x] = G[x] = B[x] = luma[Y[x]];
+      for (int i = 0; i < count; ++i) R[i] = G[i] = B[i] = luma(Y[i]);
     } else {
       const std::uint8_t* U = frame.plane(1) + static_cast<std::size_t>(y >> sy) * frame.stride(1);
       const std::uint8_t* V = frame.plane(2) + static_cast<std::size_t>(y >> sy) * frame.stride(2);
-      for (int x = 0; x < w; ++x) {
-        const float l = luma[Y[x]];
-        R[x] = l + cr_to_r * chroma[V[x >> sx]];  // nearest chroma: replication
-        B[x] = l + cb_to_b * chroma[U[x >> sx]];
-        G[x] = (l - m.kr * R[x] - m.kb * B[x]) / m.kg;
+      // Nearest chroma: each sample is replicated over its block's columns.
+      if (sx == 0) {
+        for (int i = 0; i < count; ++i) R[i] = cr_to_r * chroma(V[x0 + i]), B[i] = cb_to_b * chroma(U[x0 + i]);
+      } else {
+        int i = 0;
+        if (x0 & 1) R[0] = cr_to_r * chroma(V[x0 >> 1]), B[0] = cb_to_b * chroma(U[x0 >> 1]), i = 1;
+        const std::uint8_t* u = U + ((x0 + i) >> 1);
+        const std::uint8_t* v = V + ((x0 + i) >> 1);
+        const int pairs = (count - i) / 2;
+        for (int j = 0; j < pairs; ++j) {
+          const float r = cr_to_r * chroma(v[j]), b = cb_to_b * chroma(u[j]);
+          R[i + 2 * j] = R[i + 2 * j + 1] = r;
+          B[i + 2 * j] = B[i + 2 * j + 1] = b;
+        }
+        if ((count - i) & 1) R[count - 1] = cr_to_r * chroma(v[pairs]), B[count - 1] = cb_to_b * chroma(u[pairs]);
+      }
+      for (int i = 0; i < count; ++i) {
+        const float l = luma(Y[i]);
+        R[i] += l;
+        B[i] += l;
+        G[i] = (l - m.kr * R[i] - m.kb * B[i]) / m.kg;
       }
     }
     if (!rgb) return;
-    for (int x = 0; x < w; ++x) rgb[3 * x] = rgb8_of(R[x]), rgb[3 * x + 1] = rgb8_of(G[x]), rgb[3 * x + 2] = rgb8_of(B[x]);
+    for (int i = 0; i < count; ++i)
+      rgb[3 * i] = rgb8_of(R[i]), rgb[3 * i + 1] = rgb8_of(G[i]), rgb[3 * i + 2] = rgb8_of(B[i]);
   }
 };
-
-void convert_to_float(const VideoFrame& frame, const ColourSpec& spec, RgbFloatImage& out, Rgb8* rgb) {
-  const int w = frame.width(), h = frame.height();
-  if (out.width != w || out.height != h) out = RgbFloatImage(w, h);
-  if (rgb && (rgb->width != w || rgb->height != h)) *rgb = Rgb8(w, h);
-  const RowConverter convert(spec);
-  for (int y = 0; y < h; ++y) {
-    const std::size_t i = static_cast<std::size_t>(y) * w;
-    convert(frame, y, out.channel(0) + i, out.channel(1) + i, out.channel(2) + i, rgb ? rgb->data() + i * 3 : nullptr);
-  }
-}
 
 }  // namespace
 
 RgbFloatImage to_rgb_float(const VideoFrame& frame, const ColourSpec& spec) {
-  RgbFloatImage out;
-  convert_to_float(frame, spec, out, nullptr);
+  const int w = frame.width(), h = frame.height();
+  RgbFloatImage out(w, h);
+  const RowConverter convert(spec);
+  for (int y = 0; y < h; ++y) {
+    const std::size_t i = static_cast<std::size_t>(y) * w;
+    convert(frame, y, 0, w, out.channel(0) + i, out.channel(1) + i, out.channel(2) + i, nullptr);
+  }
   return out;
 }
 
-void to_rgb_float(const VideoFrame& frame, const ColourSpec& spec, RgbFloatImage& exact, Rgb8& rgb) {
-  convert_to_float(frame, spec, exact, &rgb);
+void to_rgb8_view(const VideoFrame& frame, const ColourSpec& spec, Rgb8& rgb) {
+  const int w = frame.width(), h = frame.height();
+  if (rgb.width != w || rgb.height != h) rgb = Rgb8(w, h);
+  const RowConverter convert(spec);
+  std::vector<float> row(static_cast<std::size_t>(w) * 3);  // one row: stays in the cache
+  for (int y = 0; y < h; ++y)
+    convert(frame, y, 0, w, row.data(), row.data() + w, row.data() + 2 * w,
+            rgb.data() + static_cast<std::size_t>(y) * w * 3);
+}
+
+void add_rgb8_change(VideoFrame& frame, const ColourSpec& spec, const Rgb8& before, const Rgb8& after, int x0, int y0,
+                     int x1, int y1) {
+  const int w = frame.width(), h = frame.height();
+  if (before.width != w || before.height != h || after.width != w || after.height != h)
+    throw std::invalid_argument("add_rgb8_change: the 8-bit images are not the frame's size");
+  const int sx = chroma_shift_x(frame.layout()), sy = chroma_shift_y(frame.layout());
+  x0 = std::max(0, (x0 >> sx) << sx), y0 = std::max(0, (y0 >> sy) << sy);
+  x1 = std::min(w - 1, (((x1 >> sx) + 1) << sx) - 1), y1 = std::min(h - 1, (((y1 >> sy) + 1) << sy) - 1);
+  if (x1 < x0 || y1 < y0) return;
+  const int bw = x1 - x0 + 1;
+  const Matrix m(spec);
+  const bool mono = frame.layout() == ChromaLayout::Mono;
+  const float b_to_cb = 1.f / (2.f * (1.f - m.kb)), r_to_cr = 1.f / (2.f * (1.f - m.kr));
+  // Per chroma sample of the box's current chroma row: the summed change of Cb and Cr.
+  const int c0 = x0 >> sx, cw = (x1 >> sx) - c0 + 1;
+  std::vector<float> cb(cw, 0.f), cr(cw, 0.f);
+  std::vector<int> count(cw, 0);
+  for (int y = y0; y <= y1; ++y) {
+    std::uint8_t* Y = frame.plane(0) + static_cast<std::size_t>(y) * frame.stride(0) + x0;
+    const std::size_t row = (static_cast<std::size_t>(y) * w + x0) * 3;
+    const std::uint8_t* view = before.data() + row;
+    const std::uint8_t* changed = after.data() + row;
+    for (int i = 0; i < bw; ++i) {
+      const int dr = changed[3 * i] - view[3 * i], dg = changed[3 * i + 1] - view[3 * i + 1],
+                db = changed[3 * i + 2] - view[3 * i + 2];
+      const int c = ((x0 + i) >> sx) - c0;
+      ++count[c];
+      if ((dr | dg | db) == 0) continue;
+      const float r = dr / 255.f, g = dg / 255.f, b = db / 255.f;
+      const float luma = m.kr * r + m.kg * g + m.kb * b;
+      Y[i] = to_code(Y[i] + m.y_scale * luma);
+      cb[c] += (b - luma) * b_to_cb;
+      cr[c] += (r - luma) * r_to_cr;
+    }
+    if (mono || (y < y1 && ((y + 1) & ((1 << sy) - 1)) != 0)) continue;
+    // The chroma row is complete: each sample moves by its block's mean change.
+    std::uint8_t* U = frame.plane(1) + static_cast<std::size_t>(y >> sy) * frame.stride(1) + c0;
+    std::uint8_t* V = frame.plane(2) + static_cast<std::size_t>(y >> sy) * frame.stride(2) + c0;
+    for (int c = 0; c < cw; ++c) {
+      if (cb[c] != 0.f || cr[c] != 0.f) {
+        U[c] = to_code(U[c] + m.c_scale * cb[c] / count[c]);
+        V[c] = to_code(V[c] + m.c_scale * cr[c] / count[c]);
+      }
+      cb[c] = cr[c] = 0.f, count[c] = 0;
+    }
+  }
 }
 
 VideoFrame from_rgb_float(const RgbFloatImage& rgb, ChromaLayout layout, const ColourSpec& spec) {

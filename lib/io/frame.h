@@ -91,17 +91,27 @@ VideoFrame from_rgb24(const Rgb8& rgb, ChromaLayout layout, const ColourSpec& sp
 VideoFrame from_rgb24(const std::uint8_t* rgb, int width, int height, ChromaLayout layout,
                       const ColourSpec& spec);
 
-// The 8-bit view of one float RGB value: ×255, clamped, rounded.
+// The 8-bit view of one float RGB value: ×255, clamped, rounded (through int, which vector
+// code can convert to).
 inline std::uint8_t rgb8_of(float v) {
-  return static_cast<std::uint8_t>((v * 255.f < 0.f ? 0.f : v * 255.f > 255.f ? 255.f : v * 255.f) + 0.5f);
+  const float scaled = v * 255.f, low = scaled < 0.f ? 0.f : scaled;
+  return static_cast<std::uint8_t>(static_cast<int>((low > 255.f ? 255.f : low) + 0.5f));
 }
 
 // Our own float matrix code: bit-exact round trip (see the top of this file).
 RgbFloatImage to_rgb_float(const VideoFrame& frame, const ColourSpec& spec);
-// The same into `exact` (reused when it has the frame's size), with the 8-bit view in `rgb`
-// (each value ×255, clamped, rounded): what detectors and networks see of a frame whose
-// exact values are kept for writing it back. One pass over the frame.
-void to_rgb_float(const VideoFrame& frame, const ColourSpec& spec, RgbFloatImage& exact, Rgb8& rgb);
 VideoFrame from_rgb_float(const RgbFloatImage& rgb, ChromaLayout layout, const ColourSpec& spec);
+
+// The 8-bit view of the float path (each value ×255, clamped, rounded) into `rgb`, reused
+// when it has the frame's size: what detectors and networks see of a frame.
+void to_rgb8_view(const VideoFrame& frame, const ColourSpec& spec, Rgb8& rgb);
+// Adds to the frame, inside the box [x0, x1] × [y0, y1] (widened to whole chroma blocks),
+// the change from `before`, its 8-bit view, to `after` (both images of the frame's size):
+// the same result, to float rounding, as from_rgb_float(to_rgb_float(frame) + (after −
+// before) / 255) without a float copy of the frame. Y takes each pixel's change; U and V
+// the mean of their block's. An unchanged pixel adds nothing: an unchanged block keeps its
+// bytes.
+void add_rgb8_change(VideoFrame& frame, const ColourSpec& spec, const Rgb8& before, const Rgb8& after, int x0, int y0,
+                     int x1, int y1);
 
 }  // namespace idef

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <random>
+#include <string>
 
 using idef::ChromaLayout;
 using idef::ColourSpec;
@@ -81,6 +83,57 @@ TEST(FrameFloat, ChangingOnePixelChangesOnlyItsSamples) {
   EXPECT_EQ(changed_luma, 1);
   EXPECT_EQ(out.plane(0)[y * 8 + x], in.plane(0)[y * 8 + x] + 44);  // 0.2 * 219 = 43.8
   EXPECT_LE(changed_chroma, 2);
+}
+
+// The streams' fast path against the float round trip it replaces: a change of the 8-bit
+// view added to the YUV samples gives the same codes as adding it to the exact float
+// frame and converting the whole frame back, within one code (float rounding at a tie), and
+// outside the changed pixels' chroma blocks every sample keeps its bytes.
+TEST(FrameFloat, AddingAViewChangeMatchesTheFloatRoundTrip) {
+  for (auto layout : kLayouts)
+    for (const auto& spec : kSpecs) {
+      const int w = 23, h = 13;  // odd: partial chroma blocks
+      const VideoFrame in = random_frame(w, h, layout, 5);
+      idef::Rgb8 view;
+      idef::to_rgb8_view(in, spec, view);
+      idef::RgbFloatImage exact = idef::to_rgb_float(in, spec);
+      for (std::size_t i = 0; i < std::size_t(w) * h; ++i)  // the view is the float path's, rounded
+        ASSERT_EQ(view.pixels[i * 3 + 1], idef::rgb8_of(exact.channel(1)[i]));
+      // A capped, clamped change inside the box [4, 16] x [3, 10], as the perturber's paste makes.
+      idef::Rgb8 changed = view;
+      std::mt19937 rng(9);
+      for (int y = 3; y <= 10; ++y)
+        for (int x = 4; x <= 16; ++x)
+          for (int c = 0; c < 3; ++c) {
+            std::uint8_t& v = changed.pixels[(std::size_t(y) * w + x) * 3 + c];
+            v = static_cast<std::uint8_t>(std::clamp(int(v) + int(rng() % 13) - 6, 0, 255));
+          }
+      for (int c = 0; c < 3; ++c)
+        for (std::size_t i = 0; i < std::size_t(w) * h; ++i)
+          exact.channel(c)[i] += (int(changed.pixels[i * 3 + c]) - int(view.pixels[i * 3 + c])) / 255.f;
+      const VideoFrame reference = idef::from_rgb_float(exact, layout, spec);
+      VideoFrame fast = in;
+      idef::add_rgb8_change(fast, spec, view, changed, 4, 3, 16, 10);
+      int worst = 0, differ = 0, outside = 0;
+      const int sx = layout == ChromaLayout::C420 || layout == ChromaLayout::C422 ? 1 : 0;
+      const int sy = layout == ChromaLayout::C420 ? 1 : 0;
+      for (int p = 0; p < fast.plane_count(); ++p)
+        for (int y = 0; y < fast.plane_height(p); ++y)
+          for (int x = 0; x < fast.plane_width(p); ++x) {
+            const std::size_t k = std::size_t(y) * fast.stride(p) + x;
+            worst = std::max(worst, std::abs(fast.plane(p)[k] - reference.plane(p)[k]));
+            differ += fast.plane(p)[k] != reference.plane(p)[k];
+            // Luma outside the box, chroma outside its blocks: untouched.
+            const int px = p == 0 ? x : x << sx, py = p == 0 ? y : y << sy;
+            const int bx = p == 0 ? 4 : (4 >> sx) << sx, by = p == 0 ? 3 : (3 >> sy) << sy;
+            if (px < bx || px > 16 || py < by || py > 10) outside += fast.plane(p)[k] != in.plane(p)[k];
+          }
+      const std::string what = std::string(idef::to_string(layout)) + " matrix " + std::to_string(int(spec.matrix)) +
+                               " range " + std::to_string(int(spec.range));
+      EXPECT_LE(worst, 1) << what;
+      EXPECT_LE(differ, 3) << what;  // of ~300 samples: ties only
+      EXPECT_EQ(outside, 0) << what;
+    }
 }
 
 // Pure red and white, the textbook codes: catches a wrong matrix or range.
