@@ -18,44 +18,25 @@ std::string default_landmark_model() { return "/usr/share/dlib/shape_predictor_6
 
 struct FaceDetector::Impl {
   dlib::frontal_face_detector detector = load_frontal_face_detector();
-  std::shared_ptr<const dlib::shape_predictor> predictor;
+  std::shared_ptr<const LandmarkPredictor> predictor;
   FaceDetectorOptions options;
 };
 
 namespace {
 
 // Detectors in one process share each model file's predictor: it is large and slow to
-// read, and shape_predictor is safe to use from several threads.
-std::shared_ptr<const dlib::shape_predictor> load_predictor(const std::string& path) {
+// read, and a predictor is only read, so several threads may use it.
+std::shared_ptr<const LandmarkPredictor> load_predictor(const std::string& path) {
   static std::mutex mutex;
-  static std::map<std::string, std::weak_ptr<const dlib::shape_predictor>> loaded;
+  static std::map<std::string, std::weak_ptr<const LandmarkPredictor>> loaded;
   std::error_code ec;
   auto stamp = std::filesystem::last_write_time(path, ec);
   std::string key = path + "|" + std::to_string(stamp.time_since_epoch().count());
   std::lock_guard<std::mutex> lock(mutex);
   if (auto cached = loaded[key].lock()) return cached;
-  auto predictor = std::make_shared<const dlib::shape_predictor>(load_shape_predictor(path));
+  auto predictor = std::make_shared<const LandmarkPredictor>(load_landmark_predictor(path));
   loaded[key] = predictor;
   return predictor;
-}
-
-dlib::matrix<dlib::rgb_pixel> to_dlib(const Rgb8& image) {
-  dlib::matrix<dlib::rgb_pixel> out(image.height, image.width);
-  const std::uint8_t* p = image.data();
-  for (int y = 0; y < image.height; ++y)
-    for (int x = 0; x < image.width; ++x, p += 3) out(y, x) = dlib::rgb_pixel(p[0], p[1], p[2]);
-  return out;
-}
-
-// What the shape predictor reads of a colour image is dlib's intensity of each rgb_pixel,
-// (r + g + b) / 3: on this grey image it finds the same landmarks from a third of the bytes.
-// (The HOG detector stays on colour: on grey it found a second, false face in the astronaut.)
-dlib::matrix<unsigned char> to_dlib_grey(const Rgb8& image) {
-  dlib::matrix<unsigned char> out(image.height, image.width);
-  const std::uint8_t* p = image.data();
-  for (int y = 0; y < image.height; ++y)
-    for (int x = 0; x < image.width; ++x, p += 3) out(y, x) = static_cast<unsigned char>((p[0] + p[1] + p[2]) / 3);
-  return out;
 }
 
 Face face_from(const dlib::full_object_detection& shape, double score) {
@@ -83,19 +64,25 @@ FaceDetector::FaceDetector(FaceDetector&&) noexcept = default;
 FaceDetector& FaceDetector::operator=(FaceDetector&&) noexcept = default;
 
 std::vector<Face> FaceDetector::detect(const Rgb8& image) {
-  const auto pixels = to_dlib(image);
+  const RgbPixels pixels{&image};
   std::vector<dlib::rect_detection> found;
   const double scale = impl_->options.scale;
   dlib::matrix<dlib::rgb_pixel> scanned;
   if (scale < 1) {
-    scanned.set_size(std::max(1L, std::lround(pixels.nr() * scale)), std::max(1L, std::lround(pixels.nc() * scale)));
+    scanned.set_size(std::max(1L, std::lround(image.height * scale)), std::max(1L, std::lround(image.width * scale)));
     dlib::resize_image(pixels, scanned, dlib::interpolate_bilinear());
   }
-  const dlib::matrix<dlib::rgb_pixel>& scan = scale < 1 ? scanned : pixels;
   if (impl_->options.upsample == 0) {
-    impl_->detector(scan, found, impl_->options.threshold);
+    if (scale < 1)
+      impl_->detector(scanned, found, impl_->options.threshold);
+    else
+      impl_->detector(pixels, found, impl_->options.threshold);
   } else {
-    dlib::matrix<dlib::rgb_pixel> larger = scan;
+    dlib::matrix<dlib::rgb_pixel> larger;
+    if (scale < 1)
+      larger = scanned;
+    else
+      dlib::assign_image(larger, pixels);
     dlib::pyramid_down<2> pyramid;
     for (int i = 0; i < impl_->options.upsample; ++i) dlib::pyramid_up(larger, pyramid);
     impl_->detector(larger, found, impl_->options.threshold);
@@ -103,7 +90,7 @@ std::vector<Face> FaceDetector::detect(const Rgb8& image) {
       for (int i = 0; i < impl_->options.upsample; ++i) d.rect = pyramid.rect_down(d.rect);
   }
   if (scale < 1) {  // back to the full image's pixels, where the landmarks are fitted
-    const double sx = double(pixels.nc()) / scan.nc(), sy = double(pixels.nr()) / scan.nr();
+    const double sx = double(image.width) / scanned.nc(), sy = double(image.height) / scanned.nr();
     for (auto& d : found)
       d.rect = dlib::rectangle(std::lround(d.rect.left() * sx), std::lround(d.rect.top() * sy),
                                std::lround((d.rect.right() + 1) * sx) - 1, std::lround((d.rect.bottom() + 1) * sy) - 1);
@@ -112,14 +99,13 @@ std::vector<Face> FaceDetector::detect(const Rgb8& image) {
     return a.detection_confidence > b.detection_confidence;
   });
   std::vector<Face> faces;
-  for (const auto& d : found) faces.push_back(face_from((*impl_->predictor)(pixels, d.rect), d.detection_confidence));
+  for (const auto& d : found) faces.push_back(face_from((*impl_->predictor)(image, d.rect), d.detection_confidence));
   return faces;
 }
 
 Face FaceDetector::locate_landmarks(const Rgb8& image, const FaceBox& box) {
-  const auto pixels = to_dlib_grey(image);
   dlib::rectangle rect(std::lround(box.left), std::lround(box.top), std::lround(box.right), std::lround(box.bottom));
-  return face_from((*impl_->predictor)(pixels, rect), 0.0);
+  return face_from((*impl_->predictor)(image, rect), 0.0);
 }
 
 }  // namespace idef

@@ -229,7 +229,9 @@ dlib::frontal_face_detector load_frontal_face_detector() {
   return detector;
 }
 
-dlib::shape_predictor load_shape_predictor(const std::string& path) {
+namespace {
+
+PredictorParts load_parts(const std::string& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec))
     throw InputError(path, "no such file (the dlib 68-point landmark model, Debian package libdlib-data)");
@@ -255,7 +257,76 @@ dlib::shape_predictor load_shape_predictor(const std::string& path) {
   if (parts.initial_shape.size() != 2 * 68)
     throw InputError(path, "landmark model has " + std::to_string(parts.initial_shape.size() / 2) +
                                " points, expected 68");
-  return parts.build();
+  return parts;
+}
+
+}  // namespace
+
+dlib::shape_predictor load_shape_predictor(const std::string& path) { return load_parts(path).build(); }
+
+LandmarkPredictor load_landmark_predictor(const std::string& path) {
+  const PredictorParts parts = load_parts(path);
+  LandmarkPredictor predictor;
+  predictor.initial_shape_ = parts.initial_shape;
+  const unsigned dims = static_cast<unsigned>(parts.initial_shape.size());
+  for (std::size_t c = 0; c < parts.forests.size(); ++c) {
+    LandmarkPredictor::Cascade cascade;
+    // dlib's own encoding of the feature pixels, as its constructor makes it.
+    dlib::impl::create_shape_relative_encoding(parts.initial_shape, parts.pixels[c], cascade.anchors, cascade.deltas);
+    for (const auto& tree : parts.forests[c]) {
+      cascade.first_split.push_back(static_cast<unsigned>(cascade.left.size()));
+      cascade.split_count.push_back(static_cast<unsigned>(tree.splits.size()));
+      cascade.first_leaf.push_back(static_cast<unsigned>(cascade.leaves.size()));
+      for (const auto& split : tree.splits) {
+        cascade.left.push_back(static_cast<unsigned>(split.idx1));
+        cascade.right.push_back(static_cast<unsigned>(split.idx2));
+        cascade.threshold.push_back(split.thresh);
+      }
+      for (const auto& leaf : tree.leaf_values) {
+        if (leaf.size() != long(dims)) throw InputError(path, "not a dlib shape predictor model (leaf size)");
+        cascade.leaves.insert(cascade.leaves.end(), &leaf(0), &leaf(0) + dims);
+      }
+    }
+    predictor.cascades_.push_back(std::move(cascade));
+  }
+  return predictor;
+}
+
+dlib::full_object_detection LandmarkPredictor::operator()(const Rgb8& image, const dlib::rectangle& rect) const {
+  const RgbPixels pixels{&image};
+  dlib::matrix<float, 0, 1> shape = initial_shape_;
+  const long dims = shape.size();
+  std::vector<float> values;
+  std::vector<const float*> chosen;
+  for (const Cascade& cascade : cascades_) {
+    dlib::impl::extract_feature_pixel_values(pixels, rect, shape, initial_shape_, cascade.anchors, cascade.deltas,
+                                             values);
+    // Every tree of the cascade reads the same pixel values: walk them all first (dlib's
+    // test and child numbering) ...
+    const std::size_t trees = cascade.first_split.size();
+    chosen.resize(trees);
+    for (std::size_t t = 0; t < trees; ++t) {
+      const unsigned first = cascade.first_split[t], count = cascade.split_count[t];
+      unsigned i = 0;
+      while (i < count) {
+        const unsigned s = first + i;
+        i = values[cascade.left[s]] - values[cascade.right[s]] > cascade.threshold[s] ? 2 * i + 1 : 2 * i + 2;
+      }
+      chosen[t] = cascade.leaves.data() + cascade.first_leaf[t] + std::size_t(i - count) * dims;
+    }
+    // ... then add their leaves in order, fetching a few trees ahead.
+    constexpr std::size_t kAhead = 6;
+    for (std::size_t t = 0; t < trees; ++t) {
+      if (t + kAhead < trees)
+        for (long k = 0; k < dims; k += 16) __builtin_prefetch(chosen[t + kAhead] + k);
+      const float* leaf = chosen[t];
+      for (long k = 0; k < dims; ++k) shape(k) += leaf[k];
+    }
+  }
+  const dlib::point_transform_affine to_image = dlib::impl::unnormalizing_tform(rect);
+  std::vector<dlib::point> parts(dims / 2);
+  for (std::size_t i = 0; i < parts.size(); ++i) parts[i] = to_image(dlib::impl::location(shape, i));
+  return dlib::full_object_detection(rect, parts);
 }
 
 }  // namespace idef

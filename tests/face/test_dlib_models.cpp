@@ -101,5 +101,26 @@ TEST(DlibModelCache, NoneTurnsTheCacheOff) {
   EXPECT_EQ(predictor.num_parts(), 68u);
 }
 
+// The predictor laid out for speed gives dlib's predictor's landmarks to the bit: on the
+// astronaut's face, on boxes moved and scaled around it (as a tracker hands them), and on a
+// box partly outside the image.
+TEST(LandmarkPredictor, GivesDlibsLandmarksExactly) {
+  const Rgb8 rgb = Image::load(testdata("astronaut.png")).rgb();
+  const auto image = astronaut();
+  const dlib::shape_predictor reference = load_shape_predictor(default_landmark_model());
+  const LandmarkPredictor fast = load_landmark_predictor(default_landmark_model());
+  const auto faces = dlib::get_frontal_face_detector()(image);
+  ASSERT_EQ(faces.size(), 1u);
+  const dlib::rectangle face = faces[0];
+  for (const dlib::rectangle& box :
+       {face, dlib::translate_rect(face, 7, -5), dlib::grow_rect(face, 12), dlib::shrink_rect(face, 9),
+        dlib::translate_rect(face, -face.left() - face.width() / 2, 0)}) {
+    const auto a = reference(image, box), b = fast(rgb, box);
+    ASSERT_EQ(a.num_parts(), 68u);
+    ASSERT_EQ(b.num_parts(), 68u);
+    for (unsigned long i = 0; i < a.num_parts(); ++i) EXPECT_EQ(a.part(i), b.part(i)) << box << " part " << i;
+  }
+}
+
 }  // namespace
 }  // namespace idef
