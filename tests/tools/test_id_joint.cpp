@@ -117,11 +117,11 @@ TEST(IdJoint, Y4mHeaderFramesFacelessFrameAndCutStream) {
   const JointModels m = write_models(dir);
   std::string bytes = idef::read_all(make_talking_y4m(dir, "yuv444p"));
   const std::size_t header = bytes.find('\n') + 1, frame = 6 + std::size_t(kWidth) * kHeight * 3;
-  // Frame 5, one the detector runs on (every 5th), becomes plain grey: no face in it.
+  // Frame 5, one the detector runs on (--detect-every 5), becomes plain grey: no face in it.
   std::fill(bytes.begin() + header + 5 * frame + 6, bytes.begin() + header + 6 * frame, char(128));
   idef::write_all(dir / "in.y4m", bytes);
 
-  auto r = run_command(joint(m, "- < ") + q(dir / "in.y4m") + " > " + q(dir / "out.y4m"));
+  auto r = run_command(joint(m, "--detect-every 5 - < ") + q(dir / "in.y4m") + " > " + q(dir / "out.y4m"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string out = idef::read_all(dir / "out.y4m");
   ASSERT_EQ(out.size(), bytes.size());
@@ -133,7 +133,7 @@ TEST(IdJoint, Y4mHeaderFramesFacelessFrameAndCutStream) {
   }
 
   idef::write_all(dir / "cut.y4m", bytes.substr(0, header + 6 * frame + 1000));
-  auto cut = run_command(joint(m, "- < ") + q(dir / "cut.y4m") + " > " + q(dir / "cut-out.y4m"));
+  auto cut = run_command(joint(m, "--detect-every 5 - < ") + q(dir / "cut.y4m") + " > " + q(dir / "cut-out.y4m"));
   EXPECT_EQ(cut.exit_code, 1);
   EXPECT_TRUE(has(cut.err, "id-joint: cannot read '-': truncated frame 7")) << cut.err;
   EXPECT_EQ(idef::read_all(dir / "cut-out.y4m"), out.substr(0, header + 6 * frame));
