@@ -6,7 +6,7 @@
 #  2. a 1920x1280 photo with several synthetic faces, end to end, and the faces found;
 #  3. a 1280x720 y4m stream through `ffmpeg | id-poison | ffmpeg (x264 veryfast)` in frames
 #     per second, next to the same pipeline without id-poison, and with --detect-scale 0.5;
-#     id-poison's per-stage profile of each;
+#     the same two pipelines at 1920x1080; id-poison's per-stage profile of each;
 #  4. id-poison's peak resident memory on that stream and on the same stream looped to
 #     LONG_FRAMES frames (it must not grow with the length).
 #   bench/poison.sh [BUILD_DIR]          results: bench/results/poison.md, poison.csv
@@ -200,6 +200,13 @@ ln -sf "$work/talk-1280x720-$frames.y4m" "$work/scaled/talk-1280x720-$frames.y4m
   > "$work/scaled/stream.kv"
 scaled_fps=$(sed -n 's/^tool_fps=//p' "$work/scaled/stream.kv")
 profile_scaled=$(profile "$work/scaled/stream-id-poison.log")
+# The same pipeline at 1920x1080 (the talking head as tall as the frame), in this run.
+mkdir -p "$work/1080p"
+STREAM_HEIGHT=1080 "$here/tools/stream.sh" "$work/1080p" "$synth" "$frames" 0 "$poison" --model "$pg" $opts \
+  > "$work/1080p/stream.kv"
+hd_plain_fps=$(sed -n 's/^plain_fps=//p' "$work/1080p/stream.kv")
+hd_fps=$(sed -n 's/^tool_fps=//p' "$work/1080p/stream.kv")
+profile_hd=$(profile "$work/1080p/stream-id-poison.log")
 
 # --- results ----------------------------------------------------------------------------
 csv="$results/poison.csv"
@@ -221,6 +228,8 @@ csv="$results/poison.csv"
   echo "pipeline_poison_fps,$pipe_fps,fps"
   echo "pipeline_slowdown,$slowdown,x"
   echo "pipeline_poison_detect_scale_0.5_fps,$scaled_fps,fps"
+  echo "pipeline_1080p_plain_fps,$hd_plain_fps,fps"
+  echo "pipeline_1080p_poison_fps,$hd_fps,fps"
   echo "poison_peak_rss_${frames}_frames_x264_pipe,$rss_short,KiB"
   echo "poison_peak_rss_${frames}_frames,$rss_short_loop,KiB"
   echo "poison_peak_rss_${long_frames}_frames,$rss_long,KiB"
@@ -243,11 +252,14 @@ PG: $pg_note, its surrogate a res6 of width 16. PGD target: $target_note ($(base
 | pgd, per face with load | $(ms "$pgd_face_all") ms | wall time / faces |
 | 1920×1280 photo, end to end | $photo_s s | \`$photo_cmd\`: $faces synthetic faces (id-synth, 256 px scaled to 384) placed, $found found by its detector; wall time including model and detector load |
 | pipeline without id-poison | $plain_fps fps | \`ffmpeg -i talk.y4m -f yuv4mpegpipe - \\| ffmpeg -f yuv4mpegpipe -i - $x264 out.mp4\`, $frames frames of 1280×720 |
-| pipeline with id-poison | $pipe_fps fps | \`$pipe_cmd\` |
+| pipeline with id-poison | $pipe_fps fps | \`$pipe_cmd\` (goal ≥ 60 fps) |
 | slowdown | ${slowdown}× | fps without / fps with |
 | where a frame's time goes | $profile_default | id-poison's own summary of the pipeline above (each stage's time per frame on its thread; the reader thread converts and tracks, the other protects and writes) |
 | pipeline with id-poison --detect-scale 0.5 | $scaled_fps fps | the same with \`--detect-scale 0.5\` (faces found on half-size frames, from ~160 px on) |
 | where its time goes | $profile_scaled | its summary |
+| pipeline at 1920×1080 without id-poison | $hd_plain_fps fps | the two pipelines above on a 1920×1080 talking head (as tall as the frame), $frames frames |
+| pipeline at 1920×1080 with id-poison | $hd_fps fps | goal ≥ 25 fps |
+| where its time goes | $profile_hd | its summary |
 | id-poison peak RSS in the pipeline | $rss_short KiB | the pipeline above, $frames frames (max resident set size, getrusage) |
 | id-poison peak RSS, $frames frames | $rss_short_loop KiB | \`ffmpeg -stream_loop N -i talk.y4m -frames:v $frames -f yuv4mpegpipe - \| id-poison --model PG $opts - > /dev/null\` |
 | id-poison peak RSS, $long_frames frames | $rss_long_md | the same with $long_frames frames${long_s:+ ($long_s s)}: must not grow with the length |

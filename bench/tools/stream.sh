@@ -1,5 +1,6 @@
 #!/bin/sh
-# A protecting tool on a 1280x720 video call: one id-synth talking head padded to 720p, piped
+# A protecting tool on a 1280x720 video call (STREAM_HEIGHT=1080: 1920x1080): one id-synth
+# talking head as tall as the frame, padded to 16:9, piped
 # `ffmpeg | TOOL | ffmpeg (x264 veryfast)`, next to the same pipeline without the tool (frames
 # per second, measured one after the other in this run), and the tool's peak resident memory
 # on the stream looped to FRAMES and LONG_FRAMES frames (it must not grow with the length).
@@ -18,20 +19,24 @@ field() { cut -d' ' -f"$1" "$2"; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4g\n", a / b; else print "nan" }'; }
 name=$(basename "$1")
 
-talk="$work/talk-1280x720-$frames.y4m"
+height=${STREAM_HEIGHT:-720}
+width=$(( height * 16 / 9 ))
+size="${width}x$height"
+talk="$work/talk-$size-$frames.y4m"
 if [ ! -f "$talk" ]; then
   echo "rendering a $frames-frame talking head" >&2
-  "$synth" video --frames "$frames" --size 720 --quiet - |
-    ffmpeg -v error -y -f yuv4mpegpipe -i - -vf "pad=1280:720:280:0:color=0x3f5a7f" -f yuv4mpegpipe "$talk.tmp"
+  "$synth" video --frames "$frames" --size "$height" --quiet - |
+    ffmpeg -v error -y -f yuv4mpegpipe -i - -vf "pad=$width:$height:$(( (width - height) / 2 )):0:color=0x3f5a7f" \
+      -f yuv4mpegpipe "$talk.tmp"
   mv "$talk.tmp" "$talk"
 fi
 rm -f "$work/out-plain.mp4" "$work/out-$name.mp4"
 x264="-c:v libx264 -preset veryfast"
 ffmpeg -v error -i "$talk" -f yuv4mpegpipe - > /dev/null  # the input in the page cache for both
-echo "stream: $frames frames of 1280x720, without $name" >&2
+echo "stream: $frames frames of $size, without $name" >&2
 measure "$work/plain.m" sh -c "ffmpeg -v error -i '$talk' -f yuv4mpegpipe - |
   ffmpeg -v error -y -f yuv4mpegpipe -i - $x264 '$work/out-plain.mp4'"
-echo "stream: $frames frames of 1280x720, with $name" >&2
+echo "stream: $frames frames of $size, with $name" >&2
 # The tool's own arguments, quoted for sh -c.
 args=""
 for a in "$@"; do args="$args '$(printf '%s' "$a" | sed "s/'/'\\\\''/g")'"; done
