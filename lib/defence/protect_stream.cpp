@@ -131,7 +131,7 @@ PreparedFrame StreamProtector::prepare(const VideoFrame& frame, const ColourSpec
 void StreamProtector::recycle(PreparedFrame& prepared) {
   prepared.faces.clear();
   std::lock_guard<std::mutex> lock(buffers_->mutex);
-  if (buffers_->spare.size() < 10) buffers_->spare.push_back(std::move(prepared));
+  if (buffers_->spare.size() < std::size_t(lookahead_) + 2) buffers_->spare.push_back(std::move(prepared));
 }
 
 void StreamProtector::protect_prepared(PreparedFrame& prepared, int& faces, Change* change) {

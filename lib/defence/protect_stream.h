@@ -10,9 +10,10 @@
 //
 // YUV frames are seen through the 8-bit view of io/frame.h's float path, and only the
 // change of the block of pixels around the faces is added back to their YUV samples, so
-// every pixel away from the faces keeps its exact bytes. The perturbation is capped in 8-bit RGB as for photos (|x' − x| ≤ round(τ·127.5));
-// storing it as 8-bit YUV adds the rounding of Y, U and V (up to about 1.6 in RGB for 4:4:4),
-// and 4:2:0/4:2:2 average the perturbation's colour over each chroma block.
+// every pixel away from the faces keeps its exact bytes. The perturbation is capped in
+// 8-bit RGB as for photos (|x' − x| ≤ round(τ·127.5)); storing it as 8-bit YUV adds the
+// rounding of Y, U and V (up to about 1.6 in RGB for 4:4:4), and 4:2:0/4:2:2 average the
+// perturbation's colour over each chroma block.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -115,8 +116,9 @@ class StreamProtector {
   // Protects prepared.rgb in place; `change` (optional) gets what changed.
   void protect_prepared(PreparedFrame& prepared, int& faces, Change* change = nullptr);
   void find_faces(PreparedFrame& prepared);
-  // Keeps a finished frame's buffers for the next prepare (the two may run on two threads):
-  // a 720p frame's view is 2.8 MB, which the allocator would hand back zeroed each time.
+  // Keeps a finished frame's buffers for the next prepare (the two may run on two threads),
+  // as many as may be in flight: a 720p frame's view is 2.8 MB, which the allocator would
+  // hand back zeroed each time.
   void recycle(PreparedFrame& prepared);
   struct Buffers {
     std::mutex mutex;

@@ -213,50 +213,43 @@ struct Matrix {
 
 namespace {
 
-// Pixels x0 .. x0 + count − 1 of one row of the float conversion (R, G, B and `rgb` start
-// at x0), with the 8-bit view when `rgb` is given. Straight-line arithmetic, no tables:
-// the compiler turns the loops into vector code.
+// One row of the float conversion, with the 8-bit view when `rgb` is given. Straight-line
+// arithmetic, no tables: the compiler turns the loops into vector code.
 struct RowConverter {
   const Matrix m;
   const float cr_to_r, cb_to_b;
   explicit RowConverter(const ColourSpec& spec) : m(spec), cr_to_r(2.f * (1.f - m.kr)), cb_to_b(2.f * (1.f - m.kb)) {}
   float luma(std::uint8_t v) const { return (v - m.y_offset) / m.y_scale; }
   float chroma(std::uint8_t v) const { return (v - 128.f) / m.c_scale; }
-  void operator()(const VideoFrame& frame, int y, int x0, int count, float* R, float* G, float* B,
-                  std::uint8_t* rgb) const {
-    const int sx = chroma_shift_x(frame.layout()), sy = chroma_shift_y(frame.layout());
-    const std::uint8_t* Y = frame.plane(0) + static_cast<std::size_t>(y) * frame.stride(0) + x0;
+  void operator()(const VideoFrame& frame, int y, float* R, float* G, float* B, std::uint8_t* rgb) const {
+    const int w = frame.width(), sx = chroma_shift_x(frame.layout()), sy = chroma_shift_y(frame.layout());
+    const std::uint8_t* Y = frame.plane(0) + static_cast<std::size_t>(y) * frame.stride(0);
     if (frame.layout() == ChromaLayout::Mono) {
-      for (int i = 0; i < count; ++i) R[i] = G[i] = B[i] = luma(Y[i]);
+      for (int x = 0; x < w; ++x) R[x] = G[x] = B[x] = luma(Y[x]);
     } else {
       const std::uint8_t* U = frame.plane(1) + static_cast<std::size_t>(y >> sy) * frame.stride(1);
       const std::uint8_t* V = frame.plane(2) + static_cast<std::size_t>(y >> sy) * frame.stride(2);
-      // Nearest chroma: each sample is replicated over its block's columns.
+      // Nearest chroma: each sample is replicated over its block's columns (in pairs when
+      // the block is two wide, the last one alone in an odd row).
       if (sx == 0) {
-        for (int i = 0; i < count; ++i) R[i] = cr_to_r * chroma(V[x0 + i]), B[i] = cb_to_b * chroma(U[x0 + i]);
+        for (int x = 0; x < w; ++x) R[x] = cr_to_r * chroma(V[x]), B[x] = cb_to_b * chroma(U[x]);
       } else {
-        int i = 0;
-        if (x0 & 1) R[0] = cr_to_r * chroma(V[x0 >> 1]), B[0] = cb_to_b * chroma(U[x0 >> 1]), i = 1;
-        const std::uint8_t* u = U + ((x0 + i) >> 1);
-        const std::uint8_t* v = V + ((x0 + i) >> 1);
-        const int pairs = (count - i) / 2;
-        for (int j = 0; j < pairs; ++j) {
-          const float r = cr_to_r * chroma(v[j]), b = cb_to_b * chroma(u[j]);
-          R[i + 2 * j] = R[i + 2 * j + 1] = r;
-          B[i + 2 * j] = B[i + 2 * j + 1] = b;
+        for (int c = 0; c < w / 2; ++c) {
+          const float r = cr_to_r * chroma(V[c]), b = cb_to_b * chroma(U[c]);
+          R[2 * c] = R[2 * c + 1] = r;
+          B[2 * c] = B[2 * c + 1] = b;
         }
-        if ((count - i) & 1) R[count - 1] = cr_to_r * chroma(v[pairs]), B[count - 1] = cb_to_b * chroma(u[pairs]);
+        if (w & 1) R[w - 1] = cr_to_r * chroma(V[w / 2]), B[w - 1] = cb_to_b * chroma(U[w / 2]);
       }
-      for (int i = 0; i < count; ++i) {
-        const float l = luma(Y[i]);
-        R[i] += l;
-        B[i] += l;
-        G[i] = (l - m.kr * R[i] - m.kb * B[i]) / m.kg;
+      for (int x = 0; x < w; ++x) {
+        const float l = luma(Y[x]);
+        R[x] += l;
+        B[x] += l;
+        G[x] = (l - m.kr * R[x] - m.kb * B[x]) / m.kg;
       }
     }
     if (!rgb) return;
-    for (int i = 0; i < count; ++i)
-      rgb[3 * i] = rgb8_of(R[i]), rgb[3 * i + 1] = rgb8_of(G[i]), rgb[3 * i + 2] = rgb8_of(B[i]);
+    for (int x = 0; x < w; ++x) rgb[3 * x] = rgb8_of(R[x]), rgb[3 * x + 1] = rgb8_of(G[x]), rgb[3 * x + 2] = rgb8_of(B[x]);
   }
 };
 
@@ -268,7 +261,7 @@ RgbFloatImage to_rgb_float(const VideoFrame& frame, const ColourSpec& spec) {
   const RowConverter convert(spec);
   for (int y = 0; y < h; ++y) {
     const std::size_t i = static_cast<std::size_t>(y) * w;
-    convert(frame, y, 0, w, out.channel(0) + i, out.channel(1) + i, out.channel(2) + i, nullptr);
+    convert(frame, y, out.channel(0) + i, out.channel(1) + i, out.channel(2) + i, nullptr);
   }
   return out;
 }
@@ -279,8 +272,7 @@ void to_rgb8_view(const VideoFrame& frame, const ColourSpec& spec, Rgb8& rgb) {
   const RowConverter convert(spec);
   std::vector<float> row(static_cast<std::size_t>(w) * 3);  // one row: stays in the cache
   for (int y = 0; y < h; ++y)
-    convert(frame, y, 0, w, row.data(), row.data() + w, row.data() + 2 * w,
-            rgb.data() + static_cast<std::size_t>(y) * w * 3);
+    convert(frame, y, row.data(), row.data() + w, row.data() + 2 * w, rgb.data() + static_cast<std::size_t>(y) * w * 3);
 }
 
 void add_rgb8_change(VideoFrame& frame, const ColourSpec& spec, const Rgb8& before, const Rgb8& after, int x0, int y0,
