@@ -6,6 +6,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "core/pixel_kernel.h"
 #include "io/image.h"
 #include "io/tensor_image.h"
 
@@ -50,25 +51,36 @@ class ChangeTracker {
   int x0_ = std::numeric_limits<int>::max(), x1_ = -1, y0_ = std::numeric_limits<int>::max(), y1_ = -1, most_ = 0;
 };
 
-// out = round(clamp(in + d, in ± cap, [0, 255])) for `count` pixels of row y from x on (out
-// and in may be one image): the cap holds after rounding too. `d` has 3 values a pixel.
-void add_span(Rgb8& out, const Rgb8& in, int y, int x, int count, const float* d, float cap, ChangeTracker& changes) {
-  const std::size_t base = (std::size_t(y) * in.width + x) * 3;
-  const std::uint8_t* before = in.pixels.data() + base;
-  const int n = count * 3;
-  // Into a row buffer first, with no branch in the loop (vector code); then only the span
-  // that changed is found and copied.
-  thread_local std::vector<std::uint8_t> row;
-  if (row.size() < std::size_t(n)) row.resize(n);
-  std::uint8_t* after = row.data();
+// after = round(clamp(before + d, before ± cap, [0, 255])) for n bytes, with no branch
+// (vector code); returns the largest change. The cap holds after rounding too.
+IDEF_PIXEL_KERNEL
+int add_capped(int n, const std::uint8_t* __restrict before, const float* __restrict d, float cap,
+               std::uint8_t* __restrict after) {
   int most = 0;
   for (int k = 0; k < n; ++k) {
     // Rounded half up; truncating the non-negative sum is its floor, with no libm call. A
     // zero d gives the same byte back.
-    const int a = static_cast<int>(std::clamp(before[k] + std::clamp(d[k], -cap, cap) + 0.5f, 0.f, 255.5f));
+    const float capped = d[k] < -cap ? -cap : (d[k] > cap ? cap : d[k]);
+    const float up = before[k] + capped + 0.5f, low = up < 0.f ? 0.f : up;
+    const int a = static_cast<int>(low > 255.5f ? 255.5f : low);
     after[k] = static_cast<std::uint8_t>(a);
-    most = std::max(most, std::abs(a - int(before[k])));
+    const int change = a > before[k] ? a - before[k] : before[k] - a;
+    most = most > change ? most : change;
   }
+  return most;
+}
+
+// add_capped for `count` pixels of row y from x on (out and in may be one image), with
+// where and how much pixels changed. `d` has 3 values a pixel.
+void add_span(Rgb8& out, const Rgb8& in, int y, int x, int count, const float* d, float cap, ChangeTracker& changes) {
+  const std::size_t base = (std::size_t(y) * in.width + x) * 3;
+  const std::uint8_t* before = in.pixels.data() + base;
+  const int n = count * 3;
+  // Into a row buffer first; then only the span that changed is found and copied.
+  thread_local std::vector<std::uint8_t> row;
+  if (row.size() < std::size_t(n)) row.resize(n);
+  std::uint8_t* after = row.data();
+  const int most = add_capped(n, before, d, cap, after);
   if (most == 0) {
     if (&out != &in) std::copy_n(before, n, out.pixels.data() + base);
     return;

@@ -1,7 +1,10 @@
 #include "face/align.h"
 
+#include "core/pixel_kernel.h"
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -174,6 +177,42 @@ ImageRegion crop_footprint(const FaceAlignment& alignment, int size, int width, 
   return region;
 }
 
+namespace {
+
+struct RowLine {  // a row's coordinate at its first pixel, and its step per pixel
+  float x, y, dx, dy;
+};
+
+// For n pixels of a row: where each one's bilinear sample starts in a crop padded to
+// `stride` columns, and its four corner weights with the feather mask folded in (0 outside
+// the crop, a smoothstep over the feather: no visible seam, 1 inside). Straight-line
+// arithmetic on separate arrays: the compiler turns the loop into vector code.
+IDEF_PIXEL_KERNEL
+void bilinear_row_weights(int n, RowLine unit, RowLine crop, float inv_feather, float top, int stride,
+                          int* __restrict start, float* __restrict w00, float* __restrict w10, float* __restrict w01,
+                          float* __restrict w11) {
+  for (int k = 0; k < n; ++k) {
+    const float px = unit.x + k * unit.dx, py = unit.y + k * unit.dy;
+    const float ex = px < 1.f - px ? px : 1.f - px, ey = py < 1.f - py ? py : 1.f - py;
+    const float edge = ex < ey ? ex : ey;  // to the crop's border
+    float t = edge * inv_feather;
+    t = t < 0.f ? 0.f : t;
+    t = t > 1.f ? 1.f : t;
+    const float w = t * t * (3 - 2 * t);
+    float cx = crop.x + k * crop.dx, cy = crop.y + k * crop.dy;  // the crop's edge pixels repeated outside it
+    cx = cx < 0.f ? 0.f : cx;
+    cx = cx > top ? top : cx;
+    cy = cy < 0.f ? 0.f : cy;
+    cy = cy > top ? top : cy;
+    const int i0 = static_cast<int>(cx), j0 = static_cast<int>(cy);
+    const float fx = cx - static_cast<float>(i0), fy = cy - static_cast<float>(j0);
+    start[k] = j0 * stride + i0;
+    w00[k] = w * (1 - fx) * (1 - fy), w10[k] = w * fx * (1 - fy), w01[k] = w * (1 - fx) * fy, w11[k] = w * fx * fy;
+  }
+}
+
+}  // namespace
+
 ImageRegion paste_back_rows(const std::vector<float>& delta_crop, const FaceAlignment& alignment, int width,
                             int height, double feather, const PastedRow& row) {
   const int size = crop_size_of(delta_crop);
@@ -187,8 +226,28 @@ ImageRegion paste_back_rows(const std::vector<float>& delta_crop, const FaceAlig
   // slack each side; the per-pixel test below decides).
   const Affine2x3 to_unit = alignment.unit_from_image;
   const Affine2x3 to_crop = alignment.crop_from_image(size);
-  const float f = static_cast<float>(feather);
-  std::vector<float> values(size_t(region.width) * 3);
+  // feather 0: a step at the border (any edge distance above 1e-30 weighs 1).
+  const float inv_f = feather > 0 ? static_cast<float>(1.0 / feather) : 1e30f;
+  // The crop as one 4-float vector a pixel (the 4th lane unused), its last column and row
+  // repeated once more: a bilinear sample's four corners are then always inside, and each is
+  // one vector load.
+  typedef float Vec4 __attribute__((vector_size(16)));
+  const int stride = size + 1;
+  thread_local std::vector<Vec4> padded;
+  padded.resize(std::size_t(stride) * stride);
+  for (int j = 0; j < stride; ++j)
+    for (int i = 0; i < stride; ++i) {
+      const float* p = &delta_crop[(std::size_t(std::min(j, size - 1)) * size + std::min(i, size - 1)) * 3];
+      padded[std::size_t(j) * stride + i] = Vec4{p[0], p[1], p[2], 0.f};
+    }
+  // Per pixel of a row: where its sample starts in `padded` and the four corner weights
+  // (the feather mask folded in), computed in one pass with no branch (vector code).
+  thread_local std::vector<int> start;
+  thread_local std::vector<float> w00, w10, w01, w11;
+  const std::size_t most = std::size_t(region.width) + 2;
+  for (auto* v : {&w00, &w10, &w01, &w11}) v->resize(most);
+  start.resize(most);
+  std::vector<float> values(std::size_t(region.width) * 3 + 1);  // + 1: each pixel is stored as 4 floats
   for (int y = y0; y <= y1; ++y) {
     double lo = x0, hi = x1;
     // u.x = a·x + (b·y + c), u.y = d·x + (e·y + f): each of u.x, 1 − u.x, u.y, 1 − u.y > 0.
@@ -203,39 +262,22 @@ ImageRegion paste_back_rows(const std::vector<float>& delta_crop, const FaceAlig
     keep_positive(to_unit.d, uy0);
     keep_positive(-to_unit.d, 1 - uy0);
     if (!(lo <= hi)) continue;  // also when a bound is infinite
-    const int first = int(lo), last = int(hi);
-    // Coordinates stepped along the row in float (drift over a row: ~1e-4 of a crop pixel).
-    float ux = static_cast<float>(to_unit.a * first + ux0), uy = static_cast<float>(to_unit.d * first + uy0);
-    float qx = static_cast<float>(to_crop.a * first + to_crop.b * y + to_crop.c);
-    float qy = static_cast<float>(to_crop.d * first + to_crop.e * y + to_crop.f);
+    const int first = int(lo), n = int(hi) - first + 1;
+    const float ux = static_cast<float>(to_unit.a * first + ux0), uy = static_cast<float>(to_unit.d * first + uy0);
+    const float qx = static_cast<float>(to_crop.a * first + to_crop.b * y + to_crop.c);
+    const float qy = static_cast<float>(to_crop.d * first + to_crop.e * y + to_crop.f);
     const float dux = static_cast<float>(to_unit.a), duy = static_cast<float>(to_unit.d);
     const float dqx = static_cast<float>(to_crop.a), dqy = static_cast<float>(to_crop.d);
     const float top = size - 1.f;
+    bilinear_row_weights(n, {ux, uy, dux, duy}, {qx, qy, dqx, dqy}, inv_f, top, stride, start.data(), w00.data(),
+                         w10.data(), w01.data(), w11.data());
     float* o = values.data();
-    for (int x = first; x <= last; ++x, o += 3, ux += dux, uy += duy, qx += dqx, qy += dqy) {
-      const float edge = std::min(std::min(ux, 1.f - ux), std::min(uy, 1.f - uy));  // to the crop's border
-      if (edge <= 0) {  // outside the crop
-        o[0] = o[1] = o[2] = 0.f;
-        continue;
-      }
-      float w = 1.f;
-      if (edge < f) {
-        const float t = edge / f;
-        w = t * t * (3 - 2 * t);  // smoothstep: no visible seam at the border
-      }
-      // Bilinear sample of the crop, its edge pixels repeated outside it.
-      const float cx = std::clamp(qx, 0.f, top), cy = std::clamp(qy, 0.f, top);
-      const int i0 = static_cast<int>(cx), j0 = static_cast<int>(cy);
-      const int i1 = std::min(i0 + 1, size - 1), j1 = std::min(j0 + 1, size - 1);
-      const float fx = cx - i0, fy = cy - j0;
-      const float w00 = w * (1 - fx) * (1 - fy), w10 = w * fx * (1 - fy), w01 = w * (1 - fx) * fy, w11 = w * fx * fy;
-      const float* p00 = &delta_crop[(size_t(j0) * size + i0) * 3];
-      const float* p10 = &delta_crop[(size_t(j0) * size + i1) * 3];
-      const float* p01 = &delta_crop[(size_t(j1) * size + i0) * 3];
-      const float* p11 = &delta_crop[(size_t(j1) * size + i1) * 3];
-      for (int c = 0; c < 3; ++c) o[c] = w00 * p00[c] + w10 * p10[c] + w01 * p01[c] + w11 * p11[c];
+    for (int k = 0; k < n; ++k, o += 3) {
+      const Vec4* p = &padded[start[k]];
+      const Vec4 v = w00[k] * p[0] + w10[k] * p[1] + w01[k] * p[stride] + w11[k] * p[stride + 1];
+      std::memcpy(o, &v, sizeof v);  // its 4th lane is overwritten by the next pixel
     }
-    row(y, first, last - first + 1, values.data());
+    row(y, first, n, values.data());
   }
   return region;
 }

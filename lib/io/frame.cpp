@@ -1,5 +1,7 @@
 #include "io/frame.h"
 
+#include "core/pixel_kernel.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -112,8 +114,9 @@ thread_local CachedScaler rgb_to_yuv_scaler;
 
 std::uint8_t to_code(float v) {
   // floor(v + 0.5) clamped to [0, 255]: the truncation of a non-negative value is its floor
-  // (and needs no libm call).
-  return static_cast<std::uint8_t>(static_cast<int>(std::clamp(v + 0.5f, 0.f, 255.5f)));
+  // (and needs no libm call). Clamped by value, not std::clamp's references: vector code.
+  const float up = v + 0.5f, low = up < 0.f ? 0.f : up;
+  return static_cast<std::uint8_t>(static_cast<int>(low > 255.5f ? 255.5f : low));
 }
 
 Rgb8 mono_to_rgb24(const VideoFrame& frame, const ColourSpec& spec) {
@@ -213,43 +216,56 @@ struct Matrix {
 
 namespace {
 
-// One row of the float conversion, with the 8-bit view when `rgb` is given. Straight-line
-// arithmetic, no tables: the compiler turns the loops into vector code.
+// One row of Y'CbCr to float RGB, and to the 8-bit view when `rgb` is given. Straight-line
+// arithmetic, no tables: the compiler turns the loops into vector code. U and V are null
+// for mono; sx is the chroma's horizontal shift.
+IDEF_PIXEL_KERNEL
+void yuv_row_to_rgb(const Matrix& m, int w, int sx, const std::uint8_t* __restrict Y, const std::uint8_t* __restrict U,
+                    const std::uint8_t* __restrict V, float* __restrict R, float* __restrict G, float* __restrict B,
+                    std::uint8_t* __restrict rgb) {
+  const float y_offset = m.y_offset, y_scale = m.y_scale, c_scale = m.c_scale, kr = m.kr, kg = m.kg, kb = m.kb;
+  const float cr_to_r = 2.f * (1.f - kr), cb_to_b = 2.f * (1.f - kb);
+  auto luma = [&](std::uint8_t v) { return (v - y_offset) / y_scale; };
+  auto chroma = [&](std::uint8_t v) { return (v - 128.f) / c_scale; };
+  if (!U) {
+    for (int x = 0; x < w; ++x) R[x] = G[x] = B[x] = luma(Y[x]);
+  } else {
+    // Nearest chroma: each sample is replicated over its block's columns (in pairs when
+    // the block is two wide, the last one alone in an odd row).
+    if (sx == 0) {
+      for (int x = 0; x < w; ++x) R[x] = cr_to_r * chroma(V[x]), B[x] = cb_to_b * chroma(U[x]);
+    } else {
+      for (int c = 0; c < w / 2; ++c) {
+        const float r = cr_to_r * chroma(V[c]), b = cb_to_b * chroma(U[c]);
+        R[2 * c] = R[2 * c + 1] = r;
+        B[2 * c] = B[2 * c + 1] = b;
+      }
+      if (w & 1) R[w - 1] = cr_to_r * chroma(V[w / 2]), B[w - 1] = cb_to_b * chroma(U[w / 2]);
+    }
+    for (int x = 0; x < w; ++x) {
+      const float l = luma(Y[x]);
+      R[x] += l;
+      B[x] += l;
+      G[x] = (l - kr * R[x] - kb * B[x]) / kg;
+    }
+  }
+  if (!rgb) return;
+  for (int x = 0; x < w; ++x) rgb[3 * x] = rgb8_of(R[x]), rgb[3 * x + 1] = rgb8_of(G[x]), rgb[3 * x + 2] = rgb8_of(B[x]);
+}
+
+// yuv_row_to_rgb for row y of a frame.
 struct RowConverter {
   const Matrix m;
-  const float cr_to_r, cb_to_b;
-  explicit RowConverter(const ColourSpec& spec) : m(spec), cr_to_r(2.f * (1.f - m.kr)), cb_to_b(2.f * (1.f - m.kb)) {}
-  float luma(std::uint8_t v) const { return (v - m.y_offset) / m.y_scale; }
-  float chroma(std::uint8_t v) const { return (v - 128.f) / m.c_scale; }
+  explicit RowConverter(const ColourSpec& spec) : m(spec) {}
   void operator()(const VideoFrame& frame, int y, float* R, float* G, float* B, std::uint8_t* rgb) const {
-    const int w = frame.width(), sx = chroma_shift_x(frame.layout()), sy = chroma_shift_y(frame.layout());
     const std::uint8_t* Y = frame.plane(0) + static_cast<std::size_t>(y) * frame.stride(0);
-    if (frame.layout() == ChromaLayout::Mono) {
-      for (int x = 0; x < w; ++x) R[x] = G[x] = B[x] = luma(Y[x]);
-    } else {
-      const std::uint8_t* U = frame.plane(1) + static_cast<std::size_t>(y >> sy) * frame.stride(1);
-      const std::uint8_t* V = frame.plane(2) + static_cast<std::size_t>(y >> sy) * frame.stride(2);
-      // Nearest chroma: each sample is replicated over its block's columns (in pairs when
-      // the block is two wide, the last one alone in an odd row).
-      if (sx == 0) {
-        for (int x = 0; x < w; ++x) R[x] = cr_to_r * chroma(V[x]), B[x] = cb_to_b * chroma(U[x]);
-      } else {
-        for (int c = 0; c < w / 2; ++c) {
-          const float r = cr_to_r * chroma(V[c]), b = cb_to_b * chroma(U[c]);
-          R[2 * c] = R[2 * c + 1] = r;
-          B[2 * c] = B[2 * c + 1] = b;
-        }
-        if (w & 1) R[w - 1] = cr_to_r * chroma(V[w / 2]), B[w - 1] = cb_to_b * chroma(U[w / 2]);
-      }
-      for (int x = 0; x < w; ++x) {
-        const float l = luma(Y[x]);
-        R[x] += l;
-        B[x] += l;
-        G[x] = (l - m.kr * R[x] - m.kb * B[x]) / m.kg;
-      }
+    const std::uint8_t *U = nullptr, *V = nullptr;
+    if (frame.layout() != ChromaLayout::Mono) {
+      const int sy = chroma_shift_y(frame.layout());
+      U = frame.plane(1) + static_cast<std::size_t>(y >> sy) * frame.stride(1);
+      V = frame.plane(2) + static_cast<std::size_t>(y >> sy) * frame.stride(2);
     }
-    if (!rgb) return;
-    for (int x = 0; x < w; ++x) rgb[3 * x] = rgb8_of(R[x]), rgb[3 * x + 1] = rgb8_of(G[x]), rgb[3 * x + 2] = rgb8_of(B[x]);
+    yuv_row_to_rgb(m, frame.width(), chroma_shift_x(frame.layout()), Y, U, V, R, G, B, rgb);
   }
 };
 
@@ -275,6 +291,32 @@ void to_rgb8_view(const VideoFrame& frame, const ColourSpec& spec, Rgb8& rgb) {
     convert(frame, y, row.data(), row.data() + w, row.data() + 2 * w, rgb.data() + static_cast<std::size_t>(y) * w * 3);
 }
 
+namespace {
+
+// Per pixel of a run of 8-bit RGB pairs: the change of luma, Cb and Cr (as fractions of the
+// code range), with no branch: the compiler turns the loop into vector code.
+IDEF_PIXEL_KERNEL
+void yuv_changes(int n, const std::uint8_t* __restrict before, const std::uint8_t* __restrict after, float kr, float kg,
+                 float kb, float b_to_cb, float r_to_cr, float* __restrict luma, float* __restrict cb,
+                 float* __restrict cr) {
+  for (int i = 0; i < n; ++i) {
+    const float r = (after[3 * i] - before[3 * i]) / 255.f, g = (after[3 * i + 1] - before[3 * i + 1]) / 255.f,
+                b = (after[3 * i + 2] - before[3 * i + 2]) / 255.f;
+    const float l = kr * r + kg * g + kb * b;
+    luma[i] = l;
+    cb[i] = (b - l) * b_to_cb;
+    cr[i] = (r - l) * r_to_cr;
+  }
+}
+
+// Y += scale × change for a run of luma samples.
+IDEF_PIXEL_KERNEL
+void add_luma(int n, std::uint8_t* __restrict Y, const float* __restrict change, float scale) {
+  for (int i = 0; i < n; ++i) Y[i] = to_code(Y[i] + scale * change[i]);
+}
+
+}  // namespace
+
 void add_rgb8_change(VideoFrame& frame, const ColourSpec& spec, const Rgb8& before, const Rgb8& after, int x0, int y0,
                      int x1, int y1) {
   const int w = frame.width(), h = frame.height();
@@ -288,38 +330,38 @@ void add_rgb8_change(VideoFrame& frame, const ColourSpec& spec, const Rgb8& befo
   const Matrix m(spec);
   const bool mono = frame.layout() == ChromaLayout::Mono;
   const float b_to_cb = 1.f / (2.f * (1.f - m.kb)), r_to_cr = 1.f / (2.f * (1.f - m.kr));
-  // Per chroma sample of the box's current chroma row: the summed change of Cb and Cr.
+  // Each row's changes, then per chroma sample of the box's current chroma row the summed
+  // change of Cb and Cr. An unchanged pixel adds 0 and an unchanged sample keeps its code.
+  thread_local std::vector<float> luma, cb_row, cr_row;
+  for (auto* v : {&luma, &cb_row, &cr_row}) v->resize(bw);
   const int c0 = x0 >> sx, cw = (x1 >> sx) - c0 + 1;
   std::vector<float> cb(cw, 0.f), cr(cw, 0.f);
-  std::vector<int> count(cw, 0);
+  int rows = 0;  // of the current chroma row so far
   for (int y = y0; y <= y1; ++y) {
     std::uint8_t* Y = frame.plane(0) + static_cast<std::size_t>(y) * frame.stride(0) + x0;
     const std::size_t row = (static_cast<std::size_t>(y) * w + x0) * 3;
-    const std::uint8_t* view = before.data() + row;
-    const std::uint8_t* changed = after.data() + row;
-    for (int i = 0; i < bw; ++i) {
-      const int dr = changed[3 * i] - view[3 * i], dg = changed[3 * i + 1] - view[3 * i + 1],
-                db = changed[3 * i + 2] - view[3 * i + 2];
-      const int c = ((x0 + i) >> sx) - c0;
-      ++count[c];
-      if ((dr | dg | db) == 0) continue;
-      const float r = dr / 255.f, g = dg / 255.f, b = db / 255.f;
-      const float luma = m.kr * r + m.kg * g + m.kb * b;
-      Y[i] = to_code(Y[i] + m.y_scale * luma);
-      cb[c] += (b - luma) * b_to_cb;
-      cr[c] += (r - luma) * r_to_cr;
+    yuv_changes(bw, before.data() + row, after.data() + row, m.kr, m.kg, m.kb, b_to_cb, r_to_cr, luma.data(),
+                cb_row.data(), cr_row.data());
+    add_luma(bw, Y, luma.data(), m.y_scale);
+    if (mono) continue;
+    ++rows;
+    if (sx == 0) {
+      for (int c = 0; c < cw; ++c) cb[c] += cb_row[c], cr[c] += cr_row[c];
+    } else {  // blocks two wide; the last one alone where the frame's width is odd
+      for (int c = 0; c < bw / 2; ++c) cb[c] += cb_row[2 * c] + cb_row[2 * c + 1], cr[c] += cr_row[2 * c] + cr_row[2 * c + 1];
+      if (bw & 1) cb[cw - 1] += cb_row[bw - 1], cr[cw - 1] += cr_row[bw - 1];
     }
-    if (mono || (y < y1 && ((y + 1) & ((1 << sy) - 1)) != 0)) continue;
+    if (y < y1 && ((y + 1) & ((1 << sy) - 1)) != 0) continue;
     // The chroma row is complete: each sample moves by its block's mean change.
     std::uint8_t* U = frame.plane(1) + static_cast<std::size_t>(y >> sy) * frame.stride(1) + c0;
     std::uint8_t* V = frame.plane(2) + static_cast<std::size_t>(y >> sy) * frame.stride(2) + c0;
     for (int c = 0; c < cw; ++c) {
-      if (cb[c] != 0.f || cr[c] != 0.f) {
-        U[c] = to_code(U[c] + m.c_scale * cb[c] / count[c]);
-        V[c] = to_code(V[c] + m.c_scale * cr[c] / count[c]);
-      }
-      cb[c] = cr[c] = 0.f, count[c] = 0;
+      const int count = rows * (sx == 0 || 2 * c + 1 < bw ? 1 << sx : 1);
+      U[c] = to_code(U[c] + m.c_scale * cb[c] / count);
+      V[c] = to_code(V[c] + m.c_scale * cr[c] / count);
+      cb[c] = cr[c] = 0.f;
     }
+    rows = 0;
   }
 }
 
