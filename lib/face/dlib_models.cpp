@@ -1,10 +1,16 @@
 #include "face/dlib_models.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <vector>
 
@@ -104,20 +110,54 @@ PredictorParts read_dlib_file(const std::string& path) {
   return parts;
 }
 
-// Raw form: a magic line, then counts as uint64 and values as float32 in this machine's
-// byte order, ending in the hex SHA-256 of everything before it.
-const char kRawMagic[] = "idef dlib shape predictor raw 1\n";
-
-std::string checksum(const std::string& bytes, std::size_t size) {
+std::string checksum(const void* bytes, std::size_t size) {
   Sha256 hash;
-  hash.update(bytes.data(), size);
+  hash.update(bytes, size);
   return hash.hex_digest();
 }
 
+// A cache file mapped read-only: the predictor's leaves (65 MB) are used where they lie,
+// and only the pages a face's trees reach are ever read.
+class MappedFile {
+ public:
+  static std::shared_ptr<const MappedFile> open(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return nullptr;
+    struct stat st {};
+    void* data = MAP_FAILED;
+    if (fstat(fd, &st) == 0 && st.st_size > 0)
+      data = mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (data == MAP_FAILED) return nullptr;
+    return std::shared_ptr<const MappedFile>(new MappedFile(data, static_cast<std::size_t>(st.st_size)));
+  }
+  ~MappedFile() { munmap(data_, size_); }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  const char* data() const { return static_cast<const char*>(data_); }
+  std::size_t size() const { return size_; }
+
+ private:
+  MappedFile(void* data, std::size_t size) : data_(data), size_(size) {}
+  void* data_;
+  std::size_t size_;
+};
+
+// The LandmarkPredictor's raw form, in its own layout: a magic line; the initial shape; per
+// cascade its arrays, each preceded by its length (uint64) and the leaves aligned to 64
+// bytes; then the hex SHA-256 of everything before it. Numbers in this machine's byte order.
+const char kRawMagic[] = "idef landmark predictor raw 2\n";
+constexpr std::size_t kLeafAlignment = 64;
+
 class RawWriter {
  public:
+  template <typename T>
+  void array(const std::vector<T>& v) {
+    count(v.size());
+    bytes(v.data(), v.size() * sizeof(T));
+  }
   void count(std::uint64_t n) { bytes(&n, sizeof n); }
-  void floats(const float* p, std::size_t n) { bytes(p, n * sizeof(float)); }
+  void align() { out_.resize((out_.size() + kLeafAlignment - 1) / kLeafAlignment * kLeafAlignment, '\0'); }
   void bytes(const void* p, std::size_t n) { out_.append(static_cast<const char*>(p), n); }
   std::string& str() { return out_; }
 
@@ -125,88 +165,37 @@ class RawWriter {
   std::string out_;
 };
 
+// Reads a raw form in place; throws on anything out of range.
 class RawReader {
  public:
-  explicit RawReader(const std::string& in) : in_(in) {}
+  RawReader(const char* data, std::size_t size) : data_(data), size_(size) {}
   std::uint64_t count(std::uint64_t most) {
     std::uint64_t n = 0;
-    bytes(&n, sizeof n);
+    std::memcpy(&n, take(sizeof n), sizeof n);
     if (n > most) throw std::runtime_error("count out of range");
     return n;
   }
-  void floats(float* p, std::size_t n) { bytes(p, n * sizeof(float)); }
-  void bytes(void* p, std::size_t n) {
-    if (n > in_.size() - at_) throw std::runtime_error("truncated");
-    std::memcpy(p, in_.data() + at_, n);
+  template <typename T>
+  std::vector<T> array(std::uint64_t most) {
+    const std::uint64_t n = count(most);
+    std::vector<T> v(n);
+    std::memcpy(v.data(), take(n * sizeof(T)), n * sizeof(T));
+    return v;
+  }
+  void align() { take((kLeafAlignment - at_ % kLeafAlignment) % kLeafAlignment); }
+  const char* take(std::size_t n) {
+    if (n > size_ - at_) throw std::runtime_error("truncated");
+    const char* p = data_ + at_;
     at_ += n;
+    return p;
   }
   std::size_t at() const { return at_; }
 
  private:
-  const std::string& in_;
+  const char* data_;
+  std::size_t size_;
   std::size_t at_ = 0;
 };
-
-std::string to_raw(const PredictorParts& parts) {
-  RawWriter w;
-  w.bytes(kRawMagic, sizeof kRawMagic - 1);
-  w.count(parts.initial_shape.size());
-  w.floats(&parts.initial_shape(0), parts.initial_shape.size());
-  w.count(parts.forests.size());
-  for (std::size_t c = 0; c < parts.forests.size(); ++c) {
-    w.count(parts.pixels[c].size());
-    for (const auto& p : parts.pixels[c]) w.floats(&p.x(), 1), w.floats(&p.y(), 1);
-    w.count(parts.forests[c].size());
-    for (const auto& tree : parts.forests[c]) {
-      w.count(tree.splits.size());
-      for (const auto& s : tree.splits) w.count(s.idx1), w.count(s.idx2), w.floats(&s.thresh, 1);
-      for (const auto& leaf : tree.leaf_values) w.floats(&leaf(0), leaf.size());
-    }
-  }
-  const std::string digest = checksum(w.str(), w.str().size());
-  w.bytes(digest.data(), digest.size());
-  return std::move(w.str());
-}
-
-// Everything is checked that dlib would index with: a damaged file is rebuilt, never used.
-PredictorParts from_raw(const std::string& raw) {
-  const std::size_t magic = sizeof kRawMagic - 1;
-  if (raw.size() < magic + 64 || raw.compare(0, magic, kRawMagic) != 0) throw std::runtime_error("not a raw predictor");
-  if (raw.compare(raw.size() - 64, 64, checksum(raw, raw.size() - 64)) != 0) throw std::runtime_error("checksum");
-  RawReader r(raw);
-  std::string skip(magic, '\0');
-  r.bytes(skip.data(), magic);
-  PredictorParts parts;
-  const std::uint64_t shape = r.count(1000);
-  if (shape == 0 || shape % 2) throw std::runtime_error("shape size");
-  parts.initial_shape.set_size(long(shape));
-  r.floats(&parts.initial_shape(0), shape);
-  const std::uint64_t cascades = r.count(100);
-  parts.forests.resize(cascades);
-  parts.pixels.resize(cascades);
-  for (std::uint64_t c = 0; c < cascades; ++c) {
-    const std::uint64_t pixels = r.count(100000);
-    parts.pixels[c].resize(pixels);
-    for (auto& p : parts.pixels[c]) r.floats(&p.x(), 1), r.floats(&p.y(), 1);
-    parts.forests[c].resize(r.count(100000));
-    for (auto& tree : parts.forests[c]) {
-      const std::uint64_t splits = r.count(1 << 20);
-      if (((splits + 1) & splits) != 0) throw std::runtime_error("tree not full");
-      tree.splits.resize(splits);
-      for (auto& s : tree.splits) {
-        s.idx1 = r.count(pixels - 1), s.idx2 = r.count(pixels - 1);
-        r.floats(&s.thresh, 1);
-      }
-      tree.leaf_values.resize(splits + 1);
-      for (auto& leaf : tree.leaf_values) {
-        leaf.set_size(long(shape));
-        r.floats(&leaf(0), shape);
-      }
-    }
-  }
-  if (r.at() != raw.size() - 64) throw std::runtime_error("trailing bytes");
-  return parts;
-}
 
 }  // namespace
 
@@ -231,64 +220,156 @@ dlib::frontal_face_detector load_frontal_face_detector() {
 
 namespace {
 
-PredictorParts load_parts(const std::string& path) {
+void check_model_file(const std::string& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec))
     throw InputError(path, "no such file (the dlib 68-point landmark model, Debian package libdlib-data)");
-  // Keyed by the file's path, size and time: a replaced model file is read again.
-  const auto stamp = fs::last_write_time(path, ec).time_since_epoch().count();
-  const std::string id = fs::absolute(path).string() + "|" + std::to_string(fs::file_size(path, ec)) + "|" +
-                         std::to_string(stamp) + "|" + kDlibVersion;
-  const std::string key = checksum(id, id.size());
-  const std::string name = "shape-predictor-" + key.substr(0, 16) + ".raw";
-  PredictorParts parts;
-  bool have = false;
-  if (const std::string cached = fetch(name); !cached.empty()) {
-    try {
-      parts = from_raw(cached);
-      have = true;
-    } catch (const std::exception&) {
+}
+
+void check_points(const std::string& path, long shape_size) {
+  if (shape_size != 2 * 68)
+    throw InputError(path, "landmark model has " + std::to_string(shape_size / 2) + " points, expected 68");
+}
+
+// The predictor from dlib's parts: each cascade's trees flattened, its leaves in one array.
+LandmarkPredictor::Cascade flatten(const PredictorParts& parts, std::size_t c, std::vector<float>& leaves,
+                                   const std::string& path) {
+  const long dims = parts.initial_shape.size();
+  LandmarkPredictor::Cascade cascade;
+  // dlib's own encoding of the feature pixels, as its constructor makes it.
+  dlib::impl::create_shape_relative_encoding(parts.initial_shape, parts.pixels[c], cascade.anchors, cascade.deltas);
+  for (const auto& tree : parts.forests[c]) {
+    cascade.first_split.push_back(static_cast<unsigned>(cascade.left.size()));
+    cascade.split_count.push_back(static_cast<unsigned>(tree.splits.size()));
+    cascade.first_leaf.push_back(static_cast<unsigned>(leaves.size()));
+    for (const auto& split : tree.splits) {
+      cascade.left.push_back(static_cast<unsigned>(split.idx1));
+      cascade.right.push_back(static_cast<unsigned>(split.idx2));
+      cascade.threshold.push_back(split.thresh);
+    }
+    for (const auto& leaf : tree.leaf_values) {
+      if (leaf.size() != dims) throw InputError(path, "not a dlib shape predictor model (leaf size)");
+      leaves.insert(leaves.end(), &leaf(0), &leaf(0) + dims);
     }
   }
-  if (!have) {
-    parts = read_dlib_file(path);
-    store(name, to_raw(parts));
-  }
-  if (parts.initial_shape.size() != 2 * 68)
-    throw InputError(path, "landmark model has " + std::to_string(parts.initial_shape.size() / 2) +
-                               " points, expected 68");
-  return parts;
+  return cascade;
 }
 
 }  // namespace
 
-dlib::shape_predictor load_shape_predictor(const std::string& path) { return load_parts(path).build(); }
+dlib::shape_predictor load_shape_predictor(const std::string& path) {
+  check_model_file(path);
+  const PredictorParts parts = read_dlib_file(path);
+  check_points(path, parts.initial_shape.size());
+  return parts.build();
+}
+
+std::string LandmarkPredictor::to_raw() const {
+  RawWriter w;
+  w.bytes(kRawMagic, sizeof kRawMagic - 1);
+  w.array(std::vector<float>(initial_shape_.begin(), initial_shape_.end()));
+  w.count(cascades_.size());
+  for (const Cascade& c : cascades_) {
+    w.array(c.anchors);
+    std::vector<float> deltas;
+    for (const auto& d : c.deltas) deltas.push_back(d.x()), deltas.push_back(d.y());
+    w.array(deltas);
+    for (const auto* v : {&c.first_split, &c.split_count, &c.first_leaf, &c.left, &c.right}) w.array(*v);
+    w.array(c.threshold);
+    w.count(c.leaf_count);
+    w.align();
+    w.bytes(c.leaves, c.leaf_count * sizeof(float));
+  }
+  const std::string digest = checksum(w.str().data(), w.str().size());
+  w.bytes(digest.data(), digest.size());
+  return std::move(w.str());
+}
+
+// Everything the predictor indexes with is checked: a damaged file is rebuilt, never used.
+LandmarkPredictor LandmarkPredictor::from_raw(const char* data, std::size_t size, std::shared_ptr<const void> keep) {
+  const std::size_t magic = sizeof kRawMagic - 1;
+  if (size < magic + 64 || std::memcmp(data, kRawMagic, magic) != 0) throw std::runtime_error("not a raw predictor");
+  if (checksum(data, size - 64) != std::string(data + size - 64, 64)) throw std::runtime_error("checksum");
+  RawReader r(data, size - 64);
+  r.take(magic);
+  LandmarkPredictor predictor;
+  const std::vector<float> shape = r.array<float>(1000);
+  if (shape.empty() || shape.size() % 2) throw std::runtime_error("shape size");
+  predictor.initial_shape_.set_size(long(shape.size()));
+  std::copy(shape.begin(), shape.end(), predictor.initial_shape_.begin());
+  const std::uint64_t dims = shape.size(), cascades = r.count(100);
+  for (std::uint64_t k = 0; k < cascades; ++k) {
+    Cascade c;
+    c.anchors = r.array<unsigned long>(100000);
+    const std::vector<float> deltas = r.array<float>(200000);
+    if (deltas.size() != 2 * c.anchors.size()) throw std::runtime_error("feature pixels");
+    for (std::size_t i = 0; i < c.anchors.size(); ++i) {
+      if (c.anchors[i] >= dims / 2) throw std::runtime_error("anchor");
+      c.deltas.emplace_back(deltas[2 * i], deltas[2 * i + 1]);
+    }
+    for (auto* v : {&c.first_split, &c.split_count, &c.first_leaf, &c.left, &c.right})
+      *v = r.array<unsigned>(std::uint64_t(1) << 24);
+    c.threshold = r.array<float>(std::uint64_t(1) << 24);
+    c.leaf_count = r.count(std::uint64_t(1) << 32);
+    r.align();
+    c.leaves = reinterpret_cast<const float*>(r.take(c.leaf_count * sizeof(float)));
+    const std::size_t trees = c.first_split.size(), splits = c.left.size(), pixels = c.anchors.size();
+    if (c.split_count.size() != trees || c.first_leaf.size() != trees || c.right.size() != splits ||
+        c.threshold.size() != splits)
+      throw std::runtime_error("array sizes");
+    for (std::size_t t = 0; t < trees; ++t) {
+      const std::uint64_t count = c.split_count[t];
+      if (((count + 1) & count) != 0) throw std::runtime_error("tree not full");
+      if (c.first_split[t] + count > splits) throw std::runtime_error("split range");
+      if (c.first_leaf[t] + (count + 1) * dims > c.leaf_count) throw std::runtime_error("leaf range");
+    }
+    for (std::size_t i = 0; i < splits; ++i)
+      if (c.left[i] >= pixels || c.right[i] >= pixels) throw std::runtime_error("feature pixel index");
+    predictor.cascades_.push_back(std::move(c));
+  }
+  if (r.at() != size - 64) throw std::runtime_error("trailing bytes");
+  predictor.storage_ = std::move(keep);
+  return predictor;
+}
 
 LandmarkPredictor load_landmark_predictor(const std::string& path) {
-  const PredictorParts parts = load_parts(path);
-  LandmarkPredictor predictor;
-  predictor.initial_shape_ = parts.initial_shape;
-  const unsigned dims = static_cast<unsigned>(parts.initial_shape.size());
-  for (std::size_t c = 0; c < parts.forests.size(); ++c) {
-    LandmarkPredictor::Cascade cascade;
-    // dlib's own encoding of the feature pixels, as its constructor makes it.
-    dlib::impl::create_shape_relative_encoding(parts.initial_shape, parts.pixels[c], cascade.anchors, cascade.deltas);
-    for (const auto& tree : parts.forests[c]) {
-      cascade.first_split.push_back(static_cast<unsigned>(cascade.left.size()));
-      cascade.split_count.push_back(static_cast<unsigned>(tree.splits.size()));
-      cascade.first_leaf.push_back(static_cast<unsigned>(cascade.leaves.size()));
-      for (const auto& split : tree.splits) {
-        cascade.left.push_back(static_cast<unsigned>(split.idx1));
-        cascade.right.push_back(static_cast<unsigned>(split.idx2));
-        cascade.threshold.push_back(split.thresh);
-      }
-      for (const auto& leaf : tree.leaf_values) {
-        if (leaf.size() != long(dims)) throw InputError(path, "not a dlib shape predictor model (leaf size)");
-        cascade.leaves.insert(cascade.leaves.end(), &leaf(0), &leaf(0) + dims);
+  check_model_file(path);
+  // Keyed by the file's path, size and time: a replaced model file is read again.
+  std::error_code ec;
+  const auto stamp = fs::last_write_time(path, ec).time_since_epoch().count();
+  const std::string id = fs::absolute(path).string() + "|" + std::to_string(fs::file_size(path, ec)) + "|" +
+                         std::to_string(stamp) + "|" + kDlibVersion;
+  const std::string name = "landmark-predictor-" + checksum(id.data(), id.size()).substr(0, 16) + ".raw";
+  const std::string dir = model_cache_dir();
+  if (!dir.empty())
+    if (auto file = MappedFile::open(dir + "/" + name)) {
+      try {
+        LandmarkPredictor predictor = LandmarkPredictor::from_raw(file->data(), file->size(), file);
+        check_points(path, predictor.initial_shape_.size());
+        return predictor;
+      } catch (const std::runtime_error&) {
       }
     }
-    predictor.cascades_.push_back(std::move(cascade));
+  const PredictorParts parts = read_dlib_file(path);
+  check_points(path, parts.initial_shape.size());
+  auto leaves = std::make_shared<std::vector<float>>();
+  LandmarkPredictor predictor;
+  predictor.initial_shape_ = parts.initial_shape;
+  std::vector<std::size_t> starts;
+  for (std::size_t c = 0; c < parts.forests.size(); ++c) {
+    starts.push_back(leaves->size());
+    predictor.cascades_.push_back(flatten(parts, c, *leaves, path));
   }
+  starts.push_back(leaves->size());
+  // One array for all cascades; each cascade's leaf offsets are then made its own.
+  for (std::size_t c = 0; c < predictor.cascades_.size(); ++c) {
+    LandmarkPredictor::Cascade& cascade = predictor.cascades_[c];
+    for (unsigned& first : cascade.first_leaf) first -= static_cast<unsigned>(starts[c]);
+    cascade.leaves = leaves->data() + starts[c];
+    cascade.leaf_count = starts[c + 1] - starts[c];
+  }
+  predictor.storage_ = std::move(leaves);
+  store(name, predictor.to_raw());
   return predictor;
 }
 
@@ -312,7 +393,7 @@ dlib::full_object_detection LandmarkPredictor::operator()(const Rgb8& image, con
         const unsigned s = first + i;
         i = values[cascade.left[s]] - values[cascade.right[s]] > cascade.threshold[s] ? 2 * i + 1 : 2 * i + 2;
       }
-      chosen[t] = cascade.leaves.data() + cascade.first_leaf[t] + std::size_t(i - count) * dims;
+      chosen[t] = cascade.leaves + cascade.first_leaf[t] + std::size_t(i - count) * dims;
     }
     // ... then add their leaves in order, fetching a few trees ahead.
     constexpr std::size_t kAhead = 6;

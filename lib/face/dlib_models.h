@@ -6,9 +6,11 @@
 // (IDEF_CACHE_DIR=none: no cache). A cache that cannot be written is no error; one that
 // cannot be read is rebuilt.
 //
-// The predictor is rebuilt through dlib's public constructor from its trees and feature
-// pixels in both cases, so its landmarks do not depend on whether the cache was there.
+// The landmark predictor's cache is its own layout (LandmarkPredictor below), checksummed
+// and mapped into memory: its 65 MB of leaves are not copied, and a face's trees read only
+// the pages they reach. Its landmarks are the same with or without the cache.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -64,15 +66,22 @@ class LandmarkPredictor {
     std::vector<unsigned> first_leaf;  // per tree, into leaves (in floats)
     std::vector<unsigned> left, right;  // per split: the two feature pixels compared
     std::vector<float> threshold;
-    std::vector<float> leaves;
+    const float* leaves = nullptr;  // leaf_count floats, kept by the predictor's storage
+    std::size_t leaf_count = 0;
   };
   // The landmarks of the face in `rect` of `image`; reads only pixels near it.
   dlib::full_object_detection operator()(const Rgb8& image, const dlib::rectangle& rect) const;
 
  private:
   friend LandmarkPredictor load_landmark_predictor(const std::string& path);
+  // The cache file's form (see load_landmark_predictor), and back from it in place: the
+  // leaves are used where they lie in `data`, which `keep` keeps.
+  std::string to_raw() const;
+  static LandmarkPredictor from_raw(const char* data, std::size_t size, std::shared_ptr<const void> keep);
+
   dlib::matrix<float, 0, 1> initial_shape_;
   std::vector<Cascade> cascades_;
+  std::shared_ptr<const void> storage_;  // the leaves: a mapped cache file or an array
 };
 
 // As load_shape_predictor, the same errors.

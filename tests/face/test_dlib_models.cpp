@@ -60,21 +60,22 @@ TEST(DlibModelCache, CachedModelsFindTheSameFacesAndADamagedCopyIsRebuilt) {
   ASSERT_EQ(boxes_cached.size(), 1u);
   EXPECT_EQ(boxes[0], boxes_cached[0]);
 
+  const Rgb8 rgb = Image::load(testdata("astronaut.png")).rgb();
   const std::string model = default_landmark_model();
-  dlib::shape_predictor built = load_shape_predictor(model);
-  const auto raw = files_in(dir.path().string(), "shape-predictor-");
+  const LandmarkPredictor built = load_landmark_predictor(model);
+  const auto raw = files_in(dir.path().string(), "landmark-predictor-");
   ASSERT_EQ(raw.size(), 1u);
-  dlib::shape_predictor from_cache = load_shape_predictor(model);
+  const LandmarkPredictor from_cache = load_landmark_predictor(model);
   dlib::shape_predictor dlibs;
   dlib::deserialize(model) >> dlibs;
-  const auto a = built(image, boxes[0]), b = from_cache(image, boxes[0]), c = dlibs(image, boxes[0]);
+  const auto a = built(rgb, boxes[0]), b = from_cache(rgb, boxes[0]), c = dlibs(image, boxes[0]);
   for (unsigned long i = 0; i < a.num_parts(); ++i) {
     EXPECT_EQ(a.part(i), b.part(i)) << i;
     EXPECT_LE(std::abs(a.part(i).x() - c.part(i).x()) + std::abs(a.part(i).y() - c.part(i).y()), 1) << i;
   }
 
-  // One flipped byte in the middle: refused by its checksum, read again from the model file
-  // and written whole again.
+  // One flipped byte in the middle of the leaves: refused by its checksum, read again from
+  // the model file and written whole again.
   auto bytes_of = [](const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
@@ -84,11 +85,16 @@ TEST(DlibModelCache, CachedModelsFindTheSameFacesAndADamagedCopyIsRebuilt) {
   {
     std::fstream f(raw[0], std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(static_cast<std::streamoff>(size / 2));
-    f.put('\x5a');
+    f.put(static_cast<char>(whole[size / 2] ^ 0x5a));
   }
-  dlib::shape_predictor rebuilt = load_shape_predictor(model);
-  const auto d = rebuilt(image, boxes[0]);
+  const LandmarkPredictor rebuilt = load_landmark_predictor(model);
+  const auto d = rebuilt(rgb, boxes[0]);
   for (unsigned long i = 0; i < a.num_parts(); ++i) EXPECT_EQ(a.part(i), d.part(i)) << i;
+  EXPECT_TRUE(bytes_of(raw[0]) == whole);
+  // A cut file is refused too.
+  std::filesystem::resize_file(raw[0], size - 100);
+  const auto e = load_landmark_predictor(model)(rgb, boxes[0]);
+  for (unsigned long i = 0; i < a.num_parts(); ++i) EXPECT_EQ(a.part(i), e.part(i)) << i;
   EXPECT_TRUE(bytes_of(raw[0]) == whole);
 }
 
@@ -97,8 +103,11 @@ TEST(DlibModelCache, NoneTurnsTheCacheOff) {
   ScratchDir dir;
   CacheDir cache("none");
   EXPECT_EQ(model_cache_dir(), "");
-  dlib::shape_predictor predictor = load_shape_predictor(default_landmark_model());
-  EXPECT_EQ(predictor.num_parts(), 68u);
+  const LandmarkPredictor predictor = load_landmark_predictor(default_landmark_model());
+  const Rgb8 rgb = Image::load(testdata("astronaut.png")).rgb();
+  const auto faces = load_frontal_face_detector()(astronaut());
+  ASSERT_EQ(faces.size(), 1u);
+  EXPECT_EQ(predictor(rgb, faces[0]).num_parts(), 68u);
 }
 
 // The predictor laid out for speed gives dlib's predictor's landmarks to the bit: on the
