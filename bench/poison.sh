@@ -3,7 +3,8 @@
 #  1. per-face time of --method pg (a unet64 generator) against --method pgd (Ruiz et al.,
 #     10 steps, against an editor) on the same aligned 64 px face crops, and the ratio; and
 #     of pg refined by REFINE PGD steps on the surrogate the model carries (--refine);
-#  2. a 1920x1280 photo with several synthetic faces, end to end, and the faces found;
+#  2. a 1920x1280 photo with several synthetic faces, end to end, and the faces found; the
+#     start-up every run pays (`id-poison --version`);
 #  3. a 1280x720 y4m stream through `ffmpeg | id-poison | ffmpeg (x264 veryfast)` in frames
 #     per second, next to the same pipeline without id-poison, and with --detect-scale 0.5;
 #     the same two pipelines at 1920x1080; id-poison's per-stage profile of each;
@@ -181,6 +182,10 @@ photo_s=$(field 1 "$work/photo.m")
 found=$(sed -n 's/.*protected [0-9]* of [0-9]* inputs (\([0-9]*\) faces).*/\1/p' "$work/photo.log")
 found=${found:-?}
 photo_cmd="id-poison --model PG --threads $threads --output OUT photo.png"
+# The part of every start that no input changes: loading the libraries (LibTorch's own
+# start-up), the best of three runs of `id-poison --version`.
+startup_s=$(for i in 1 2 3; do measure "$work/version.m" "$poison" --version > /dev/null; field 1 "$work/version.m"; done |
+  sort -n | head -n 1)
 
 # --- 3 and 4. the 720p stream through ffmpeg | id-poison | ffmpeg, and peak memory -------
 "$here/tools/stream.sh" "$work" "$synth" "$frames" "$long_frames" "$poison" --model "$pg" $opts > "$work/stream.kv"
@@ -223,6 +228,7 @@ csv="$results/poison.csv"
   echo "photo_1920x1280_seconds,$photo_s,s"
   echo "photo_faces_placed,$faces,faces"
   echo "photo_faces_found,$found,faces"
+  echo "startup_version_seconds,$startup_s,s"
   echo "stream_frames,$frames,frames"
   echo "pipeline_plain_fps,$plain_fps,fps"
   echo "pipeline_poison_fps,$pipe_fps,fps"
@@ -251,6 +257,7 @@ PG: $pg_note, its surrogate a res6 of width 16. PGD target: $target_note ($(base
 | pg, per face with load | $(ms "$pg_face_all") ms | wall time / faces |
 | pgd, per face with load | $(ms "$pgd_face_all") ms | wall time / faces |
 | 1920×1280 photo, end to end | $photo_s s | \`$photo_cmd\`: $faces synthetic faces (id-synth, 256 px scaled to 384) placed, $found found by its detector; wall time including model and detector load |
+| start-up alone | $startup_s s | \`id-poison --version\`, the best of 3: the libraries loaded and started (mostly LibTorch's), part of every run above and below |
 | pipeline without id-poison | $plain_fps fps | \`ffmpeg -i talk.y4m -f yuv4mpegpipe - \\| ffmpeg -f yuv4mpegpipe -i - $x264 out.mp4\`, $frames frames of 1280×720 |
 | pipeline with id-poison | $pipe_fps fps | \`$pipe_cmd\` (goal ≥ 60 fps) |
 | slowdown | ${slowdown}× | fps without / fps with |
