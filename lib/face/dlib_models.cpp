@@ -370,6 +370,15 @@ LandmarkPredictor load_landmark_predictor(const std::string& path) {
   }
   predictor.storage_ = std::move(leaves);
   store(name, predictor.to_raw());
+  // The earlier cache form (dlib's parts, "shape-predictor-*.raw", as large) is not read any
+  // more: it is removed rather than left behind.
+  if (!dir.empty()) {
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string file = it->path().filename().string();
+      if (file.rfind("shape-predictor-", 0) == 0 && it->path().extension() == ".raw") fs::remove(it->path(), ec);
+    }
+  }
   return predictor;
 }
 

@@ -62,9 +62,11 @@ TEST(DlibModelCache, CachedModelsFindTheSameFacesAndADamagedCopyIsRebuilt) {
 
   const Rgb8 rgb = Image::load(testdata("astronaut.png")).rgb();
   const std::string model = default_landmark_model();
+  std::ofstream(dir.path() / "shape-predictor-0123456789abcdef.raw") << "the earlier cache form";
   const LandmarkPredictor built = load_landmark_predictor(model);
   const auto raw = files_in(dir.path().string(), "landmark-predictor-");
   ASSERT_EQ(raw.size(), 1u);
+  EXPECT_TRUE(files_in(dir.path().string(), "shape-predictor-").empty());  // replaced, not left behind
   const LandmarkPredictor from_cache = load_landmark_predictor(model);
   dlib::shape_predictor dlibs;
   dlib::deserialize(model) >> dlibs;
