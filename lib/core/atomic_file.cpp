@@ -166,9 +166,24 @@ std::string read_all(const std::string& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, std::strerror(errno));
-  out << in.rdbuf();
+  // A file of known size in one read: a stream's doubling copies cost as much as parsing a
+  // model. Whatever follows (a file still growing; a pipe, which cannot seek) is read on.
+  std::string bytes;
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
+  if (!ec && size > 0) {
+    bytes.resize(static_cast<std::size_t>(size));
+    in.read(bytes.data(), static_cast<std::streamsize>(size));
+    bytes.resize(static_cast<std::size_t>(in.gcount()));
+    in.clear(in.rdstate() & std::ios::badbit);  // a file that shrank meanwhile: what is there
+  }
   if (in.bad()) throw InputError(path, "read error");
-  return out.str();
+  if (in.peek() != std::char_traits<char>::eof()) {
+    out << in.rdbuf();
+    bytes += out.str();
+  }
+  if (in.bad()) throw InputError(path, "read error");
+  return bytes;
 }
 
 void write_all(const std::string& path, const std::string& bytes) {

@@ -48,14 +48,11 @@ void store(const std::string& name, const std::string& bytes) {
 std::string fetch(const std::string& name) {
   const std::string dir = model_cache_dir();
   if (dir.empty()) return "";
-  // One read into a buffer of the file's size: a stream's doubling copies cost as much as
-  // the parsing.
-  std::ifstream in(dir + "/" + name, std::ios::binary | std::ios::ate);
-  if (!in) return "";
-  std::string bytes(static_cast<std::size_t>(in.tellg()), '\0');
-  in.seekg(0);
-  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) return "";
-  return bytes;
+  try {
+    return read_all(dir + "/" + name);
+  } catch (const std::exception&) {
+    return "";  // not there yet, or unreadable: read from the model again
+  }
 }
 
 const std::string kDlibVersion = std::to_string(DLIB_MAJOR_VERSION) + "." + std::to_string(DLIB_MINOR_VERSION) +
