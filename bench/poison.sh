@@ -181,6 +181,7 @@ cat "$work/photo.log" >&2
 photo_s=$(field 1 "$work/photo.m")
 found=$(sed -n 's/.*protected [0-9]* of [0-9]* inputs (\([0-9]*\) faces).*/\1/p' "$work/photo.log")
 found=${found:-?}
+photo_profile=$(sed -n 's/^id-poison: \(models and detector loaded in .*\)/\1/p' "$work/photo.log" | tail -n 1)
 photo_cmd="id-poison --model PG --threads $threads --output OUT photo.png"
 # The part of every start that no input changes: loading the libraries (LibTorch's own
 # start-up), the best of three runs of `id-poison --version`.
@@ -257,6 +258,7 @@ PG: $pg_note, its surrogate a res6 of width 16. PGD target: $target_note ($(base
 | pg, per face with load | $(ms "$pg_face_all") ms | wall time / faces |
 | pgd, per face with load | $(ms "$pgd_face_all") ms | wall time / faces |
 | 1920×1280 photo, end to end | $photo_s s | \`$photo_cmd\`: $faces synthetic faces (id-synth, 256 px scaled to 384) placed, $found found by its detector; wall time including model and detector load |
+| where the photo's time goes | $photo_profile | id-poison's own summary of the run above; the start-up below comes before it |
 | start-up alone | $startup_s s | \`id-poison --version\`, the best of 3: the libraries loaded and started (mostly LibTorch's), part of every run above and below |
 | pipeline without id-poison | $plain_fps fps | \`ffmpeg -i talk.y4m -f yuv4mpegpipe - \\| ffmpeg -f yuv4mpegpipe -i - $x264 out.mp4\`, $frames frames of 1280×720 |
 | pipeline with id-poison | $pipe_fps fps | \`$pipe_cmd\` (goal ≥ 60 fps) |

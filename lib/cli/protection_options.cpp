@@ -126,6 +126,7 @@ int run_protection_command(const Command& cmd, const ProtectionRunSettings& s) {
                   "(%.4f on the [-1,1] scale)", levels, levels / 127.5);
     log.info(line);
   }
+  if (report.profile.photos > 0) log.info(report.profile.summary());
   const std::string summary = report.summary(!s.aligned);
   if (report.failed()) log.error(summary);
   else log.info(summary);

@@ -1,12 +1,14 @@
 #include "defence/protect_photo.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <stdexcept>
 
 #include "core/pixel_kernel.h"
+#include "core/stopwatch.h"
 #include "io/image.h"
 #include "io/tensor_image.h"
 
@@ -123,38 +125,63 @@ void protect_faces_in_place(Rgb8& image, const std::vector<FaceAlignment>& faces
   std::vector<std::vector<float>> deltas;
   for (const FaceAlignment& alignment : faces)
     deltas.push_back(perturber.perturb(extract_crop(image, alignment, face_crop_size(perturber))));
-  ChangeTracker changes;
-  if (faces.size() == 1) {
-    // One face: each warped row goes straight into the image.
-    const float cap = cap_of(options.tau);
-    paste_back_rows(deltas[0], faces[0], image.width, image.height, options.feather,
-                    [&](int y, int x, int count, const float* values) {
-                      add_span(image, image, y, x, count, values, cap, changes);
-                    });
-    if (change) *change = changes.result();
-    return;
+  // Faces whose footprints overlap, directly or through others, are pasted as one group:
+  // their perturbations add up, then the cap applies to the sum. A group is usually one face,
+  // whose warped rows go straight into the image; a box over all the faces of a group photo
+  // would be most of the photo.
+  const int size = face_crop_size(perturber);
+  std::vector<ImageRegion> boxes;
+  for (const FaceAlignment& alignment : faces) boxes.push_back(crop_footprint(alignment, size, image.width, image.height));
+  auto overlap = [](const ImageRegion& a, const ImageRegion& b) {
+    return a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height;
+  };
+  std::vector<int> group(faces.size());
+  for (std::size_t i = 0; i < faces.size(); ++i) group[i] = static_cast<int>(i);
+  for (bool merged = true; merged;) {  // a handful of faces: the simple fixed point will do
+    merged = false;
+    for (std::size_t i = 0; i < faces.size(); ++i)
+      for (std::size_t j = i + 1; j < faces.size(); ++j)
+        if (group[i] != group[j] && !boxes[i].empty() && !boxes[j].empty() && overlap(boxes[i], boxes[j])) {
+          const int from = std::max(group[i], group[j]), to = std::min(group[i], group[j]);
+          for (int& g : group) g = g == from ? to : g;
+          merged = true;
+        }
   }
-  // Several: their perturbations add up (overlapping faces), then the cap applies to the sum.
-  std::vector<ImageRegion> regions;
-  int x0 = image.width, y0 = image.height, x1 = -1, y1 = -1;
-  for (std::size_t i = 0; i < faces.size(); ++i) {
-    ImageRegion r = paste_back_region(deltas[i], faces[i], image.width, image.height, options.feather);
-    if (r.empty()) continue;
-    x0 = std::min(x0, r.left), y0 = std::min(y0, r.top);
-    x1 = std::max(x1, r.left + r.width - 1), y1 = std::max(y1, r.top + r.height - 1);
-    regions.push_back(std::move(r));
-  }
-  if (regions.empty()) return;
-  const int w = x1 - x0 + 1, h = y1 - y0 + 1;
-  std::vector<float> total(std::size_t(w) * h * 3, 0.f);
-  for (const ImageRegion& r : regions)
-    for (int y = 0; y < r.height; ++y) {
-      const float* src = &r.values[std::size_t(y) * r.width * 3];
-      float* dst = &total[(std::size_t(y + r.top - y0) * w + (r.left - x0)) * 3];
-      for (int i = 0; i < r.width * 3; ++i) dst[i] += src[i];
+  const float cap = cap_of(options.tau);
+  Change all;
+  for (std::size_t g = 0; g < faces.size(); ++g) {
+    std::vector<std::size_t> members;
+    for (std::size_t i = 0; i < faces.size(); ++i)
+      if (group[i] == static_cast<int>(g) && !boxes[i].empty()) members.push_back(i);
+    if (members.empty()) continue;
+    if (members.size() == 1) {
+      ChangeTracker changes;
+      paste_back_rows(deltas[members[0]], faces[members[0]], image.width, image.height, options.feather,
+                      [&](int y, int x, int count, const float* values) {
+                        add_span(image, image, y, x, count, values, cap, changes);
+                      });
+      all.add(changes.result());
+      continue;
     }
-  const Change changed = add_delta_in(image, image, x0, y0, w, h, total.data(), options.tau);
-  if (change) *change = changed;
+    std::vector<ImageRegion> regions;
+    int x0 = image.width, y0 = image.height, x1 = -1, y1 = -1;
+    for (std::size_t i : members) {
+      ImageRegion r = paste_back_region(deltas[i], faces[i], image.width, image.height, options.feather);
+      x0 = std::min(x0, r.left), y0 = std::min(y0, r.top);
+      x1 = std::max(x1, r.left + r.width - 1), y1 = std::max(y1, r.top + r.height - 1);
+      regions.push_back(std::move(r));
+    }
+    const int w = x1 - x0 + 1, h = y1 - y0 + 1;
+    std::vector<float> total(std::size_t(w) * h * 3, 0.f);
+    for (const ImageRegion& r : regions)
+      for (int y = 0; y < r.height; ++y) {
+        const float* src = &r.values[std::size_t(y) * r.width * 3];
+        float* dst = &total[(std::size_t(y + r.top - y0) * w + (r.left - x0)) * 3];
+        for (int i = 0; i < r.width * 3; ++i) dst[i] += src[i];
+      }
+    all.add(add_delta_in(image, image, x0, y0, w, h, total.data(), options.tau));
+  }
+  if (change) *change = all;
 }
 
 Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, const CropPerturber& perturber,
@@ -215,14 +242,29 @@ Rgb8 protect_faces(const Rgb8& photo, const std::vector<FaceAlignment>& faces, c
   return out;
 }
 
+PerturberChain timed_chain(PerturberChain chain, double& seconds) {
+  for (auto& stage : chain.stages)
+    stage.perturber.perturb = [inner = std::move(stage.perturber.perturb), &seconds](const Rgb8& crop) {
+      const auto start = Clock::now();
+      std::vector<float> delta = inner(crop);
+      seconds += seconds_since(start);
+      return delta;
+    };
+  return chain;
+}
+
 ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const PerturberChain& chain) {
   ProtectedPhoto result;
   std::vector<FaceAlignment> alignments;
+  auto start = Clock::now();
   for (const Face& face : detector.detect(photo)) {
     alignments.push_back(align_face(face.landmarks));
     result.faces.push_back(face.box);
   }
+  result.detect_seconds = seconds_since(start);
+  start = Clock::now();
   result.image = protect_faces(photo, alignments, chain);
+  result.protect_seconds = seconds_since(start);
   return result;
 }
 

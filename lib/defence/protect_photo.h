@@ -21,6 +21,8 @@ struct ProtectOptions {
 struct ProtectedPhoto {
   Rgb8 image;
   std::vector<FaceBox> faces;  // the faces that were protected
+  double detect_seconds = 0;   // finding the faces and their landmarks
+  double protect_seconds = 0;  // perturbing their crops and pasting them back
 };
 
 // What perturbs one aligned face crop of a fixed size: the trained generator, or a baseline
@@ -54,6 +56,10 @@ struct PerturberChain {
     return {{{std::move(perturber), options}}, options.tau};
   }
 };
+
+// The chain with the time of each of its network calls added to `seconds` (a profile's
+// "networks"); otherwise the same protection.
+PerturberChain timed_chain(PerturberChain chain, double& seconds);
 
 // What a protection changed: the smallest box outside which no pixel changed (empty when
 // none did) and the largest |x' − x| in 8-bit levels. Found while the change is written, so

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "core/two_stage.h"
+#include "core/stopwatch.h"
 #include "face/align.h"
 #include "io/image.h"
 
@@ -24,21 +25,6 @@ Point2 centroid(const Landmarks& landmarks) {
   Point2 c;
   for (const Point2& p : landmarks) c.x += p.x, c.y += p.y;
   return {c.x / kLandmarkCount, c.y / kLandmarkCount};
-}
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-// The chain with each network call timed into `seconds`.
-PerturberChain timed(PerturberChain chain, double& seconds) {
-  for (auto& stage : chain.stages)
-    stage.perturber.perturb = [inner = std::move(stage.perturber.perturb), &seconds](const Rgb8& crop) {
-      const auto start = Clock::now();
-      std::vector<float> delta = inner(crop);
-      seconds += seconds_since(start);
-      return delta;
-    };
-  return chain;
 }
 
 }  // namespace
@@ -87,7 +73,7 @@ StreamProtector::StreamProtector(FaceDetector* detector, CropPerturber perturber
 
 StreamProtector::StreamProtector(FaceDetector* detector, PerturberChain chain, int detect_every)
     : tracker_(detector ? std::make_unique<FaceTracker>(*detector, detect_every) : nullptr),
-      chain_(timed(std::move(chain), *network_seconds_)) {}
+      chain_(timed_chain(std::move(chain), *network_seconds_)) {}
 
 StreamStats StreamProtector::stats() const {
   StreamStats s = stats_;

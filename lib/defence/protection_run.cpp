@@ -12,6 +12,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/stopwatch.h"
 #include "core/version.h"
 #include "defence/photo_batch.h"
 #include "defence/protect_photo.h"
@@ -77,6 +78,19 @@ NoFacePolicy no_face_policy(const std::string& name) {
 std::size_t ProtectionRunReport::failed() const {
   return missing.size() + static_cast<std::size_t>(std::count_if(results.begin(), results.end(),
                                                                  [](const InputResult& r) { return !r.ok; }));
+}
+
+std::string PhotoProfile::summary() const {
+  char line[320];
+  int n = std::snprintf(line, sizeof line, "models and detector loaded in %.2f s", models_seconds);
+  if (photos > 0) {
+    const double ms = 1000.0 / photos;
+    std::snprintf(line + n, sizeof line - n,
+                  "; per photo: decode %.0f ms, detection and landmarks %.0f ms, networks %.0f ms, paste %.0f ms, "
+                  "encode %.0f ms",
+                  decode * ms, detect * ms, networks * ms, paste * ms, encode * ms);
+  }
+  return line;
 }
 
 std::string ProtectionRunReport::summary(bool count_faces) const {
@@ -190,8 +204,8 @@ std::string read_rest(ByteSource& source) {
 class InputProtector {
  public:
   InputProtector(const ProtectionRunSettings& s, const ProtectionRunEvents& events, const FrameCallback& on_frame,
-                 ChangeReport& report)
-      : s_(s), events_(events), on_frame_(on_frame), report_(report) {}
+                 ChangeReport& report, PhotoProfile& profile)
+      : s_(s), events_(events), on_frame_(on_frame), report_(report), profile_(profile) {}
 
   void protect(const PhotoJob& job, Worker& worker, InputResult& result) {
     std::unique_ptr<ByteSource> stdin_source;
@@ -221,24 +235,39 @@ class InputProtector {
                      const std::string& head, InputResult& result) {
     ImageLoadOptions load;
     load.max_pixels = s_.max_pixels;
+    auto start = Clock::now();
     const std::string stdin_bytes = stdin_source ? head + read_rest(*stdin_source) : std::string();
     Image image = stdin_source ? Image::load_buffer(stdin_bytes, "-", load) : Image::load(job.input, load);
+    const Rgb8& rgb = image.rgb();  // decoded now, not inside the detector's time
+    PhotoProfile times;
+    times.decode = seconds_since(start);
     ImageSaveOptions save;
     save.jpeg_quality = s_.jpeg_quality;
     save.strip_metadata = s_.strip_metadata;
     Rgb8 out;
+    const PerturberChain chain = timed_chain(worker.chain, times.networks);
     if (s_.aligned) {
-      out = protect_aligned(image.rgb(), worker.chain);
+      start = Clock::now();
+      out = protect_aligned(rgb, chain);
+      times.paste = seconds_since(start) - times.networks;
       result.faces = 1;
     } else {
-      ProtectedPhoto photo = protect_photo(image.rgb(), *worker.detector, worker.chain);
+      ProtectedPhoto photo = protect_photo(rgb, *worker.detector, chain);
       if (photo.faces.empty()) return pass_faceless_photo(job, stdin_bytes, image, save, result);
       result.faces = photo.faces.size();
       out = std::move(photo.image);
+      times.detect = photo.detect_seconds;
+      times.paste = photo.protect_seconds - times.networks;
     }
-    result.max_change = max_change(image.rgb(), out);
+    result.max_change = max_change(rgb, out);
+    start = Clock::now();
     image.save(job.output, out, save);
+    times.encode = seconds_since(start);
     report_.add(job.input, 0, static_cast<int>(result.faces), result.max_change);
+    std::lock_guard<std::mutex> hold(profile_mutex_);
+    ++profile_.photos;
+    profile_.decode += times.decode, profile_.detect += times.detect, profile_.networks += times.networks;
+    profile_.paste += times.paste, profile_.encode += times.encode;
   }
 
   void pass_faceless_photo(const PhotoJob& job, const std::string& stdin_bytes, const Image& image,
@@ -324,6 +353,8 @@ class InputProtector {
   const ProtectionRunEvents& events_;
   const FrameCallback& on_frame_;
   ChangeReport& report_;
+  PhotoProfile& profile_;
+  std::mutex profile_mutex_;
 };
 
 void check_run_settings(const ProtectionRunSettings& s) {
@@ -347,7 +378,9 @@ ProtectionRunReport run_protection(const ProtectionRunSettings& s, const torch::
   check_run_settings(s);
   // Models first: a bad model stops the run before any output is written.
   std::vector<Worker> workers;
+  const auto start = Clock::now();
   workers.push_back(make_worker(s, device));
+  const double models_seconds = seconds_since(start);
 
   BatchPlan plan = plan_photo_jobs(s.inputs, {s.output_dir, s.in_place, s.skip_existing, s.shard_index,
                                               s.shard_count});
@@ -357,6 +390,7 @@ ProtectionRunReport run_protection(const ProtectionRunSettings& s, const torch::
     locks.push_back(std::make_unique<FolderLock>(dir, s.shard_index, s.shard_count));
   remove_temporaries_on_signal("id-poison");
   ProtectionRunReport report;
+  report.profile.models_seconds = models_seconds;
   report.missing = plan.missing;
   report.skipped_existing = plan.skipped_existing;
   report.other_shards = plan.other_shards;
@@ -380,7 +414,7 @@ ProtectionRunReport run_protection(const ProtectionRunSettings& s, const torch::
     if (events.progress) events.progress(done, frames);
   };
   ChangeReport change_report(s.report);
-  InputProtector protector(s, events, on_frame, change_report);
+  InputProtector protector(s, events, on_frame, change_report, report.profile);
   run_jobs(
       names, job_count,
       [&](std::size_t i, std::size_t w) { protector.protect(plan.jobs[i], workers[w], report.results[i]); },

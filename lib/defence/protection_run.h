@@ -78,8 +78,18 @@ struct InputResult {
   int max_change = 0;  // the largest ‖x' − x‖∞ of a photo or frame, 8-bit levels
 };
 
+// Where the time of a run's photos went, summed over them (streams report their own).
+struct PhotoProfile {
+  double models_seconds = 0;  // loading the models and the face detector, once a worker
+  int photos = 0;             // photos that went through the networks
+  double decode = 0, detect = 0, networks = 0, paste = 0, encode = 0;  // seconds, summed
+  // "models and detector loaded in 0.21 s; per photo: decode 35 ms, ..."
+  std::string summary() const;
+};
+
 struct ProtectionRunReport {
   std::vector<InputResult> results;  // one per planned input, in plan order
+  PhotoProfile profile;
   std::vector<std::string> missing;  // inputs that do not exist
   std::size_t skipped_existing = 0, other_shards = 0;
   std::size_t failed() const;
