@@ -14,7 +14,7 @@ PACKAGES = cmake g++ make pkg-config libtorch-dev libvips-dev libavcodec-dev lib
 BLAS_ALT   = /usr/lib/x86_64-linux-gnu/openblas-openmp
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo install bench bench-forge bench-attr bench-reenact bench-joint bench-poison bench-import docs clean \
+.PHONY: all deps build test demo install bench bench-forge bench-attr bench-reenact bench-joint bench-poison bench-train-speed bench-import docs clean \
         sanitize-build sanitize fuzz
 
 all: build
@@ -88,6 +88,11 @@ bench-joint: build
 # res6 editor when it is there.
 bench-poison: build
 	bench/poison.sh $(BUILD)
+
+# One id-train-attr iteration at the authors' setting, stage by stage, its convolution FLOPs
+# and the machine's convolution throughput (bench/train_speed.cpp).
+bench-train-speed: build
+	bench/train-speed.sh $(BUILD)
 
 # An imported StarGAN at the published CelebA scale on CPU: id-forge import, id-score attr,
 # id-poison --refine-against and PGD on it, seconds per face. Debian's python3-torch writes
