@@ -23,7 +23,7 @@ complete -c id-joint -l upsample -x -d 'face detector upsampling (finds smaller 
 complete -c id-joint -l detect-scale -x -d 'scale photos and frames by S for face detection only (landmarks and protection stay at full size): 0.5 finds faces from about 160 px on, with a quarter of the detector s work; 1 finds them from about 80 px (0.05 to 1)'
 complete -c id-joint -l landmark-model -r -F -d 'dlib 68-point landmark model (default: Debian s libdlib-data file)'
 complete -c id-joint -l jobs -x -d 'protect N inputs at a time, each job with its own model and face detector (one network thread per job unless --threads says otherwise) (1 to 256)'
-complete -c id-joint -l detect-every -x -d 'video: detect faces on every N-th frame and re-fit their landmarks in between (1: detect on every frame) (1 to 1e+06)'
+complete -c id-joint -l detect-every -x -d 'video: detect faces on every N-th frame and re-fit their landmarks in between (1: detect on every frame); on frames of 480 rows or more, two detections in three scan at half the detection scale and keep tracking the faces too small for it (1 to 1e+06)'
 complete -c id-joint -l no-face -x -a 'fail copy skip' -d 'an input in which no face is found: fail (no output, exit 1), copy (written unchanged; in place: left as it is) or skip (no output); copy and skip warn and count it in the summary. Frames sent to standard output pass unchanged whatever the choice'
 complete -c id-joint -l size -x -d 'standard input is raw rgb24 frames of this size (output: the same)'
 complete -c id-joint -l rate -x -d 'frame rate of raw rgb24 input (25, 29.97 or 30000/1001)'

@@ -53,7 +53,10 @@ void add_run_options(Command& cmd, ProtectionRunSettings& run, RunOptions& o) {
                                       "(one network thread per job unless --threads says otherwise)")
       .range(1, 256)
       .option("detect-every", &run.detect_every, "N", "video: detect faces on every N-th frame and re-fit their "
-                                                      "landmarks in between (1: detect on every frame)")
+                                                      "landmarks in between (1: detect on every frame); on "
+                                                      "frames of 480 rows or more, two detections in three "
+                                                      "scan at half the detection scale and keep tracking the "
+                                                      "faces too small for it")
       .range(1, 1e6)
       .choice("no-face", &o.no_face, {"fail", "copy", "skip"},
               "an input in which no face is found: fail (no output, exit 1), copy (written unchanged; in place: "

@@ -44,25 +44,47 @@ FaceTracker::FaceTracker(FaceDetector& detector, int detect_every) : detector_(d
   if (detect_every < 1) throw std::invalid_argument("FaceTracker: detect_every must be at least 1");
 }
 
+void FaceTracker::refit(Face& face, const Rgb8& frame) {
+  // The predictor reads only a few hundred pixels near the box, straight from the frame.
+  const Face refit = detector_.locate_landmarks(frame, face.box);
+  // The box moves with the face, so the next re-fit starts where the face is now.
+  Point2 before = centroid(face.landmarks), after = centroid(refit.landmarks);
+  double dx = after.x - before.x, dy = after.y - before.y;
+  face.box = {face.box.left + dx, face.box.top + dy, face.box.right + dx, face.box.bottom + dy};
+  face.landmarks = refit.landmarks;
+}
+
+std::vector<Face> FaceTracker::detect(const Rgb8& frame) {
+  const double scale = detector_.scale(), coarse = scale / 2;
+  const bool full = detections_++ % 3 == 0 || frame.height * coarse < 240;
+  if (full) return detector_.detect(frame);
+  ++coarse_detections_;
+  std::vector<Face> found = detector_.detect(frame, coarse);
+  // A tracked face too small for this scan stays, re-fitted, unless a face found here covers it.
+  const double unseen = detector_.smallest_face(coarse);
+  const std::size_t new_faces = found.size();
+  for (Face face : faces_) {
+    if (face.box.width() >= unseen) continue;
+    const Point2 centre{(face.box.left + face.box.right) / 2, (face.box.top + face.box.bottom) / 2};
+    bool covered = false;
+    for (std::size_t k = 0; k < new_faces && !covered; ++k) covered = found[k].box.contains(centre);
+    if (covered) continue;
+    refit(face, frame);
+    found.push_back(face);
+  }
+  return found;
+}
+
 const std::vector<Face>& FaceTracker::next(const Rgb8& frame) {
   // While no face is known, every frame is searched: a face that enters (or that the
   // detector missed once) is protected from the first frame it is found on.
   const auto start = Clock::now();
   if (index_++ % detect_every_ == 0 || faces_.empty()) {
-    faces_ = detector_.detect(frame);
-    ++detections_;
+    faces_ = detect(frame);
     detect_seconds_ += seconds_since(start);
     return faces_;
   }
-  for (Face& face : faces_) {
-    // The predictor reads only a few hundred pixels near the box, straight from the frame.
-    const Face refit = detector_.locate_landmarks(frame, face.box);
-    // The box moves with the face, so the next re-fit starts where the face is now.
-    Point2 before = centroid(face.landmarks), after = centroid(refit.landmarks);
-    double dx = after.x - before.x, dy = after.y - before.y;
-    face.box = {face.box.left + dx, face.box.top + dy, face.box.right + dx, face.box.bottom + dy};
-    face.landmarks = refit.landmarks;
-  }
+  for (Face& face : faces_) refit(face, frame);
   landmark_seconds_ += seconds_since(start);
   return faces_;
 }

@@ -63,10 +63,17 @@ FaceDetector::~FaceDetector() = default;
 FaceDetector::FaceDetector(FaceDetector&&) noexcept = default;
 FaceDetector& FaceDetector::operator=(FaceDetector&&) noexcept = default;
 
-std::vector<Face> FaceDetector::detect(const Rgb8& image) {
+double FaceDetector::scale() const { return impl_->options.scale; }
+
+double FaceDetector::smallest_face(double scale) const { return 80.0 / scale / (1 << impl_->options.upsample); }
+
+std::vector<Face> FaceDetector::detect(const Rgb8& image) { return detect(image, impl_->options.scale); }
+
+std::vector<Face> FaceDetector::detect(const Rgb8& image, double scale) {
+  if (!(scale > 0 && scale <= 1))
+    throw std::invalid_argument("FaceDetector::detect: scale must be in (0, 1], not " + std::to_string(scale));
   const RgbPixels pixels{&image};
   std::vector<dlib::rect_detection> found;
-  const double scale = impl_->options.scale;
   dlib::matrix<dlib::rgb_pixel> scanned;
   if (scale < 1) {
     scanned.set_size(std::max(1L, std::lround(image.height * scale)), std::max(1L, std::lround(image.width * scale)));

@@ -37,6 +37,12 @@ class FaceDetector {
 
   // Every frontal face, highest score first. Not thread-safe: one detector per thread.
   std::vector<Face> detect(const Rgb8& image);
+  // The same with the HOG scan at `scale` (0 < scale ≤ 1) instead of the options' own.
+  std::vector<Face> detect(const Rgb8& image, double scale);
+  double scale() const;
+  // The smallest face box, in pixels of the image, that a scan at `scale` finds: dlib's
+  // 80 px detection window, halved by each level of upsampling.
+  double smallest_face(double scale) const;
   // Landmarks for a known box (e.g. one tracked from the previous video frame).
   Face locate_landmarks(const Rgb8& image, const FaceBox& box);
 

@@ -97,6 +97,48 @@ TEST_F(StreamTest, TrackerDetectsEveryNthFrameAndRefitsInBetween) {
   EXPECT_EQ(searching.detections(), 3);
 }
 
+// Frame i of the talking head at `size` px, at (left, top) of a 640x480 grey frame.
+idef::Rgb8 large_frame(int i, int size, int left, int top) {
+  idef::Rgb8 face = idef::synth::render(talking_face(i), size);
+  idef::Rgb8 frame(640, 480);
+  std::fill(frame.pixels.begin(), frame.pixels.end(), 120);
+  for (int y = 0; y < size; ++y)
+    std::copy_n(&face.pixels[std::size_t(y) * size * 3], size * 3,
+                &frame.pixels[((std::size_t(y) + top) * 640 + left) * 3]);
+  return frame;
+}
+
+// On 480 rows, two detections in three scan at half scale. A face too small for them (the
+// 128 px talking head: its box is under 160 px) stays tracked through them; a large one is
+// found by them.
+TEST_F(StreamTest, HalfScaleDetectionsKeepTrackingSmallFaces) {
+  ASSERT_FALSE(detector_->detect(large_frame(0, 128, 300, 200)).empty());
+  ASSERT_TRUE(detector_->detect(large_frame(0, 128, 300, 200), 0.5).empty()) << "the test needs a face only full scale finds";
+  idef::FaceTracker tracker(*detector_, 1);
+  for (int i = 0; i < 6; ++i) {
+    auto faces = tracker.next(large_frame(i, 128, 300 + 2 * i, 200));
+    ASSERT_EQ(faces.size(), 1u) << "frame " << i;
+    EXPECT_GT(faces[0].box.left, 300 + 2 * i - 20.0) << "frame " << i;
+  }
+  EXPECT_EQ(tracker.detections(), 6);
+  EXPECT_EQ(tracker.coarse_detections(), 4);
+
+  idef::FaceTracker large(*detector_, 1);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(large.next(large_frame(i, 320, 100, 80)).size(), 1u) << "frame " << i;
+  EXPECT_EQ(large.coarse_detections(), 2);
+
+  // A small face that leaves is kept by the half-scale scans, which cannot tell, and dropped
+  // by the next full-scale one.
+  idef::FaceTracker small(*detector_, 1);
+  EXPECT_EQ(small.next(large_frame(0, 128, 300, 200)).size(), 1u);
+  idef::Rgb8 grey(640, 480);
+  std::fill(grey.pixels.begin(), grey.pixels.end(), 120);
+  EXPECT_EQ(small.next(grey).size(), 1u);
+  EXPECT_EQ(small.next(grey).size(), 1u);
+  EXPECT_EQ(small.next(grey).size(), 0u);
+  EXPECT_EQ(small.coarse_detections(), 2);
+}
+
 // A 4:2:0 frame: only whole chroma blocks around the face are rewritten, every byte away
 // from it is kept; a frame without a face comes back identical.
 TEST_F(StreamTest, YuvFrameChangesOnlyAroundTheFace) {
