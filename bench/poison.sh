@@ -4,7 +4,8 @@
 #     10 steps, against an editor) on the same aligned 64 px face crops, and the ratio; and
 #     of pg refined by REFINE PGD steps on the surrogate the model carries (--refine);
 #  2. a 1920x1280 photo with several synthetic faces, end to end, and the faces found; the
-#     start-up every run pays (`id-poison --version`);
+#     start-up every run pays (`id-poison --version`); a batch of BATCH such photos with
+#     --jobs JOBS, in photos per second;
 #  3. a 1280x720 y4m stream through `ffmpeg | id-poison | ffmpeg (x264 veryfast)` in frames
 #     per second, next to the same pipeline without id-poison, and with --detect-scale 0.5;
 #     the same two pipelines at 1920x1080; id-poison's per-stage profile of each;
@@ -24,6 +25,7 @@
 #   PG_REPEAT [20]         pg runs over the same crops this many times (its per-face time is
 #                          milliseconds: more faces, a steadier figure)
 #   FACES [5]              faces in the 1920x1280 photo (1-12)
+#   BATCH [100]            photos in the batch; JOBS [2]: its --jobs
 #   FRAMES [300]           frames of the 720p stream
 #   LONG_FRAMES [3000]     frames of the looped stream for the memory check (0: skip it;
 #                          it takes minutes on 2 cores)
@@ -38,13 +40,15 @@ synth="$build/id-synth"
 poison="$build/id-poison"
 train="$build/id-train-attr"
 forge="$build/id-forge"
-for t in "$synth" "$poison" "$train" "$forge"; do [ -x "$t" ] || { echo "poison.sh: build first ($t)" >&2; exit 1; }; done
+for t in "$synth" "$poison" "$train" "$forge" "$build/bench/bench_torch_startup"; do [ -x "$t" ] || { echo "poison.sh: build first ($t)" >&2; exit 1; }; done
 for t in ffmpeg ffprobe python3; do command -v "$t" >/dev/null || { echo "poison.sh: $t is needed" >&2; exit 1; }; done
 threads=${THREADS:-$(nproc)}
 crops=${CROPS:-10}
 refine=${REFINE:-10}
 pg_repeat=${PG_REPEAT:-20}
 faces=${FACES:-5}
+batch=${BATCH:-100}
+jobs=${JOBS:-2}
 frames=${FRAMES:-300}
 long_frames=${LONG_FRAMES:-3000}
 pg_width=${PG_WIDTH:-16}
@@ -53,6 +57,7 @@ detect=""
 [ -n "${DETECT_EVERY:-}" ] && detect="--detect-every $DETECT_EVERY"
 opts="--threads $threads${detect:+ $detect}"
 [ "$faces" -ge 1 ] && [ "$faces" -le 12 ] || { echo "poison.sh: FACES must be 1-12" >&2; exit 1; }
+[ "$batch" -ge 1 ] && [ "$jobs" -ge 1 ] || { echo "poison.sh: BATCH and JOBS must be at least 1" >&2; exit 1; }
 [ "$crops" -ge 2 ] || { echo "poison.sh: CROPS must be at least 2" >&2; exit 1; }
 version=$("$poison" --version | head -n 1)
 
@@ -187,6 +192,24 @@ photo_cmd="id-poison --model PG --threads $threads --output OUT photo.png"
 # start-up), the best of three runs of `id-poison --version`.
 startup_s=$(for i in 1 2 3; do measure "$work/version.m" "$poison" --version > /dev/null; field 1 "$work/version.m"; done |
   sort -n | head -n 1)
+# The floor under it: a program linked with LibTorch alone that does one tiny operation.
+torch_startup_s=$(for i in 1 2 3; do measure "$work/torch.m" "$build/bench/bench_torch_startup"; field 1 "$work/torch.m"; done |
+  sort -n | head -n 1)
+
+# --- 2b. a batch of BATCH copies of that photo, JOBS at a time ----------------------------
+# Hard links to the one photo: the same work per photo, no disk for copies.
+rm -rf "$work/batch" "$work/out-batch"
+mkdir -p "$work/batch"
+i=1
+while [ "$i" -le "$batch" ]; do ln "$photo" "$work/batch/photo-$(printf %03d "$i").png"; i=$((i + 1)); done
+echo "batch: $batch photos, --jobs $jobs"
+measure "$work/batch.m" "$poison" --model "$pg" --jobs "$jobs" --output "$work/out-batch" "$work/batch" \
+  < /dev/null > /dev/null 2> "$work/batch.log" || { cat "$work/batch.log" >&2; exit 1; }
+tail -n 2 "$work/batch.log" >&2
+batch_s=$(field 1 "$work/batch.m")
+batch_rate=$(div "$batch" "$batch_s")
+batch_cmd="id-poison --model PG --jobs $jobs --output OUT DIR"
+rm -rf "$work/batch" "$work/out-batch"
 
 # --- 3 and 4. the 720p stream through ffmpeg | id-poison | ffmpeg, and peak memory -------
 "$here/tools/stream.sh" "$work" "$synth" "$frames" "$long_frames" "$poison" --model "$pg" $opts > "$work/stream.kv"
@@ -230,6 +253,9 @@ csv="$results/poison.csv"
   echo "photo_faces_placed,$faces,faces"
   echo "photo_faces_found,$found,faces"
   echo "startup_version_seconds,$startup_s,s"
+  echo "startup_libtorch_alone_seconds,$torch_startup_s,s"
+  echo "batch_${batch}_photos_jobs_${jobs}_seconds,$batch_s,s"
+  echo "batch_photos_per_second,$batch_rate,photos/s"
   echo "stream_frames,$frames,frames"
   echo "pipeline_plain_fps,$plain_fps,fps"
   echo "pipeline_poison_fps,$pipe_fps,fps"
@@ -259,7 +285,9 @@ PG: $pg_note, its surrogate a res6 of width 16. PGD target: $target_note ($(base
 | pgd, per face with load | $(ms "$pgd_face_all") ms | wall time / faces |
 | 1920×1280 photo, end to end | $photo_s s | \`$photo_cmd\`: $faces synthetic faces (id-synth, 256 px scaled to 384) placed, $found found by its detector; wall time including model and detector load |
 | where the photo's time goes | $photo_profile | id-poison's own summary of the run above; the start-up below comes before it |
-| start-up alone | $startup_s s | \`id-poison --version\`, the best of 3: the libraries loaded and started (mostly LibTorch's), part of every run above and below |
+| batch of $batch such photos, --jobs $jobs | $batch_rate photos/s | \`$batch_cmd\`: $batch_s s for $batch copies of the photo above, start-up and load included (goal ≥ 3 photos/s) |
+| start-up alone | $startup_s s | \`id-poison --version\`, the best of 3: the libraries loaded and started, part of every run above and below |
+| LibTorch's start-up | $torch_startup_s s | \`bench_torch_startup\` (bench/torch_startup.cpp), the best of 3: a program linked with LibTorch alone that does one tiny operation; the floor under every tool's start-up |
 | pipeline without id-poison | $plain_fps fps | \`ffmpeg -i talk.y4m -f yuv4mpegpipe - \\| ffmpeg -f yuv4mpegpipe -i - $x264 out.mp4\`, $frames frames of 1280×720 |
 | pipeline with id-poison | $pipe_fps fps | \`$pipe_cmd\` (goal ≥ 60 fps) |
 | slowdown | ${slowdown}× | fps without / fps with |
