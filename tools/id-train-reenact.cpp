@@ -92,6 +92,11 @@ void define(cli::Command& cmd, Options& o) {
       .option("surrogate-iterations", &t.surrogate_iterations, "N", "--no-alternate: SM's iterations before PG "
                                                                     "(-1: --iterations)")
           .range(-1, 1e9)
+      .option("restart-every", &t.restart_every, "N", "every N iterations SM and TM start over together from fresh "
+                                                      "random weights at their full learning rate, so that PG "
+                                                      "learns against the forger's model at every stage of its "
+                                                      "training (alternating only; 0: never)")
+          .range(0, 1e9)
       .flag("no-mask", &o.no_mask, "weigh every pixel alike in L_A->B instead of the face (ablation)")
       .option("unroll-steps", &t.settings.unrolled.steps, "K", "differentiable SGD steps of TM on the protected frames")
           .range(1, 16)
@@ -136,6 +141,7 @@ int run(const cli::Command& cmd, const Options& o) {
   if (t.output.empty()) throw UsageError("--output is required");
   if (o.inputs.size() != 1) throw UsageError("expected one video or folder of frames");
   if (t.surrogate_iterations >= 0 && !o.no_alternate) throw UsageError("--surrogate-iterations needs --no-alternate");
+  if (t.restart_every > 0 && o.no_alternate) throw UsageError("--restart-every needs the alternating schedule, not --no-alternate");
   t.generator.image_size = t.surrogate.image_size;
   nets::make_translator(t.surrogate);  // refuse an unsupported size or architecture before the video is read
   nets::make_translator(t.generator);

@@ -6,6 +6,8 @@
 # model of the clean video on the held-out driving clip; id-score video --face-crop says how
 # far the forger's aligned crops of the protected video are from those of the clean one.
 #   bench/reenact/probe.sh NAME [id-train-reenact options...]      (after bench/reenact.sh)
+#   EPSILON (default 0.02, the paper's): the strength id-poison protects the video with;
+#   give the PG the same --epsilon.
 #   results: bench/work/reenact/probe-NAME/{score.json,crops.json}; resumable (--resume).
 # CPU plan: the PG ~15 min of one core (2000 iterations), id-poison ~2 min, the forger ~3 min,
 # scoring ~1 min.
@@ -18,13 +20,14 @@ work="$here/work/reenact"
 out="$work/probe-$name"
 video=$(ls "$work"/talk-????????????.y4m | head -n 1)
 drive=$(ls "$work"/drive-*.y4m | head -n 1)
+epsilon=${EPSILON:-0.02}
 clean=${CLEAN_FORGER:?set CLEAN_FORGER to the unet128 model the forger trained on the clean video}
 mkdir -p "$out"
 [ -f "$out/pg.idm" ] || "$build/id-train-reenact" --config "$here/reenact/pg.toml" --threads 1 --resume --quiet \
   --output "$out/pg.idm" "$@" "$video"
 [ -f "$out/protected.y4m" ] || {
   rm -rf "$out/poison"
-  "$build/id-poison" --model "$out/pg.idm" --epsilon 0.02 --threads 1 --seed 1 --quiet --output "$out/poison" "$video"
+  "$build/id-poison" --model "$out/pg.idm" --epsilon "$epsilon" --threads 1 --seed 1 --quiet --output "$out/poison" "$video"
   mv "$out/poison/$(basename "$video")" "$out/protected.y4m" && rm -rf "$out/poison"
 }
 [ -f "$out/forger-unet128.idm" ] || "$build/id-forge" train-reenact --config "$here/reenact/forger.toml" \

@@ -23,6 +23,7 @@ complete -c id-train-reenact -l iterations -x -d 'iterations of PG (alternating:
 complete -c id-train-reenact -l decay-iterations -x -d 'decay SM s and TM s learning rates linearly to 0 over the last N iterations (0 to 1e+09)'
 complete -c id-train-reenact -l no-alternate -d 'train SM to the end first, freeze it, start TM from it, then train PG (ablation)'
 complete -c id-train-reenact -l surrogate-iterations -x -d '--no-alternate: SM s iterations before PG (-1: --iterations) (-1 to 1e+09)'
+complete -c id-train-reenact -l restart-every -x -d 'every N iterations SM and TM start over together from fresh random weights at their full learning rate, so that PG learns against the forger s model at every stage of its training (alternating only; 0: never) (0 to 1e+09)'
 complete -c id-train-reenact -l no-mask -d 'weigh every pixel alike in L_A->B instead of the face (ablation)'
 complete -c id-train-reenact -l unroll-steps -x -d 'differentiable SGD steps of TM on the protected frames (1 to 16)'
 complete -c id-train-reenact -l unroll-lr -x -d 'their learning rate (over 0 and up to 1e+06)'

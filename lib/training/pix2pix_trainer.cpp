@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "model/model_file.h"
 #include "training/schedule.h"
+#include "training/stage_b.h"
 
 namespace idef {
 
@@ -18,6 +19,14 @@ Pix2PixTrainer::Pix2PixTrainer(nets::Translator generator, nets::PatchDiscrimina
     throw Error("pix2pix: the discriminator takes " + std::to_string(d_->in_channels) + " channels, not the " +
                 std::to_string(c.in_channels + c.out_channels) + " of a (sketch, frame) pair");
   at::globalContext().setFlushDenormal(true);  // as StarGanTrainer: denormals are slow and useless
+}
+
+void Pix2PixTrainer::restart_from(nets::TranslatorImpl& g, nets::PatchDiscriminatorImpl& d) {
+  copy_weights(g, *g_);
+  copy_weights(d, *d_);
+  // Adam makes a parameter's moments anew where it finds none.
+  g_opt_.state().clear();
+  d_opt_.state().clear();
 }
 
 void Pix2PixTrainer::set_data_parallel(const DataParallel& parallel) {

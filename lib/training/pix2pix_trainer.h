@@ -43,6 +43,10 @@ class Pix2PixTrainer {
   nets::PatchDiscriminator discriminator() const { return d_; }
   const Pix2PixSettings& settings() const { return settings_; }
 
+  // Starts over from `g`'s and `d`'s weights (networks of this trainer's architectures),
+  // with empty optimizer states: a training run begun afresh.
+  void restart_from(nets::TranslatorImpl& g, nets::PatchDiscriminatorImpl& d);
+
   // Networks and optimizer states into / out of a checkpoint (sections "G", "D",
   // "optimizer.G", "optimizer.D", under `prefix`).
   void save_state(ModelFile& file, const std::string& prefix = "");

@@ -28,6 +28,11 @@ void ReenactDefenceTrainer::start_temporary_from_surrogate() {
   copy_weights(*clean_.discriminator(), *poisoned_.discriminator());
 }
 
+void ReenactDefenceTrainer::restart_surrogates(nets::TranslatorImpl& g, nets::PatchDiscriminatorImpl& d) {
+  clean_.restart_from(g, d);
+  poisoned_.restart_from(g, d);
+}
+
 std::map<std::string, double> ReenactDefenceTrainer::surrogate_step(std::int64_t iteration, const torch::Tensor& z,
                                                                     const torch::Tensor& x) {
   std::map<std::string, double> named;

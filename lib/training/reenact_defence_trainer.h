@@ -57,6 +57,9 @@ class ReenactDefenceTrainer {
                                                   const torch::Tensor& x, const torch::Tensor& mask);
   // TM (and its PatchGAN) become copies of SM (and its): --no-alternate's start of stage B.
   void start_temporary_from_surrogate();
+  // SM and TM (and their PatchGANs) both start over from `g`'s and `d`'s weights, with empty
+  // optimizer states: the forger's training seen again from its beginning (--restart-every).
+  void restart_surrogates(nets::TranslatorImpl& g, nets::PatchDiscriminatorImpl& d);
 
   torch::Tensor protect(const torch::Tensor& x);  // x' of the current PG, no gradient
   // mean |TM(z) − SM(z)| over the face (m-weighted) on held-out frames; PG_best becomes PG

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 
 #include "core/error.h"
 #include "core/interrupt.h"
@@ -40,6 +41,7 @@ void describe_run(Metadata& meta, const ReenactDefenceOptions& o) {
   meta.set("training.unroll_steps", std::int64_t{o.settings.unrolled.steps});
   meta.set("training.input_diversity", o.settings.input_diversity);
   meta.set("training.validation_frames", std::int64_t{o.validation_frames});
+  if (o.restart_every > 0) meta.set("training.restart_every", o.restart_every);  // older runs have none
 }
 
 void check_resumable(const ModelFile& ckpt, const ReenactDefenceOptions& o) {
@@ -75,6 +77,29 @@ void write_samples(const ReenactDefenceOptions& o, ReenactDefenceTrainer& traine
                           trainer.temporary()->forward(zs)}));
 }
 
+// SM and TM start over from the weights of restart `k`, drawn from the seed and k without
+// moving the run's own random stream (batches, dropout), so a run with restarts draws the
+// same everything else as one without.
+void restart_surrogates(const ReenactDefenceOptions& o, ReenactDefenceTrainer& trainer, std::int64_t k,
+                        torch::Device device) {
+  at::Generator cpu = at::detail::getDefaultCPUGenerator();
+  torch::Tensor saved;
+  {
+    std::lock_guard<std::mutex> lock(cpu.mutex());
+    saved = cpu.get_state();
+  }
+  torch::manual_seed(o.seed * 1000003 + static_cast<std::uint64_t>(k));
+  nets::Translator g = nets::make_translator(o.surrogate);
+  nets::PatchDiscriminator d(6, o.d_width);
+  {
+    std::lock_guard<std::mutex> lock(cpu.mutex());
+    cpu.set_state(saved);
+  }
+  g->to(device);
+  d->to(device);
+  trainer.restart_surrogates(*g, *d);
+}
+
 }  // namespace
 
 TrainingResult train_reenact_defence(const ReenactDefenceOptions& options, const TalkingHead& video,
@@ -88,11 +113,13 @@ TrainingResult train_reenact_defence(const ReenactDefenceOptions& options, const
     throw Error("the video has " + std::to_string(video.count()) + " frames with a face; training needs at least " +
                 std::to_string(held_out + 2) + " (" + std::to_string(held_out) + " held out for validation)");
   const std::int64_t train_frames = video.count() - held_out;
+  if (o.restart_every > 0 && !o.alternate) throw UsageError("restarting SM and TM (--restart-every) needs the alternating schedule");
   const std::int64_t pretrain = o.alternate ? 0 : (o.surrogate_iterations >= 0 ? o.surrogate_iterations : o.iterations);
   const std::int64_t total = pretrain + o.iterations;
   // SM's schedule covers its own iterations; TM's the same length (it trains through stage B).
   o.settings.stage_a.iterations = o.alternate ? o.iterations : std::max<std::int64_t>(pretrain, o.iterations);
-  o.settings.stage_a.decay_iterations = std::min(o.decay_iterations, o.settings.stage_a.iterations);
+  // With restarts every run of SM and TM is the beginning of the forger's training: full rate.
+  o.settings.stage_a.decay_iterations = o.restart_every > 0 ? 0 : std::min(o.decay_iterations, o.settings.stage_a.iterations);
   o.settings.seed = o.seed;
   torch::Device device(o.device);
 
@@ -126,6 +153,7 @@ TrainingResult train_reenact_defence(const ReenactDefenceOptions& options, const
     std::map<std::string, double> losses;
     const bool stage_a = o.alternate || i < pretrain;
     const bool stage_b = o.alternate || i >= pretrain;
+    if (o.restart_every > 0 && i > 0 && i % o.restart_every == 0) restart_surrogates(o, trainer, i / o.restart_every, device);
     if (stage_a) losses = trainer.surrogate_step(i, z, x);
     if (!o.alternate && i == pretrain && from.iteration <= pretrain) trainer.start_temporary_from_surrogate();
     const std::int64_t done = i + 1;
@@ -158,6 +186,7 @@ TrainingResult train_reenact_defence(const ReenactDefenceOptions& options, const
   extra.set("training.best_iteration", trainer.best_iteration());
   extra.set("training.lambda_adv", o.settings.lambda_adv);
   extra.set("training.unroll_lr", o.settings.unrolled.lr);
+  extra.set("training.restart_every", o.restart_every);
   extra.set("training.frames", train_frames);
   extra.set("training.world_size", std::int64_t{parallel.world_size()});
   save_perturbation_model(o.output, trainer.perturbation_model(true), extra);
