@@ -7,7 +7,8 @@
 # far the forger's aligned crops of the protected video are from those of the clean one.
 #   bench/reenact/probe.sh NAME [id-train-reenact options...]      (after bench/reenact.sh)
 #   EPSILON (default 0.02, the paper's): the strength id-poison protects the video with;
-#   give the PG the same --epsilon.
+#   give the PG the same --epsilon. NOISE=1: no PG, the video plus uniform noise of EPSILON
+#   (the control: what any change of that size does to the forger's model).
 #   results: bench/work/reenact/probe-NAME/{score.json,crops.json}; resumable (--resume).
 # CPU plan: the PG ~15 min of one core (2000 iterations), id-poison ~2 min, the forger ~3 min,
 # scoring ~1 min.
@@ -23,11 +24,13 @@ drive=$(ls "$work"/drive-*.y4m | head -n 1)
 epsilon=${EPSILON:-0.02}
 clean=${CLEAN_FORGER:?set CLEAN_FORGER to the unet128 model the forger trained on the clean video}
 mkdir -p "$out"
-[ -f "$out/pg.idm" ] || "$build/id-train-reenact" --config "$here/reenact/pg.toml" --threads 1 --resume --quiet \
+protection="--model $out/pg.idm"
+[ "${NOISE:-0}" = 1 ] && protection="--method noise"
+[ "${NOISE:-0}" = 1 ] || [ -f "$out/pg.idm" ] || "$build/id-train-reenact" --config "$here/reenact/pg.toml" --threads 1 --resume --quiet \
   --output "$out/pg.idm" "$@" "$video"
 [ -f "$out/protected.y4m" ] || {
   rm -rf "$out/poison"
-  "$build/id-poison" --model "$out/pg.idm" --epsilon "$epsilon" --threads 1 --seed 1 --quiet --output "$out/poison" "$video"
+  "$build/id-poison" $protection --epsilon "$epsilon" --threads 1 --seed 1 --quiet --output "$out/poison" "$video"
   mv "$out/poison/$(basename "$video")" "$out/protected.y4m" && rm -rf "$out/poison"
 }
 [ -f "$out/forger-unet128.idm" ] || "$build/id-forge" train-reenact --config "$here/reenact/forger.toml" \
