@@ -24,13 +24,16 @@ drive=$(ls "$work"/drive-*.y4m | head -n 1)
 epsilon=${EPSILON:-0.02}
 clean=${CLEAN_FORGER:?set CLEAN_FORGER to the unet128 model the forger trained on the clean video}
 mkdir -p "$out"
-protection="--model $out/pg.idm"
-[ "${NOISE:-0}" = 1 ] && protection="--method noise"
-[ "${NOISE:-0}" = 1 ] || [ -f "$out/pg.idm" ] || "$build/id-train-reenact" --config "$here/reenact/pg.toml" --threads 1 --resume --quiet \
-  --output "$out/pg.idm" "$@" "$video"
+if [ "${NOISE:-0}" = 1 ]; then
+  set -- --method noise
+else
+  [ -f "$out/pg.idm" ] || "$build/id-train-reenact" --config "$here/reenact/pg.toml" --threads 1 --resume --quiet \
+    --output "$out/pg.idm" "$@" "$video"
+  set -- --model "$out/pg.idm"  # from here on: how id-poison protects
+fi
 [ -f "$out/protected.y4m" ] || {
   rm -rf "$out/poison"
-  "$build/id-poison" $protection --epsilon "$epsilon" --threads 1 --seed 1 --quiet --output "$out/poison" "$video"
+  "$build/id-poison" "$@" --epsilon "$epsilon" --threads 1 --seed 1 --quiet --output "$out/poison" "$video"
   mv "$out/poison/$(basename "$video")" "$out/protected.y4m" && rm -rf "$out/poison"
 }
 [ -f "$out/forger-unet128.idm" ] || "$build/id-forge" train-reenact --config "$here/reenact/forger.toml" \

@@ -186,7 +186,6 @@ TrainingResult train_reenact_defence(const ReenactDefenceOptions& options, const
   extra.set("training.best_iteration", trainer.best_iteration());
   extra.set("training.lambda_adv", o.settings.lambda_adv);
   extra.set("training.unroll_lr", o.settings.unrolled.lr);
-  extra.set("training.restart_every", o.restart_every);
   extra.set("training.frames", train_frames);
   extra.set("training.world_size", std::int64_t{parallel.world_size()});
   save_perturbation_model(o.output, trainer.perturbation_model(true), extra);

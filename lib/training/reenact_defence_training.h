@@ -28,8 +28,8 @@ struct ReenactDefenceOptions {
   // Alternating only: every N PG iterations SM and TM start over together from fresh random
   // weights (drawn from the seed and the restart's number), so that PG learns against the
   // forger's model at every stage of its training from scratch, not only against one model
-  // that has long converged (MetaPoison's re-initialised surrogates). SM's and TM's
-  // learning-rate schedules then run over each restart's own iterations (0: never).
+  // that has long converged (MetaPoison's re-initialised surrogates). SM and TM then train
+  // at their full learning rate throughout, with no decay (0: never).
   std::int64_t restart_every = 0;
   int batch = 1;
   std::uint64_t seed = 1;

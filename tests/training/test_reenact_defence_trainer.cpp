@@ -22,15 +22,19 @@ idef::ReenactDefenceTrainer tiny_trainer(double input_diversity, std::uint64_t s
                                      s);
 }
 
+torch::Tensor flat_weights(torch::nn::Module& m) {
+  std::vector<torch::Tensor> flat;
+  for (const auto& p : m.parameters()) flat.push_back(p.detach().flatten().clone());
+  return torch::cat(flat);
+}
+
 // TM's weights after one stage-B step at `iteration` on fixed data.
 torch::Tensor temporary_after_step(idef::ReenactDefenceTrainer trainer, std::int64_t iteration) {
   torch::manual_seed(4);
   const torch::Tensor z = torch::rand({1, 3, 16, 16}) * 2 - 1, x = torch::rand({1, 3, 16, 16}) * 2 - 1;
   torch::manual_seed(5);  // the step's own draws (GP mixing), the same for every trainer
   trainer.perturbation_step(iteration, z, x, torch::ones({1, 1, 16, 16}));
-  std::vector<torch::Tensor> flat;
-  for (const auto& p : trainer.temporary()->parameters()) flat.push_back(p.detach().flatten());
-  return torch::cat(flat);
+  return flat_weights(*trainer.temporary());
 }
 
 }  // namespace
@@ -43,16 +47,6 @@ TEST(ReenactDefenceTrainer, InputDiversityChangesWhatTmLearnsAndRepeatsForASeed)
   // Another iteration or seed draws another view.
   EXPECT_FALSE(torch::equal(viewed, temporary_after_step(tiny_trainer(1, 2), 0)));
 }
-
-namespace {
-
-torch::Tensor flat_weights(torch::nn::Module& m) {
-  std::vector<torch::Tensor> flat;
-  for (const auto& p : m.parameters()) flat.push_back(p.detach().flatten().clone());
-  return torch::cat(flat);
-}
-
-}  // namespace
 
 // --restart-every: SM and TM start over as a run begun afresh would, optimizer state included
 // (an Adam step from stale moments would differ from a first step).
