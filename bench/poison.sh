@@ -9,6 +9,8 @@
 #  3. a 1280x720 y4m stream through `ffmpeg | id-poison | ffmpeg (x264 veryfast)` in frames
 #     per second, next to the same pipeline without id-poison, and with --detect-scale 0.5;
 #     the same two pipelines at 1920x1080; id-poison's per-stage profile of each;
+#     and on the same stream looped to STEADY_FRAMES frames, with the rate between the two
+#     lengths (a live pipe's, without the start-up);
 #  4. id-poison's peak resident memory on that stream and on the same stream looped to
 #     LONG_FRAMES frames (it must not grow with the length).
 #   bench/poison.sh [BUILD_DIR]          results: bench/results/poison.md, poison.csv
@@ -27,6 +29,7 @@
 #   FACES [5]              faces in the 1920x1280 photo (1-12)
 #   BATCH [100]            photos in the batch; JOBS [2]: its --jobs
 #   FRAMES [300]           frames of the 720p stream
+#   STEADY_FRAMES [1200]   frames of the looped 720p stream for the steady rate (0: skip)
 #   LONG_FRAMES [3000]     frames of the looped stream for the memory check (0: skip it;
 #                          it takes minutes on 2 cores)
 #   DETECT_EVERY           --detect-every of id-poison on the stream (default: its own)
@@ -51,6 +54,7 @@ batch=${BATCH:-100}
 jobs=${JOBS:-2}
 frames=${FRAMES:-300}
 long_frames=${LONG_FRAMES:-3000}
+steady_frames=${STEADY_FRAMES:-1200}
 pg_width=${PG_WIDTH:-16}
 pg_iterations=${PG_ITERATIONS:-2}
 detect=""
@@ -212,10 +216,12 @@ batch_cmd="id-poison --model PG --jobs $jobs --output OUT DIR"
 rm -rf "$work/batch" "$work/out-batch"
 
 # --- 3 and 4. the 720p stream through ffmpeg | id-poison | ffmpeg, and peak memory -------
-"$here/tools/stream.sh" "$work" "$synth" "$frames" "$long_frames" "$poison" --model "$pg" $opts > "$work/stream.kv"
+STEADY_FRAMES=$steady_frames "$here/tools/stream.sh" "$work" "$synth" "$frames" "$long_frames" "$poison" --model "$pg" $opts \
+  > "$work/stream.kv"
 kv() { sed -n "s/^$1=//p" "$work/stream.kv"; }
 plain_fps=$(kv plain_fps) pipe_fps=$(kv tool_fps) slowdown=$(kv slowdown) rss_short=$(kv rss_pipe_kb)
 rss_short_loop=$(kv rss_short_kb) rss_long=$(kv rss_long_kb) long_s=$(kv long_s)
+steady_plain_fps=$(kv steady_plain_fps) steady_fps=$(kv steady_tool_fps) marginal_fps=$(kv steady_marginal_fps)
 rss_long_md="$rss_long KiB"
 [ "$rss_long" = skipped ] && rss_long_md="skipped (LONG_FRAMES=0)"
 x264="-c:v libx264 -preset veryfast"
@@ -260,6 +266,9 @@ csv="$results/poison.csv"
   echo "pipeline_plain_fps,$plain_fps,fps"
   echo "pipeline_poison_fps,$pipe_fps,fps"
   echo "pipeline_slowdown,$slowdown,x"
+  echo "pipeline_${steady_frames}_frames_plain_fps,$steady_plain_fps,fps"
+  echo "pipeline_${steady_frames}_frames_poison_fps,$steady_fps,fps"
+  echo "pipeline_poison_steady_fps,$marginal_fps,fps"
   echo "pipeline_poison_detect_scale_0.5_fps,$scaled_fps,fps"
   echo "pipeline_1080p_plain_fps,$hd_plain_fps,fps"
   echo "pipeline_1080p_poison_fps,$hd_fps,fps"
@@ -291,6 +300,8 @@ PG: $pg_note, its surrogate a res6 of width 16. PGD target: $target_note ($(base
 | pipeline without id-poison | $plain_fps fps | \`ffmpeg -i talk.y4m -f yuv4mpegpipe - \\| ffmpeg -f yuv4mpegpipe -i - $x264 out.mp4\`, $frames frames of 1280×720 |
 | pipeline with id-poison | $pipe_fps fps | \`$pipe_cmd\` (goal ≥ 60 fps) |
 | slowdown | ${slowdown}× | fps without / fps with |
+| the same, $steady_frames frames | $steady_fps fps | the pipeline above on the stream looped to $steady_frames frames; without id-poison: $steady_plain_fps fps |
+| steady rate | **$marginal_fps fps** | frames $((frames + 1))–$steady_frames: ($steady_frames − $frames) / (the $steady_frames-frame time − the $frames-frame time): a live pipe's rate, once started (goal ≥ 60 fps) |
 | where a frame's time goes | $profile_default | id-poison's own summary of the pipeline above (each stage's time per frame on its thread; the reader thread converts and tracks, the other protects and writes) |
 | pipeline with id-poison --detect-scale 0.5 | $scaled_fps fps | the same with \`--detect-scale 0.5\` (faces found on half-size frames, from ~160 px on) |
 | where its time goes | $profile_scaled | its summary |

@@ -3,7 +3,8 @@
 # talking head as tall as the frame, padded to 16:9, piped
 # `ffmpeg | TOOL | ffmpeg (x264 veryfast)`, next to the same pipeline without the tool (frames
 # per second, measured one after the other in this run), and the tool's peak resident memory
-# on the stream looped to FRAMES and LONG_FRAMES frames (it must not grow with the length).
+# on the stream looped to FRAMES and LONG_FRAMES frames (it must not grow with the length);
+# with STEADY_FRAMES, both pipelines again on a stream that long (the steady_* lines).
 # Used by bench/poison.sh (id-poison) and bench/joint.sh (id-joint).
 #   stream.sh WORK_DIR SYNTH FRAMES LONG_FRAMES TOOL [TOOL_ARGS...]
 # Prints key=value lines on standard output: frames, plain_fps, tool_fps, slowdown,
@@ -55,6 +56,26 @@ echo "plain_fps=$plain_fps"
 echo "tool_fps=$tool_fps"
 echo "slowdown=$(div "$plain_fps" "$tool_fps")"
 echo "rss_pipe_kb=$(field 2 "$work/stream-$name.m")"
+
+# STEADY_FRAMES > FRAMES: both pipelines again on the stream looped to that length. The
+# tool's start-up (LibTorch's alone is ~0.7 s) weighs on a short clip; the rate between the
+# two lengths, (STEADY_FRAMES - FRAMES) / (its time - the short one's), is a live pipe's.
+steady=${STEADY_FRAMES:-0}
+if [ "$steady" -gt "$frames" ]; then
+  loops=$(( (steady + frames - 1) / frames - 1 ))
+  looped="ffmpeg -v error -stream_loop $loops -i '$talk' -frames:v $steady -f yuv4mpegpipe -"
+  echo "stream: $steady frames (the stream looped), without and with $name" >&2
+  measure "$work/steady-plain.m" sh -c "$looped | ffmpeg -v error -y -f yuv4mpegpipe -i - $x264 '$work/out-plain.mp4'"
+  measure "$work/steady-$name.m" sh -c "$looped | $args --quiet - |
+    ffmpeg -v error -y -f yuv4mpegpipe -i - $x264 '$work/out-$name.mp4'"
+  n_tool=$(count "$work/out-$name.mp4")
+  [ "$n_tool" -eq "$steady" ] || { echo "stream.sh: $n_tool frames out of $steady" >&2; exit 1; }
+  long_tool_s=$(field 1 "$work/steady-$name.m")
+  echo "steady_frames=$steady"
+  echo "steady_plain_fps=$(div "$steady" "$(field 1 "$work/steady-plain.m")")"
+  echo "steady_tool_fps=$(div "$steady" "$long_tool_s")"
+  echo "steady_marginal_fps=$(div $((steady - frames)) "$(awk -v a="$long_tool_s" -v b="$(field 1 "$work/pipe-$name.m")" 'BEGIN { print a - b }')")"
+fi
 
 # Peak memory: the looped stream, output discarded, FRAMES and LONG_FRAMES long (both runs
 # alike: the pipe into x264 above fills the tool's frame queue differently).
