@@ -71,7 +71,9 @@ void define(cli::Command& cmd, Options& o) {
           .range(1, 4096)
       .option("d-width", &t.d_width, "N", "width of SM's and TM's PatchGANs (ndf)")
           .range(1, 4096)
-      .choice("pg-arch", &t.generator.arch, {"unet64", "unet128", "unet256", "unet5-bn"}, "perturbation generator PG")
+      .choice("pg-arch", &t.generator.arch, {"unet64", "unet128", "unet256", "unet5-bn", "universal"},
+              "perturbation generator PG (universal: one learned pattern of the crop, the same for every frame; "
+              "its width is not used)")
       .option("pg-width", &t.generator.width, "N", "PG width (ngf)")
           .range(1, 4096)
       .option("db-width", &t.db_width, "N", "DB width (conv_dim)")

@@ -13,7 +13,7 @@ complete -c id-train-reenact -l surrogate-init -r -F -d 'start SM (and its Patch
 complete -c id-train-reenact -l surrogate-arch -x -a 'unet64 unet128 unet256 res6 res9 cnet unet5-bn resnet_6blocks resnet_9blocks' -d 'surrogate SM and temporary model TM'
 complete -c id-train-reenact -l surrogate-width -x -d 'SM and TM width (ngf / conv_dim) (1 to 4096)'
 complete -c id-train-reenact -l d-width -x -d 'width of SM s and TM s PatchGANs (ndf) (1 to 4096)'
-complete -c id-train-reenact -l pg-arch -x -a 'unet64 unet128 unet256 unet5-bn' -d 'perturbation generator PG'
+complete -c id-train-reenact -l pg-arch -x -a 'unet64 unet128 unet256 unet5-bn universal' -d 'perturbation generator PG (universal: one learned pattern of the crop, the same for every frame; its width is not used)'
 complete -c id-train-reenact -l pg-width -x -d 'PG width (ngf) (1 to 4096)'
 complete -c id-train-reenact -l db-width -x -d 'DB width (conv_dim) (1 to 4096)'
 complete -c id-train-reenact -l image-size -x -d 'side of the aligned face crop (16 to 4096)'

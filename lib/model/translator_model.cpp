@@ -17,7 +17,7 @@ nets::TranslatorConfig translator_config_of(const ModelFile& file) {
   try {
     config.arch = file.meta.get_string("network.arch");
     const auto& known = nets::translator_architectures();
-    if (std::find(known.begin(), known.end(), config.arch) == known.end())
+    if (std::find(known.begin(), known.end(), config.arch) == known.end() && config.arch != nets::kUniversalArch)
       throw Error("network.arch '" + config.arch + "' is not an architecture this version knows");
     const std::int64_t width = file.meta.get_int("network.width");
     const std::int64_t size = file.meta.get_int("network.image_size");
@@ -47,7 +47,9 @@ nets::Translator load_reenactor_model(const std::string& path, const torch::Devi
   file.require("task", "reenactor");
   nets::Translator g;
   try {
-    g = nets::make_translator(translator_config_of(file));
+    const nets::TranslatorConfig config = translator_config_of(file);
+    if (config.arch == nets::kUniversalArch) throw Error("network.arch 'universal' is a perturbation, not a reenactment model");
+    g = nets::make_translator(config);
   } catch (const InputError&) {
     throw;
   } catch (const std::exception& e) {

@@ -98,7 +98,36 @@ class PoolUNetTranslator final : public TranslatorImpl {
   torch::nn::Conv2d head_{nullptr};
 };
 
+class UniversalPattern final : public TranslatorImpl {
+ public:
+  explicit UniversalPattern(const TranslatorConfig& config) : TranslatorImpl(config) {
+    // Smooth noise: a grid of one value per 16 px, bilinearly upsampled, scaled so that
+    // tanh saturates over most of the crop (|δ| near 1 is what a forger's model can learn).
+    const int size = config.image_size, cells = std::max(2, size / 16);
+    torch::Tensor coarse = torch::randn({1, config.out_channels, cells, cells});
+    torch::Tensor smooth = torch::nn::functional::interpolate(
+        coarse, torch::nn::functional::InterpolateFuncOptions()
+                    .size(std::vector<int64_t>{size, size})
+                    .mode(torch::kBilinear)
+                    .align_corners(false));
+    pattern_ = register_parameter("pattern", 2 * smooth / smooth.std());
+  }
+  torch::Tensor forward(const torch::Tensor& x) override {
+    const int size = config().image_size;
+    detail::check_input("universal perturbation", x, config().in_channels, 1);
+    if (x.size(2) != size || x.size(3) != size)
+      throw Error("universal perturbation: its pattern is " + std::to_string(size) + " px, the images " +
+                  std::to_string(x.size(3)) + "x" + std::to_string(x.size(2)));
+    return torch::tanh(pattern_).expand({x.size(0), -1, -1, -1});
+  }
+
+ private:
+  torch::Tensor pattern_;
+};
+
 }  // namespace
+
+const char* const kUniversalArch = "universal";
 
 const std::vector<std::string>& translator_architectures() {
   static const std::vector<std::string> names{"unet64", "unet128",  "unet256",       "res6",
@@ -108,6 +137,11 @@ const std::vector<std::string>& translator_architectures() {
 }
 
 Translator make_translator(const TranslatorConfig& config) {
+  if (config.arch == kUniversalArch) {
+    detail::check_positive("universal perturbation size", config.image_size);
+    detail::check_positive("universal perturbation channels", config.out_channels);
+    return std::make_shared<UniversalPattern>(config);
+  }
   const int blocks = detail::resnet_blocks(config.arch);
   const int downs = detail::unet_downs(config.arch);
   const auto& known = translator_architectures();

@@ -41,4 +41,12 @@ Translator make_translator(const TranslatorConfig& config);
 // {"unet64", "unet128", "unet256", "res6", "res9", "cnet", "unet5-bn", "resnet_6blocks", "resnet_9blocks"}
 const std::vector<std::string>& translator_architectures();
 
+// A perturbation generator only, not an image-to-image network: one learned pattern of the
+// crop's size, the same δ for every input (tanh of its parameter, which starts as smooth
+// random noise of the seed). A forger's reenactment model learns what its training frames
+// have in common and averages out what changes from frame to frame, so a pattern fixed to
+// the aligned face is what can carry over into it (docs/reenactment.md#universal). make_translator
+// builds it; translator_architectures() leaves it out.
+extern const char* const kUniversalArch;  // "universal"
+
 }  // namespace idef::nets

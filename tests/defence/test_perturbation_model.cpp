@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "test_util.h"
+#include "model/translator_model.h"
 
 using idef::test::ScratchDir;
 
@@ -47,5 +48,27 @@ TEST(PerturbationModel, ImpossibleStrengthsAreRefusedNamingTheField) {
     } catch (const idef::InputError& e) {
       EXPECT_NE(std::string(e.what()).find("defence.epsilon"), std::string::npos) << e.what();
     }
+  }
+}
+
+TEST(PerturbationModel, UniversalPatternRoundTripsButIsNoReenactor) {
+  ScratchDir dir;
+  torch::manual_seed(2);
+  idef::nets::TranslatorConfig c;
+  c.arch = idef::nets::kUniversalArch;
+  c.image_size = 32;
+  idef::PerturbationModel m;
+  m.generator = idef::nets::make_translator(c);
+  m.task = "reenact";
+  idef::save_perturbation_model(dir / "pattern.idm", m);
+  auto back = idef::load_perturbation_model(dir / "pattern.idm");
+  torch::NoGradGuard g;
+  const torch::Tensor x = torch::zeros({1, 3, 32, 32});
+  EXPECT_TRUE(torch::equal(back.generator->forward(x), m.generator->forward(x)));
+  // A forger's reenactment model maps sketches to faces: a pattern file is not one.
+  try {
+    idef::load_reenactor_model(dir / "pattern.idm");
+    ADD_FAILURE() << "a perturbation loaded as a reenactor";
+  } catch (const idef::InputError&) {
   }
 }

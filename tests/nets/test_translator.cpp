@@ -172,3 +172,25 @@ TEST(Translator, ModelFileRoundTripReproducesOutputs) {
     EXPECT_TRUE(torch::equal(saved->forward(x), loaded->forward(x)));
   }
 }
+
+// The universal perturbation: one bounded pattern, whatever the input, that training moves.
+TEST(Translator, UniversalPatternIgnoresItsInputAndLearns) {
+  torch::manual_seed(3);
+  auto net = make_translator(config(idef::nets::kUniversalArch, 16));
+  const torch::Tensor a = torch::rand({2, 3, 16, 16}) * 2 - 1, b = torch::rand({2, 3, 16, 16}) * 2 - 1;
+  const torch::Tensor y = net->forward(a);
+  ASSERT_EQ(y.sizes(), a.sizes());
+  EXPECT_TRUE(torch::equal(y, net->forward(b)));
+  EXPECT_TRUE(torch::equal(y[0], y[1]));
+  EXPECT_LE(y.abs().max().item<float>(), 1.0f);
+  EXPECT_GT(y.abs().mean().item<float>(), 0.5f);  // starts near saturation, where a forger learns it
+  EXPECT_GT(y.std().item<float>(), 0.3f);         // a pattern, not a constant
+  y.sum().backward();
+  const auto params = net->parameters();
+  ASSERT_EQ(params.size(), 1u);
+  EXPECT_GT(params[0].grad().abs().sum().item<float>(), 0.0f);
+  EXPECT_THROW(net->forward(torch::rand({1, 3, 32, 32})), idef::Error);  // the pattern's own size only
+  EXPECT_EQ(std::count(idef::nets::translator_architectures().begin(), idef::nets::translator_architectures().end(),
+                       std::string(idef::nets::kUniversalArch)),
+            0);  // not an image-to-image network
+}
