@@ -6,7 +6,12 @@
 // signs, a change kept when it does not lower the shift) and reports, per frame, how far the
 // five points the alignment fits (eye centres, nose tip, mouth corners) moved sideways in the
 // forger's 128 px crop, with the face box kept and with the face detected again.
+// QUERIES 0: instead the white-box search of LandmarkPredictor::push (every landmark pushed
+// to the right), which reads the trees' splits.
 //   bench_landmark_shift VIDEO.y4m EPS_LEVELS QUERIES FRAMES STEP
+// With OUT.y4m instead of QUERIES: every frame of the video pushed so (the white-box search),
+// written as a y4m: the protected video a forger would train on (bench/reenact/probe.sh).
+//   bench_landmark_shift VIDEO.y4m EPS_LEVELS OUT.y4m
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -15,6 +20,7 @@
 
 #include "face/align.h"
 #include "face/detector.h"
+#include "face/dlib_models.h"
 #include "io/frame.h"
 #include "io/y4m.h"
 
@@ -30,13 +36,52 @@ double crop_shift(const FaceAlignment& clean, const Landmarks& moved) {
   const auto now = face_points(moved);
   const auto& canonical = canonical_face_points();
   double sum = 0;
-  for (int i = 0; i < 5; ++i) sum += to_crop(now[i]).x - canonical[i].x * (kCrop - 1);
+  double down = 0;
+  for (int i = 0; i < 5; ++i) {
+    sum += to_crop(now[i]).x - canonical[i].x * (kCrop - 1);
+    down += to_crop(now[i]).y - canonical[i].y * (kCrop - 1);
+  }
+  // DIAGONAL: the length of the mean displacement's projection on (1, 1) / √2.
+  if (std::getenv("DIAGONAL")) return (sum + down) / 5 / std::sqrt(2.0);
   return sum / 5;
 }
 
 }  // namespace
 
+// Every frame with a face pushed to the right by LandmarkPredictor::push; the change goes
+// into the frame's YUV samples as id-poison adds its own (add_rgb8_change).
+int protect(const char* input, int levels, const char* output) {
+  Y4mReader in(input);
+  Y4mWriter out(output, in.header());
+  const ColourSpec colour = in.header().colour_spec();
+  FaceDetector detector;
+  const LandmarkPredictor predictor = load_landmark_predictor(default_landmark_model());
+  std::vector<float> right(2 * kLandmarkCount, 0.f);
+  for (int k = 0; k < kLandmarkCount; ++k) right[2 * k] = 1.f;
+  VideoFrame frame;
+  std::string params;
+  Rgb8 view;
+  int frames = 0, faces = 0;
+  while (in.read(frame, &params)) {
+    ++frames;
+    to_rgb8_view(frame, colour, view);
+    const auto found = detector.detect(view);
+    if (!found.empty()) {
+      const FaceBox& b = found.front().box;
+      const dlib::rectangle rect(std::lround(b.left), std::lround(b.top), std::lround(b.right), std::lround(b.bottom));
+      add_rgb8_change(frame, colour, view, predictor.push(view, rect, right, levels), 0, 0, view.width - 1,
+                      view.height - 1);
+      ++faces;
+    }
+    out.write(frame, params);
+  }
+  out.finish();
+  std::printf("%d frames, %d with a face pushed by ±%d levels\n", frames, faces, levels);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 4) return protect(argv[1], std::atoi(argv[2]), argv[3]);
   if (argc != 6) {
     std::fprintf(stderr, "usage: bench_landmark_shift VIDEO.y4m EPS_LEVELS QUERIES FRAMES STEP\n");
     return 2;
@@ -45,6 +90,7 @@ int main(int argc, char** argv) {
             step = std::atoi(argv[5]);
   Y4mReader in(argv[1]);
   FaceDetector detector;
+  const LandmarkPredictor predictor = load_landmark_predictor(default_landmark_model());
   VideoFrame frame;
   std::mt19937 rng(1);
   int index = 0, done = 0;
@@ -76,6 +122,14 @@ int main(int argc, char** argv) {
     };
     auto shift = [&] { return crop_shift(clean, detector.locate_landmarks(moved, face.box).landmarks) - base; };
     apply();
+    if (queries == 0) {
+      const dlib::rectangle rect(std::lround(face.box.left), std::lround(face.box.top), std::lround(face.box.right),
+                                 std::lround(face.box.bottom));
+      std::vector<float> right(2 * kLandmarkCount, 0.f);
+      const bool diagonal = std::getenv("DIAGONAL") != nullptr;  // down as well as right
+      for (int k = 0; k < kLandmarkCount; ++k) right[2 * k] = 1.f, right[2 * k + 1] = diagonal ? 1.f : 0.f;
+      moved = predictor.push(image, rect, right, eps);
+    }
     double best = shift();
     for (int q = 0; q < queries; ++q) {
       const double area = q < queries / 4 ? 0.1 : q < queries / 2 ? 0.05 : 0.025;
@@ -99,9 +153,13 @@ int main(int argc, char** argv) {
       for (int y = sy; y < sy + side; ++y)
         for (int x = sx; x < sx + side; ++x) delta[std::size_t(y) * w + x] = saved[k++];
     }
-    apply();
+    if (queries > 0) apply();  // the search's best (push's image is already in `moved`)
     const auto again = detector.detect(moved);
     const double redetected = again.empty() ? 0 : crop_shift(clean, again.front().landmarks) - base;
+    if (std::getenv("SHOW_BOX") && !again.empty())
+      std::printf("box %.1f %.1f %.1f %.1f, again %.1f %.1f %.1f %.1f\n", face.box.left, face.box.top, face.box.right,
+                  face.box.bottom, again.front().box.left, again.front().box.top, again.front().box.right,
+                  again.front().box.bottom);
     std::printf("frame %d: face %dx%d px, shift %.3f crop px with the box kept, %.3f detected again\n", index - 1, bw,
                 bh, best, redetected);
     kept_sum += best, redetected_sum += redetected, ++done;

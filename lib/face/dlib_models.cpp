@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -414,6 +416,90 @@ dlib::full_object_detection LandmarkPredictor::operator()(const Rgb8& image, con
   std::vector<dlib::point> parts(dims / 2);
   for (std::size_t i = 0; i < parts.size(); ++i) parts[i] = to_image(dlib::impl::location(shape, i));
   return dlib::full_object_detection(rect, parts);
+}
+
+Rgb8 LandmarkPredictor::push(const Rgb8& image, const dlib::rectangle& rect, const std::vector<float>& direction,
+                             int levels) const {
+  const long dims = initial_shape_.size();
+  if (long(direction.size()) != dims) throw std::invalid_argument("LandmarkPredictor::push: one weight per coordinate");
+  Rgb8 out = image;
+  const dlib::point_transform_affine to_image = dlib::impl::unnormalizing_tform(rect);
+  const dlib::rectangle area(0, 0, image.width - 1, image.height - 1);
+  std::vector<int> change(std::size_t(image.width) * image.height, 0);
+  std::vector<bool> frozen(change.size(), false);
+  auto grey = [&](long at) {
+    const std::uint8_t* p = out.data() + at * 3;
+    return dlib::get_pixel_intensity(dlib::rgb_pixel(p[0], p[1], p[2]));
+  };
+  auto set_change = [&](long at, int c) {  // relative to the original pixel
+    for (int k = 0; k < 3; ++k) out.data()[at * 3 + k] = std::uint8_t(std::clamp(image.data()[at * 3 + k] + c, 0, 255));
+    change[std::size_t(at)] = c;
+  };
+  dlib::matrix<float, 0, 1> shape = initial_shape_;
+  std::vector<float> values;
+  for (const Cascade& cascade : cascades_) {
+    // Where each feature pixel lies for the current shape (as extract_feature_pixel_values).
+    const dlib::matrix<float, 2, 2> tform =
+        dlib::matrix_cast<float>(dlib::impl::find_tform_between_shapes(initial_shape_, shape).get_m());
+    const std::size_t features = cascade.anchors.size(), trees = cascade.first_split.size();
+    std::vector<long> at(features, -1);
+    values.assign(features, 0.f);
+    for (std::size_t i = 0; i < features; ++i) {
+      const dlib::point p = to_image(tform * cascade.deltas[i] + dlib::impl::location(shape, cascade.anchors[i]));
+      if (!area.contains(p)) continue;
+      at[i] = p.y() * image.width + p.x();
+      values[i] = grey(at[i]);
+    }
+    auto leaf_of = [&](std::size_t t) {
+      const unsigned first = cascade.first_split[t], count = cascade.split_count[t];
+      unsigned i = 0;
+      while (i < count) {
+        const unsigned s = first + i;
+        i = values[cascade.left[s]] - values[cascade.right[s]] > cascade.threshold[s] ? 2 * i + 1 : 2 * i + 2;
+      }
+      return cascade.leaves + cascade.first_leaf[t] + std::size_t(i - count) * dims;
+    };
+    auto gain = [&](const float* leaf) {
+      double g = 0;
+      for (long k = 0; k < dims; ++k) g += double(leaf[k]) * direction[std::size_t(k)];
+      return g;
+    };
+    // The trees each image pixel of this cascade reaches, and the features at that pixel.
+    std::map<long, std::vector<std::size_t>> features_at;
+    for (std::size_t i = 0; i < features; ++i)
+      if (at[i] >= 0) features_at[at[i]].push_back(i);
+    std::vector<std::vector<std::size_t>> trees_of(features);
+    for (std::size_t t = 0; t < trees; ++t)
+      for (unsigned s = cascade.first_split[t]; s < cascade.first_split[t] + cascade.split_count[t]; ++s) {
+        trees_of[cascade.left[s]].push_back(t);
+        trees_of[cascade.right[s]].push_back(t);
+      }
+    for (int sweep = 0; sweep < 2; ++sweep)
+      for (auto& [pixel, on_it] : features_at) {
+        if (frozen[std::size_t(pixel)]) continue;
+        std::vector<std::size_t> reached;
+        for (std::size_t i : on_it) reached.insert(reached.end(), trees_of[i].begin(), trees_of[i].end());
+        std::sort(reached.begin(), reached.end());
+        reached.erase(std::unique(reached.begin(), reached.end()), reached.end());
+        int best_change = change[std::size_t(pixel)];
+        double best = -1e30;
+        for (int c : {-levels, 0, levels}) {
+          set_change(pixel, c);
+          for (std::size_t i : on_it) values[i] = grey(pixel);
+          double g = 0;
+          for (std::size_t t : reached) g += gain(leaf_of(t));
+          if (g > best + 1e-12) best = g, best_change = c;
+        }
+        set_change(pixel, best_change);
+        for (std::size_t i : on_it) values[i] = grey(pixel);
+      }
+    for (const auto& entry : features_at) frozen[std::size_t(entry.first)] = true;
+    for (std::size_t t = 0; t < trees; ++t) {
+      const float* leaf = leaf_of(t);
+      for (long k = 0; k < dims; ++k) shape(k) += leaf[k];
+    }
+  }
+  return out;
 }
 
 }  // namespace idef

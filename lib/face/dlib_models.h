@@ -72,6 +72,16 @@ class LandmarkPredictor {
   // The landmarks of the face in `rect` of `image`; reads only pixels near it.
   dlib::full_object_detection operator()(const Rgb8& image, const dlib::rectangle& rect) const;
 
+  // `image` with the pixels the trees read changed by at most ±`levels` (all three channels
+  // alike, so their grey value moves by as much), chosen to push the landmarks of the face in
+  // `rect` along `direction` (one weight per shape coordinate: x0, y0, x1, ...): the trees
+  // are white boxes, each split a comparison of two pixels' difference with a threshold. One
+  // cascade at a time, in the order the predictor walks them, each free pixel of the cascade
+  // takes the change among −levels, 0, +levels that gives its trees the leaves furthest along
+  // `direction`; a pixel an earlier cascade read keeps its change. Measured by
+  // bench_landmark_shift (bench/results/reenact-notes.md).
+  Rgb8 push(const Rgb8& image, const dlib::rectangle& rect, const std::vector<float>& direction, int levels) const;
+
  private:
   friend LandmarkPredictor load_landmark_predictor(const std::string& path);
   // The cache file's form (see load_landmark_predictor), and back from it in place: the
