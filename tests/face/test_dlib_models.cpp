@@ -133,5 +133,39 @@ TEST(LandmarkPredictor, GivesDlibsLandmarksExactly) {
   }
 }
 
+// The white-box push stays within its levels, touches few pixels, and moves the landmarks the
+// way it was asked to: right, then left (so the motion is the search's, not chance's).
+TEST(LandmarkPredictor, PushMovesTheLandmarksWithinItsLevels) {
+  const Rgb8 rgb = Image::load(testdata("astronaut.png")).rgb();
+  const LandmarkPredictor predictor = load_landmark_predictor(default_landmark_model());
+  const auto faces = dlib::get_frontal_face_detector()(astronaut());
+  ASSERT_EQ(faces.size(), 1u);
+  auto mean_x = [&](const Rgb8& image) {
+    const auto shape = predictor(image, faces[0]);
+    double sum = 0;
+    for (unsigned long i = 0; i < shape.num_parts(); ++i) sum += shape.part(i).x();
+    return sum / shape.num_parts();
+  };
+  const double before = mean_x(rgb);
+  double moved[2];
+  for (int side = 0; side < 2; ++side) {
+    std::vector<float> direction(136, 0.f);
+    for (int k = 0; k < 68; ++k) direction[2 * k] = side == 0 ? 1.f : -1.f;
+    const Rgb8 pushed = predictor.push(rgb, faces[0], direction, 2);
+    ASSERT_EQ(pushed.pixels.size(), rgb.pixels.size());
+    std::size_t changed = 0;
+    for (std::size_t i = 0; i < rgb.pixels.size(); ++i) {
+      const int d = int(pushed.pixels[i]) - int(rgb.pixels[i]);
+      ASSERT_LE(std::abs(d), 2);
+      changed += d != 0;
+    }
+    EXPECT_GT(changed, 0u);
+    EXPECT_LT(changed, rgb.pixels.size() / 4);  // the pixels the trees read, not the picture
+    moved[side] = mean_x(pushed) - before;
+  }
+  EXPECT_GT(moved[0], 0.1);
+  EXPECT_LT(moved[1], -0.1);
+}
+
 }  // namespace
 }  // namespace idef
