@@ -7,7 +7,8 @@
 // five points the alignment fits (eye centres, nose tip, mouth corners) moved sideways in the
 // forger's 128 px crop, with the face box kept and with the face detected again.
 // QUERIES 0: instead the white-box search of LandmarkPredictor::push (every landmark pushed
-// to the right), which reads the trees' splits.
+// to the right), which reads the trees' splits. DIAGONAL=1: pushed, and measured, down as
+// well as right.
 //   bench_landmark_shift VIDEO.y4m EPS_LEVELS QUERIES FRAMES STEP
 // With OUT.y4m instead of QUERIES: every frame of the video pushed so (the white-box search),
 // written as a y4m: the protected video a forger would train on (bench/reenact/probe.sh).
@@ -46,18 +47,27 @@ double crop_shift(const FaceAlignment& clean, const Landmarks& moved) {
   return sum / 5;
 }
 
-}  // namespace
+// What push is asked for: every landmark to the right (and down with DIAGONAL).
+std::vector<float> push_direction() {
+  const bool diagonal = std::getenv("DIAGONAL") != nullptr;
+  std::vector<float> direction(2 * kLandmarkCount, 0.f);
+  for (int k = 0; k < kLandmarkCount; ++k) direction[2 * k] = 1.f, direction[2 * k + 1] = diagonal ? 1.f : 0.f;
+  return direction;
+}
 
-// Every frame with a face pushed to the right by LandmarkPredictor::push; the change goes
-// into the frame's YUV samples as id-poison adds its own (add_rgb8_change).
+dlib::rectangle dlib_rect(const FaceBox& b) {
+  return dlib::rectangle(std::lround(b.left), std::lround(b.top), std::lround(b.right), std::lround(b.bottom));
+}
+
+// Every frame with a face pushed by LandmarkPredictor::push; the change goes into the
+// frame's YUV samples as id-poison adds its own (add_rgb8_change).
 int protect(const char* input, int levels, const char* output) {
   Y4mReader in(input);
   Y4mWriter out(output, in.header());
   const ColourSpec colour = in.header().colour_spec();
   FaceDetector detector;
   const LandmarkPredictor predictor = load_landmark_predictor(default_landmark_model());
-  std::vector<float> right(2 * kLandmarkCount, 0.f);
-  for (int k = 0; k < kLandmarkCount; ++k) right[2 * k] = 1.f;
+  const std::vector<float> direction = push_direction();
   VideoFrame frame;
   std::string params;
   Rgb8 view;
@@ -67,10 +77,8 @@ int protect(const char* input, int levels, const char* output) {
     to_rgb8_view(frame, colour, view);
     const auto found = detector.detect(view);
     if (!found.empty()) {
-      const FaceBox& b = found.front().box;
-      const dlib::rectangle rect(std::lround(b.left), std::lround(b.top), std::lround(b.right), std::lround(b.bottom));
-      add_rgb8_change(frame, colour, view, predictor.push(view, rect, right, levels), 0, 0, view.width - 1,
-                      view.height - 1);
+      add_rgb8_change(frame, colour, view, predictor.push(view, dlib_rect(found.front().box), direction, levels), 0,
+                      0, view.width - 1, view.height - 1);
       ++faces;
     }
     out.write(frame, params);
@@ -79,6 +87,8 @@ int protect(const char* input, int levels, const char* output) {
   std::printf("%d frames, %d with a face pushed by ±%d levels\n", frames, faces, levels);
   return 0;
 }
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc == 4) return protect(argv[1], std::atoi(argv[2]), argv[3]);
@@ -121,15 +131,10 @@ int main(int argc, char** argv) {
                 std::uint8_t(std::clamp(image.at(x0 + x, y0 + y, c) + delta[std::size_t(y) * w + x], 0, 255));
     };
     auto shift = [&] { return crop_shift(clean, detector.locate_landmarks(moved, face.box).landmarks) - base; };
-    apply();
-    if (queries == 0) {
-      const dlib::rectangle rect(std::lround(face.box.left), std::lround(face.box.top), std::lround(face.box.right),
-                                 std::lround(face.box.bottom));
-      std::vector<float> right(2 * kLandmarkCount, 0.f);
-      const bool diagonal = std::getenv("DIAGONAL") != nullptr;  // down as well as right
-      for (int k = 0; k < kLandmarkCount; ++k) right[2 * k] = 1.f, right[2 * k + 1] = diagonal ? 1.f : 0.f;
-      moved = predictor.push(image, rect, right, eps);
-    }
+    if (queries == 0)
+      moved = predictor.push(image, dlib_rect(face.box), push_direction(), eps);
+    else
+      apply();
     double best = shift();
     for (int q = 0; q < queries; ++q) {
       const double area = q < queries / 4 ? 0.1 : q < queries / 2 ? 0.05 : 0.025;
@@ -156,10 +161,6 @@ int main(int argc, char** argv) {
     if (queries > 0) apply();  // the search's best (push's image is already in `moved`)
     const auto again = detector.detect(moved);
     const double redetected = again.empty() ? 0 : crop_shift(clean, again.front().landmarks) - base;
-    if (std::getenv("SHOW_BOX") && !again.empty())
-      std::printf("box %.1f %.1f %.1f %.1f, again %.1f %.1f %.1f %.1f\n", face.box.left, face.box.top, face.box.right,
-                  face.box.bottom, again.front().box.left, again.front().box.top, again.front().box.right,
-                  again.front().box.bottom);
     std::printf("frame %d: face %dx%d px, shift %.3f crop px with the box kept, %.3f detected again\n", index - 1, bw,
                 bh, best, redetected);
     kept_sum += best, redetected_sum += redetected, ++done;

@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <map>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <vector>
@@ -381,6 +381,16 @@ LandmarkPredictor load_landmark_predictor(const std::string& path) {
   return predictor;
 }
 
+const float* LandmarkPredictor::Cascade::leaf(std::size_t t, const std::vector<float>& values, long dims) const {
+  const unsigned first = first_split[t], count = split_count[t];
+  unsigned i = 0;
+  while (i < count) {
+    const unsigned s = first + i;
+    i = values[left[s]] - values[right[s]] > threshold[s] ? 2 * i + 1 : 2 * i + 2;
+  }
+  return leaves + first_leaf[t] + std::size_t(i - count) * dims;
+}
+
 dlib::full_object_detection LandmarkPredictor::operator()(const Rgb8& image, const dlib::rectangle& rect) const {
   const RgbPixels pixels{&image};
   dlib::matrix<float, 0, 1> shape = initial_shape_;
@@ -390,19 +400,10 @@ dlib::full_object_detection LandmarkPredictor::operator()(const Rgb8& image, con
   for (const Cascade& cascade : cascades_) {
     dlib::impl::extract_feature_pixel_values(pixels, rect, shape, initial_shape_, cascade.anchors, cascade.deltas,
                                              values);
-    // Every tree of the cascade reads the same pixel values: walk them all first (dlib's
-    // test and child numbering) ...
+    // Every tree of the cascade reads the same pixel values: walk them all first ...
     const std::size_t trees = cascade.first_split.size();
     chosen.resize(trees);
-    for (std::size_t t = 0; t < trees; ++t) {
-      const unsigned first = cascade.first_split[t], count = cascade.split_count[t];
-      unsigned i = 0;
-      while (i < count) {
-        const unsigned s = first + i;
-        i = values[cascade.left[s]] - values[cascade.right[s]] > cascade.threshold[s] ? 2 * i + 1 : 2 * i + 2;
-      }
-      chosen[t] = cascade.leaves + cascade.first_leaf[t] + std::size_t(i - count) * dims;
-    }
+    for (std::size_t t = 0; t < trees; ++t) chosen[t] = cascade.leaf(t, values, dims);
     // ... then add their leaves in order, fetching a few trees ahead.
     constexpr std::size_t kAhead = 6;
     for (std::size_t t = 0; t < trees; ++t) {
@@ -425,15 +426,13 @@ Rgb8 LandmarkPredictor::push(const Rgb8& image, const dlib::rectangle& rect, con
   Rgb8 out = image;
   const dlib::point_transform_affine to_image = dlib::impl::unnormalizing_tform(rect);
   const dlib::rectangle area(0, 0, image.width - 1, image.height - 1);
-  std::vector<int> change(std::size_t(image.width) * image.height, 0);
-  std::vector<bool> frozen(change.size(), false);
+  std::vector<bool> frozen(std::size_t(image.width) * image.height, false);
   auto grey = [&](long at) {
     const std::uint8_t* p = out.data() + at * 3;
     return dlib::get_pixel_intensity(dlib::rgb_pixel(p[0], p[1], p[2]));
   };
   auto set_change = [&](long at, int c) {  // relative to the original pixel
     for (int k = 0; k < 3; ++k) out.data()[at * 3 + k] = std::uint8_t(std::clamp(image.data()[at * 3 + k] + c, 0, 255));
-    change[std::size_t(at)] = c;
   };
   dlib::matrix<float, 0, 1> shape = initial_shape_;
   std::vector<float> values;
@@ -450,15 +449,6 @@ Rgb8 LandmarkPredictor::push(const Rgb8& image, const dlib::rectangle& rect, con
       at[i] = p.y() * image.width + p.x();
       values[i] = grey(at[i]);
     }
-    auto leaf_of = [&](std::size_t t) {
-      const unsigned first = cascade.first_split[t], count = cascade.split_count[t];
-      unsigned i = 0;
-      while (i < count) {
-        const unsigned s = first + i;
-        i = values[cascade.left[s]] - values[cascade.right[s]] > cascade.threshold[s] ? 2 * i + 1 : 2 * i + 2;
-      }
-      return cascade.leaves + cascade.first_leaf[t] + std::size_t(i - count) * dims;
-    };
     auto gain = [&](const float* leaf) {
       double g = 0;
       for (long k = 0; k < dims; ++k) g += double(leaf[k]) * direction[std::size_t(k)];
@@ -481,13 +471,13 @@ Rgb8 LandmarkPredictor::push(const Rgb8& image, const dlib::rectangle& rect, con
         for (std::size_t i : on_it) reached.insert(reached.end(), trees_of[i].begin(), trees_of[i].end());
         std::sort(reached.begin(), reached.end());
         reached.erase(std::unique(reached.begin(), reached.end()), reached.end());
-        int best_change = change[std::size_t(pixel)];
+        int best_change = 0;
         double best = -1e30;
         for (int c : {-levels, 0, levels}) {
           set_change(pixel, c);
           for (std::size_t i : on_it) values[i] = grey(pixel);
           double g = 0;
-          for (std::size_t t : reached) g += gain(leaf_of(t));
+          for (std::size_t t : reached) g += gain(cascade.leaf(t, values, dims));
           if (g > best + 1e-12) best = g, best_change = c;
         }
         set_change(pixel, best_change);
@@ -495,7 +485,7 @@ Rgb8 LandmarkPredictor::push(const Rgb8& image, const dlib::rectangle& rect, con
       }
     for (const auto& entry : features_at) frozen[std::size_t(entry.first)] = true;
     for (std::size_t t = 0; t < trees; ++t) {
-      const float* leaf = leaf_of(t);
+      const float* leaf = cascade.leaf(t, values, dims);
       for (long k = 0; k < dims; ++k) shape(k) += leaf[k];
     }
   }

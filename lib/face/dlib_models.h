@@ -68,6 +68,9 @@ class LandmarkPredictor {
     std::vector<float> threshold;
     const float* leaves = nullptr;  // leaf_count floats, kept by the predictor's storage
     std::size_t leaf_count = 0;
+    // The leaf (`dims` floats) that tree t reaches for the cascade's feature pixel `values`
+    // (dlib's test and child numbering).
+    const float* leaf(std::size_t t, const std::vector<float>& values, long dims) const;
   };
   // The landmarks of the face in `rect` of `image`; reads only pixels near it.
   dlib::full_object_detection operator()(const Rgb8& image, const dlib::rectangle& rect) const;
