@@ -13,11 +13,15 @@
 // With OUT.y4m instead of QUERIES: every frame of the video pushed so (the white-box search),
 // written as a y4m: the protected video a forger would train on (bench/reenact/probe.sh).
 //   bench_landmark_shift VIDEO.y4m EPS_LEVELS OUT.y4m
+// With two videos: how far the landmarks of the second (a protected one, decoded as the
+// forger decodes it) are from those of the first, per the same measure, every STEP-th frame.
+//   bench_landmark_shift CLEAN.y4m PROTECTED.y4m FRAMES STEP
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 
 #include "face/align.h"
 #include "face/detector.h"
@@ -47,44 +51,136 @@ double crop_shift(const FaceAlignment& clean, const Landmarks& moved) {
   return sum / 5;
 }
 
-// What push is asked for: every landmark to the right (and down with DIAGONAL).
-std::vector<float> push_direction() {
+// What push is asked for: every landmark to the right (and down with DIAGONAL); with
+// ALIGN_ONLY=1 only the landmarks the alignment fits (each eye's six, weighted to its
+// centre, the nose tip and the mouth corners): those alone place the forger's crop.
+// MOTION=rotate, zoom or spiral (both; for protect): instead of a shift, turn those landmarks about their
+// centre, or spread them from it, which moves the crop's far pixels more than its centre.
+std::vector<float> push_direction(const Landmarks* clean = nullptr) {
   const bool diagonal = std::getenv("DIAGONAL") != nullptr;
+  std::vector<float> weight(kLandmarkCount, 1.f);
+  if (std::getenv("ALIGN_ONLY")) {
+    std::fill(weight.begin(), weight.end(), 0.f);
+    for (int k = landmark::kLeftEye[0]; k <= landmark::kRightEye[1]; ++k) weight[k] = 1.f / 6;
+    weight[landmark::kNoseTip] = weight[landmark::kMouthLeft] = weight[landmark::kMouthRight] = 1.f;
+  }
   std::vector<float> direction(2 * kLandmarkCount, 0.f);
-  for (int k = 0; k < kLandmarkCount; ++k) direction[2 * k] = 1.f, direction[2 * k + 1] = diagonal ? 1.f : 0.f;
+  const char* motion = std::getenv("MOTION");
+  if (clean && motion) {
+    Point2 centre;
+    for (const Point2& p : face_points(*clean)) centre.x += p.x / 5, centre.y += p.y / 5;
+    for (int k = 0; k < kLandmarkCount; ++k) {
+      const double dx = (*clean)[k].x - centre.x, dy = (*clean)[k].y - centre.y;
+      const bool rotate = std::string(motion) != "zoom", zoom = std::string(motion) != "rotate";
+      direction[2 * k] = weight[k] * float((rotate ? -dy : 0) + (zoom ? dx : 0));
+      direction[2 * k + 1] = weight[k] * float((rotate ? dx : 0) + (zoom ? dy : 0));
+    }
+    return direction;
+  }
+  for (int k = 0; k < kLandmarkCount; ++k) direction[2 * k] = weight[k], direction[2 * k + 1] = diagonal ? weight[k] : 0.f;
   return direction;
+}
+
+// How far the forger's crop moves, in its own pixels, averaged over all of them: the crop
+// of the clean face against the crop the moved landmarks give.
+double crop_motion(const FaceAlignment& clean, const Landmarks& moved) {
+  const Affine2x3 clean_to_image = clean.image_from_crop(kCrop);
+  const Affine2x3 moved_crop = align_face(moved).crop_from_image(kCrop);
+  double sum = 0;
+  for (int y = 0; y < kCrop; ++y)
+    for (int x = 0; x < kCrop; ++x) {
+      const Point2 q = moved_crop(clean_to_image(Point2{double(x), double(y)}));
+      sum += std::hypot(q.x - x, q.y - y);
+    }
+  return sum / (kCrop * kCrop);
 }
 
 dlib::rectangle dlib_rect(const FaceBox& b) {
   return dlib::rectangle(std::lround(b.left), std::lround(b.top), std::lround(b.right), std::lround(b.bottom));
 }
 
-// Every frame with a face pushed by LandmarkPredictor::push; the change goes into the
-// frame's YUV samples as id-poison adds its own (add_rgb8_change).
+// Every frame with a face pushed by LandmarkPredictor::push through its luma: each pixel the
+// trees read keeps its Y sample or has it lowered or raised by LEVELS, chosen on the three
+// versions of the frame as the forger decodes them (libswscale, as VideoReader), so that the
+// choice holds for the frame it reads. A Y level is 1.164 RGB levels in limited range.
 int protect(const char* input, int levels, const char* output) {
   Y4mReader in(input);
   Y4mWriter out(output, in.header());
   const ColourSpec colour = in.header().colour_spec();
   FaceDetector detector;
   const LandmarkPredictor predictor = load_landmark_predictor(default_landmark_model());
-  const std::vector<float> direction = push_direction();
   VideoFrame frame;
   std::string params;
-  Rgb8 view;
   int frames = 0, faces = 0;
   while (in.read(frame, &params)) {
     ++frames;
-    to_rgb8_view(frame, colour, view);
-    const auto found = detector.detect(view);
+    const auto found = detector.detect(to_rgb24(frame, colour));
     if (!found.empty()) {
-      add_rgb8_change(frame, colour, view, predictor.push(view, dlib_rect(found.front().box), direction, levels), 0,
-                      0, view.width - 1, view.height - 1);
+      // The frame with its luma moved by each allowed change (FINE=1: every level up to
+      // LEVELS, else only ±LEVELS), as the forger decodes it.
+      std::vector<int> changes{0};
+      for (int l = std::getenv("FINE") ? 1 : levels; l <= levels; ++l) changes.push_back(-l), changes.push_back(l);
+      std::vector<VideoFrame> changed(changes.size(), frame);
+      std::vector<Rgb8> views(changes.size());
+      std::vector<const Rgb8*> versions;
+      for (std::size_t v = 0; v < changes.size(); ++v) {
+        for (std::size_t i = 0; i < frame.plane_size(0); ++i)
+          changed[v].plane(0)[i] = std::uint8_t(std::clamp(frame.plane(0)[i] + changes[v], 0, 255));
+        views[v] = to_rgb24(changed[v], colour);
+        versions.push_back(&views[v]);
+      }
+      const std::vector<std::uint8_t> choice = predictor.push(versions, dlib_rect(found.front().box), push_direction(&found.front().landmarks));
+      for (std::size_t i = 0; i < choice.size(); ++i) frame.plane(0)[i] = changed[choice[i]].plane(0)[i];
       ++faces;
     }
     out.write(frame, params);
   }
   out.finish();
-  std::printf("%d frames, %d with a face pushed by ±%d levels\n", frames, faces, levels);
+  std::printf("%d frames, %d with a face pushed by ±%d luma levels\n", frames, faces, levels);
+  return 0;
+}
+
+// The shift that survives the video's samples: the clean frame's face and alignment, the
+// protected frame's landmarks (in the clean box, and detected again).
+int compare(const char* clean_path, const char* protected_path, int frames, int step) {
+  Y4mReader clean_in(clean_path), protected_in(protected_path);
+  FaceDetector detector;
+  VideoFrame clean_frame, protected_frame;
+  int index = 0, done = 0;
+  double kept_sum = 0, redetected_sum = 0, motion_sum = 0, landmark_sum = 0;
+  // Per landmark, the sum over frames of its displacement in the clean crop's axes: what
+  // holds from frame to frame is what a forger's model learns.
+  std::vector<Point2> displacement_sum(kLandmarkCount);
+  while (done < frames && clean_in.read(clean_frame) && protected_in.read(protected_frame)) {
+    if (index++ % step) continue;
+    const auto faces = detector.detect(to_rgb24(clean_frame, clean_in.header().colour_spec()));
+    if (faces.empty()) continue;
+    const FaceAlignment clean = align_face(faces.front().landmarks);
+    const double base = crop_shift(clean, faces.front().landmarks);
+    const Rgb8 moved = to_rgb24(protected_frame, protected_in.header().colour_spec());
+    const Landmarks kept_landmarks = detector.locate_landmarks(moved, faces.front().box).landmarks;
+    const double kept = crop_shift(clean, kept_landmarks) - base;
+    motion_sum += crop_motion(clean, kept_landmarks);
+    const Affine2x3 to_crop = clean.crop_from_image(kCrop);
+    for (int k = 0; k < kLandmarkCount; ++k) {
+      const Point2 a = to_crop(faces.front().landmarks[k]), b = to_crop(kept_landmarks[k]);
+      displacement_sum[k].x += b.x - a.x, displacement_sum[k].y += b.y - a.y;
+      landmark_sum += std::hypot(b.x - a.x, b.y - a.y) / kLandmarkCount;
+    }
+    const auto again = detector.detect(moved);
+    const double redetected = again.empty() ? 0 : crop_shift(clean, again.front().landmarks) - base;
+    kept_sum += kept, redetected_sum += redetected, ++done;
+  }
+  if (done == 0) {
+    std::fprintf(stderr, "bench_landmark_shift: no face in %s\n", clean_path);
+    return 1;
+  }
+  double consistent = 0;
+  for (const Point2& d : displacement_sum) consistent += std::hypot(d.x, d.y) / done / kLandmarkCount;
+  std::printf(
+      "mean over %d frames as decoded: %.3f crop px with the box kept, %.3f detected again; the crop moves %.3f px; "
+      "the landmarks %.3f px, %.3f px of it the same in every frame\n",
+      done, kept_sum / done, redetected_sum / done, motion_sum / done, landmark_sum / done, consistent);
   return 0;
 }
 
@@ -92,6 +188,7 @@ int protect(const char* input, int levels, const char* output) {
 
 int main(int argc, char** argv) {
   if (argc == 4) return protect(argv[1], std::atoi(argv[2]), argv[3]);
+  if (argc == 5) return compare(argv[1], argv[2], std::atoi(argv[3]), std::atoi(argv[4]));
   if (argc != 6) {
     std::fprintf(stderr, "usage: bench_landmark_shift VIDEO.y4m EPS_LEVELS QUERIES FRAMES STEP\n");
     return 2;

@@ -419,20 +419,23 @@ dlib::full_object_detection LandmarkPredictor::operator()(const Rgb8& image, con
   return dlib::full_object_detection(rect, parts);
 }
 
-Rgb8 LandmarkPredictor::push(const Rgb8& image, const dlib::rectangle& rect, const std::vector<float>& direction,
-                             int levels) const {
+std::vector<std::uint8_t> LandmarkPredictor::push(const std::vector<const Rgb8*>& versions, const dlib::rectangle& rect,
+                                                  const std::vector<float>& direction) const {
   const long dims = initial_shape_.size();
   if (long(direction.size()) != dims) throw std::invalid_argument("LandmarkPredictor::push: one weight per coordinate");
-  Rgb8 out = image;
+  if (versions.empty() || versions.size() > 255)
+    throw std::invalid_argument("LandmarkPredictor::push: between 1 and 255 versions of the image");
+  const Rgb8& image = *versions[0];
+  for (const Rgb8* v : versions)
+    if (v->width != image.width || v->height != image.height)
+      throw std::invalid_argument("LandmarkPredictor::push: the versions differ in size");
+  std::vector<std::uint8_t> choice(std::size_t(image.width) * image.height, 0);
   const dlib::point_transform_affine to_image = dlib::impl::unnormalizing_tform(rect);
   const dlib::rectangle area(0, 0, image.width - 1, image.height - 1);
-  std::vector<bool> frozen(std::size_t(image.width) * image.height, false);
-  auto grey = [&](long at) {
-    const std::uint8_t* p = out.data() + at * 3;
+  std::vector<bool> frozen(choice.size(), false);
+  auto grey = [&](long at, std::size_t version) {
+    const std::uint8_t* p = versions[version]->data() + at * 3;
     return dlib::get_pixel_intensity(dlib::rgb_pixel(p[0], p[1], p[2]));
-  };
-  auto set_change = [&](long at, int c) {  // relative to the original pixel
-    for (int k = 0; k < 3; ++k) out.data()[at * 3 + k] = std::uint8_t(std::clamp(image.data()[at * 3 + k] + c, 0, 255));
   };
   dlib::matrix<float, 0, 1> shape = initial_shape_;
   std::vector<float> values;
@@ -447,7 +450,7 @@ Rgb8 LandmarkPredictor::push(const Rgb8& image, const dlib::rectangle& rect, con
       const dlib::point p = to_image(tform * cascade.deltas[i] + dlib::impl::location(shape, cascade.anchors[i]));
       if (!area.contains(p)) continue;
       at[i] = p.y() * image.width + p.x();
-      values[i] = grey(at[i]);
+      values[i] = grey(at[i], choice[std::size_t(at[i])]);
     }
     auto gain = [&](const float* leaf) {
       double g = 0;
@@ -471,17 +474,17 @@ Rgb8 LandmarkPredictor::push(const Rgb8& image, const dlib::rectangle& rect, con
         for (std::size_t i : on_it) reached.insert(reached.end(), trees_of[i].begin(), trees_of[i].end());
         std::sort(reached.begin(), reached.end());
         reached.erase(std::unique(reached.begin(), reached.end()), reached.end());
-        int best_change = 0;
+        // Unchanged first, so that a change is kept only where it gains.
+        std::size_t best_version = 0;
         double best = -1e30;
-        for (int c : {-levels, 0, levels}) {
-          set_change(pixel, c);
-          for (std::size_t i : on_it) values[i] = grey(pixel);
+        for (std::size_t v = 0; v < versions.size(); ++v) {
+          for (std::size_t i : on_it) values[i] = grey(pixel, v);
           double g = 0;
           for (std::size_t t : reached) g += gain(cascade.leaf(t, values, dims));
-          if (g > best + 1e-12) best = g, best_change = c;
+          if (g > best + 1e-12) best = g, best_version = v;
         }
-        set_change(pixel, best_change);
-        for (std::size_t i : on_it) values[i] = grey(pixel);
+        choice[std::size_t(pixel)] = std::uint8_t(best_version);
+        for (std::size_t i : on_it) values[i] = grey(pixel, best_version);
       }
     for (const auto& entry : features_at) frozen[std::size_t(entry.first)] = true;
     for (std::size_t t = 0; t < trees; ++t) {
@@ -489,6 +492,21 @@ Rgb8 LandmarkPredictor::push(const Rgb8& image, const dlib::rectangle& rect, con
       for (long k = 0; k < dims; ++k) shape(k) += leaf[k];
     }
   }
+  return choice;
+}
+
+Rgb8 LandmarkPredictor::push(const Rgb8& image, const dlib::rectangle& rect, const std::vector<float>& direction,
+                             int levels) const {
+  Rgb8 lower = image, higher = image;
+  for (std::size_t i = 0; i < image.pixels.size(); ++i) {
+    lower.pixels[i] = std::uint8_t(std::max(0, int(image.pixels[i]) - levels));
+    higher.pixels[i] = std::uint8_t(std::min(255, int(image.pixels[i]) + levels));
+  }
+  const std::vector<const Rgb8*> versions{&image, &lower, &higher};
+  const std::vector<std::uint8_t> choice = push(versions, rect, direction);
+  Rgb8 out = image;
+  for (std::size_t at = 0; at < choice.size(); ++at)
+    for (int k = 0; k < 3; ++k) out.pixels[at * 3 + k] = versions[choice[at]]->pixels[at * 3 + k];
   return out;
 }
 

@@ -75,14 +75,20 @@ class LandmarkPredictor {
   // The landmarks of the face in `rect` of `image`; reads only pixels near it.
   dlib::full_object_detection operator()(const Rgb8& image, const dlib::rectangle& rect) const;
 
-  // `image` with the pixels the trees read changed by at most ±`levels` (all three channels
-  // alike, so their grey value moves by as much), chosen to push the landmarks of the face in
-  // `rect` along `direction` (one weight per shape coordinate: x0, y0, x1, ...): the trees
-  // are white boxes, each split a comparison of two pixels' difference with a threshold. One
-  // cascade at a time, in the order the predictor walks them, each free pixel of the cascade
-  // takes the change among −levels, 0, +levels that gives its trees the leaves furthest along
-  // `direction`; a pixel an earlier cascade read keeps its change. Measured by
+  // Which version of each pixel pushes the landmarks of the face in `rect` furthest along
+  // `direction` (one weight per shape coordinate: x0, y0, x1, ...). `versions` are the image
+  // as the predictor would see it under each allowed change (versions[0] unchanged), e.g.
+  // a video frame decoded with its luma lowered and raised, so that the choice holds for the
+  // pixels as they will be read back. The trees are white boxes, each split a comparison of
+  // two pixels' grey difference with a threshold: one cascade at a time, in the order the
+  // predictor walks them, each pixel the cascade reads takes the version that gives its trees
+  // the leaves furthest along `direction`; a pixel an earlier cascade read keeps its choice.
+  // Returns one version index per pixel (0 where no tree reads it). Measured by
   // bench_landmark_shift (bench/results/reenact-notes.md).
+  std::vector<std::uint8_t> push(const std::vector<const Rgb8*>& versions, const dlib::rectangle& rect,
+                                 const std::vector<float>& direction) const;
+  // The same on an RGB image whose pixels may change by ±`levels` (all three channels alike,
+  // so their grey value moves by as much); returns the changed image.
   Rgb8 push(const Rgb8& image, const dlib::rectangle& rect, const std::vector<float>& direction, int levels) const;
 
  private:

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -165,6 +166,39 @@ TEST(LandmarkPredictor, PushMovesTheLandmarksWithinItsLevels) {
   }
   EXPECT_GT(moved[0], 0.1);
   EXPECT_LT(moved[1], -0.1);
+}
+
+// The versions form picks, per pixel, one of the images it is given (as a video frame's luma
+// moved and decoded again): with only the unchanged image it changes nothing; with a
+// brighter one it takes some pixels from it, and the landmarks follow; versions of another
+// size are refused.
+TEST(LandmarkPredictor, PushChoosesAmongTheVersionsItIsGiven) {
+  const Rgb8 rgb = Image::load(testdata("astronaut.png")).rgb();
+  const LandmarkPredictor predictor = load_landmark_predictor(default_landmark_model());
+  const auto faces = dlib::get_frontal_face_detector()(astronaut());
+  ASSERT_EQ(faces.size(), 1u);
+  std::vector<float> right(136, 0.f);
+  for (int k = 0; k < 68; ++k) right[2 * k] = 1.f;
+  for (std::uint8_t c : predictor.push({&rgb}, faces[0], right)) ASSERT_EQ(c, 0);
+
+  Rgb8 brighter = rgb;
+  for (auto& v : brighter.pixels) v = std::uint8_t(std::min(255, v + 3));
+  const std::vector<std::uint8_t> choice = predictor.push({&rgb, &brighter}, faces[0], right);
+  ASSERT_EQ(choice.size(), std::size_t(rgb.width) * rgb.height);
+  Rgb8 chosen = rgb;
+  std::size_t taken = 0;
+  for (std::size_t at = 0; at < choice.size(); ++at) {
+    ASSERT_LE(choice[at], 1);
+    if (choice[at]) ++taken, std::copy_n(brighter.pixels.begin() + at * 3, 3, chosen.pixels.begin() + at * 3);
+  }
+  EXPECT_GT(taken, 0u);
+  const auto before = predictor(rgb, faces[0]), after = predictor(chosen, faces[0]);
+  double moved = 0;
+  for (unsigned long i = 0; i < before.num_parts(); ++i) moved += after.part(i).x() - before.part(i).x();
+  EXPECT_GT(moved / before.num_parts(), 0.1);
+
+  const Rgb8 small(8, 8);
+  EXPECT_THROW(predictor.push({&rgb, &small}, faces[0], right), std::invalid_argument);
 }
 
 }  // namespace
