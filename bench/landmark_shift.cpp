@@ -10,9 +10,10 @@
 // to the right), which reads the trees' splits. DIAGONAL=1: pushed, and measured, down as
 // well as right.
 //   bench_landmark_shift VIDEO.y4m EPS_LEVELS QUERIES FRAMES STEP
-// With OUT.y4m instead of QUERIES: every frame of the video pushed so (the white-box search),
+// With OUT.y4m instead of QUERIES: every frame of the video pushed as id-poison
+// --push-landmarks does (a turn, through the luma) within CAP RGB levels and nothing else,
 // written as a y4m: the protected video a forger would train on (bench/reenact/probe.sh).
-//   bench_landmark_shift VIDEO.y4m EPS_LEVELS OUT.y4m
+//   bench_landmark_shift VIDEO.y4m CAP OUT.y4m
 // With two videos: how far the landmarks of the second (a protected one, decoded as the
 // forger decodes it) are from those of the first, per the same measure, every STEP-th frame.
 //   bench_landmark_shift CLEAN.y4m PROTECTED.y4m FRAMES STEP
@@ -25,6 +26,7 @@
 
 #include "face/align.h"
 #include "face/detector.h"
+#include "defence/landmark_push.h"
 #include "face/dlib_models.h"
 #include "io/frame.h"
 #include "io/y4m.h"
@@ -51,33 +53,12 @@ double crop_shift(const FaceAlignment& clean, const Landmarks& moved) {
   return sum / 5;
 }
 
-// What push is asked for: every landmark to the right (and down with DIAGONAL); with
-// ALIGN_ONLY=1 only the landmarks the alignment fits (each eye's six, weighted to its
-// centre, the nose tip and the mouth corners): those alone place the forger's crop.
-// MOTION=rotate, zoom or spiral (both; for protect): instead of a shift, turn those landmarks about their
-// centre, or spread them from it, which moves the crop's far pixels more than its centre.
-std::vector<float> push_direction(const Landmarks* clean = nullptr) {
+// What push is asked for in the measuring mode: every landmark to the right (and down with
+// DIAGONAL).
+std::vector<float> push_direction() {
   const bool diagonal = std::getenv("DIAGONAL") != nullptr;
-  std::vector<float> weight(kLandmarkCount, 1.f);
-  if (std::getenv("ALIGN_ONLY")) {
-    std::fill(weight.begin(), weight.end(), 0.f);
-    for (int k = landmark::kLeftEye[0]; k <= landmark::kRightEye[1]; ++k) weight[k] = 1.f / 6;
-    weight[landmark::kNoseTip] = weight[landmark::kMouthLeft] = weight[landmark::kMouthRight] = 1.f;
-  }
   std::vector<float> direction(2 * kLandmarkCount, 0.f);
-  const char* motion = std::getenv("MOTION");
-  if (clean && motion) {
-    Point2 centre;
-    for (const Point2& p : face_points(*clean)) centre.x += p.x / 5, centre.y += p.y / 5;
-    for (int k = 0; k < kLandmarkCount; ++k) {
-      const double dx = (*clean)[k].x - centre.x, dy = (*clean)[k].y - centre.y;
-      const bool rotate = std::string(motion) != "zoom", zoom = std::string(motion) != "rotate";
-      direction[2 * k] = weight[k] * float((rotate ? -dy : 0) + (zoom ? dx : 0));
-      direction[2 * k + 1] = weight[k] * float((rotate ? dx : 0) + (zoom ? dy : 0));
-    }
-    return direction;
-  }
-  for (int k = 0; k < kLandmarkCount; ++k) direction[2 * k] = weight[k], direction[2 * k + 1] = diagonal ? weight[k] : 0.f;
+  for (int k = 0; k < kLandmarkCount; ++k) direction[2 * k] = 1.f, direction[2 * k + 1] = diagonal ? 1.f : 0.f;
   return direction;
 }
 
@@ -99,16 +80,14 @@ dlib::rectangle dlib_rect(const FaceBox& b) {
   return dlib::rectangle(std::lround(b.left), std::lround(b.top), std::lround(b.right), std::lround(b.bottom));
 }
 
-// Every frame with a face pushed by LandmarkPredictor::push through its luma: each pixel the
-// trees read keeps its Y sample or has it lowered or raised by LEVELS, chosen on the three
-// versions of the frame as the forger decodes them (libswscale, as VideoReader), so that the
-// choice holds for the frame it reads. A Y level is 1.164 RGB levels in limited range.
-int protect(const char* input, int levels, const char* output) {
+// Every frame with a face pushed as id-poison --push-landmarks pushes it (the turn of
+// defence/landmark_push.h, through the luma, chosen on the frame as the forger decodes it),
+// within CAP 8-bit RGB levels, without any other perturbation.
+int protect(const char* input, int cap, const char* output) {
   Y4mReader in(input);
   Y4mWriter out(output, in.header());
   const ColourSpec colour = in.header().colour_spec();
   FaceDetector detector;
-  const LandmarkPredictor predictor = load_landmark_predictor(default_landmark_model());
   VideoFrame frame;
   std::string params;
   int frames = 0, faces = 0;
@@ -116,27 +95,14 @@ int protect(const char* input, int levels, const char* output) {
     ++frames;
     const auto found = detector.detect(to_rgb24(frame, colour));
     if (!found.empty()) {
-      // The frame with its luma moved by each allowed change (FINE=1: every level up to
-      // LEVELS, else only ±LEVELS), as the forger decodes it.
-      std::vector<int> changes{0};
-      for (int l = std::getenv("FINE") ? 1 : levels; l <= levels; ++l) changes.push_back(-l), changes.push_back(l);
-      std::vector<VideoFrame> changed(changes.size(), frame);
-      std::vector<Rgb8> views(changes.size());
-      std::vector<const Rgb8*> versions;
-      for (std::size_t v = 0; v < changes.size(); ++v) {
-        for (std::size_t i = 0; i < frame.plane_size(0); ++i)
-          changed[v].plane(0)[i] = std::uint8_t(std::clamp(frame.plane(0)[i] + changes[v], 0, 255));
-        views[v] = to_rgb24(changed[v], colour);
-        versions.push_back(&views[v]);
-      }
-      const std::vector<std::uint8_t> choice = predictor.push(versions, dlib_rect(found.front().box), push_direction(&found.front().landmarks));
-      for (std::size_t i = 0; i < choice.size(); ++i) frame.plane(0)[i] = changed[choice[i]].plane(0)[i];
+      const VideoFrame original = frame;
+      push_landmarks(frame, original, colour, found.front(), detector.landmark_predictor(), cap);
       ++faces;
     }
     out.write(frame, params);
   }
   out.finish();
-  std::printf("%d frames, %d with a face pushed by ±%d luma levels\n", frames, faces, levels);
+  std::printf("%d frames, %d with a face pushed within %d RGB levels\n", frames, faces, cap);
   return 0;
 }
 

@@ -20,6 +20,7 @@ complete -c id-poison -s o -l output -x -a '(__fish_complete_directories)' -d 'w
 complete -c id-poison -l in-place -d 'replace each input (atomically, keeping its mode and owner, through symbolic links) instead of writing a new file; each folder is locked and what was protected is recorded in its .id-poison.done'
 complete -c id-poison -l skip-existing -d 'leave out inputs whose output already exists (with --in-place: files an earlier run protected, unchanged since)'
 complete -c id-poison -l shard -x -d 'process only the K-th of N stable parts of the inputs (split an archive across machines or a job array)'
+complete -c id-poison -l push-landmarks -d 'also move each face s dlib landmarks, within the same cap, so that a reenactment forger who aligns frames by them learns turned faces (photos and video; not --aligned)'
 complete -c id-poison -l aligned -d 'inputs are aligned face crops: resize to the model s size and back, no detection'
 complete -c id-poison -l feather -x -d 'soft edge of each face s mask, as a fraction of the crop side (0 to 1)'
 complete -c id-poison -l upsample -x -d 'face detector upsampling (finds smaller faces, slower) (0 to 4)'

@@ -35,6 +35,9 @@ void add_run_options(Command& cmd, ProtectionRunSettings& run, RunOptions& o) {
                                                  "files an earlier run protected, unchanged since)")
       .option("shard", &o.shard, "K/N", "process only the K-th of N stable parts of the inputs (split an "
                                         "archive across machines or a job array)")
+      .flag("push-landmarks", &run.push_landmarks, "also move each face's dlib landmarks, within the same "
+                                                   "cap, so that a reenactment forger who aligns frames by them "
+                                                   "learns turned faces (photos and video; not --aligned)")
       .flag("aligned", &run.aligned, "inputs are aligned face crops: resize to the model's size and back, no "
                                      "detection")
       .option("feather", &run.feather, "F", "soft edge of each face's mask, as a fraction of the crop side")

@@ -9,10 +9,13 @@
 
 #include "core/pixel_kernel.h"
 #include "core/stopwatch.h"
+#include "defence/landmark_push.h"
 #include "io/image.h"
 #include "io/tensor_image.h"
 
 namespace idef {
+
+int cap_levels(double tau) { return static_cast<int>(std::floor(tau * 127.5 + 0.5)); }
 
 CropPerturber generator_perturber(const PerturbationModel& model, const ProtectOptions& options) {
   return {model.image_size(), [model, options](const Rgb8& crop) {
@@ -94,7 +97,7 @@ void add_span(Rgb8& out, const Rgb8& in, int y, int x, int count, const float* d
   changes.row(y, x + first / 3, x + last / 3, most);
 }
 
-float cap_of(double tau) { return static_cast<float>(std::floor(tau * 127.5 + 0.5)); }
+float cap_of(double tau) { return static_cast<float>(cap_levels(tau)); }
 
 // The size a face is cropped to for this perturber.
 int face_crop_size(const CropPerturber& perturber) {
@@ -257,13 +260,17 @@ ProtectedPhoto protect_photo(const Rgb8& photo, FaceDetector& detector, const Pe
   ProtectedPhoto result;
   std::vector<FaceAlignment> alignments;
   auto start = Clock::now();
-  for (const Face& face : detector.detect(photo)) {
+  const std::vector<Face> faces = detector.detect(photo);
+  for (const Face& face : faces) {
     alignments.push_back(align_face(face.landmarks));
     result.faces.push_back(face.box);
   }
   result.detect_seconds = seconds_since(start);
   start = Clock::now();
   result.image = protect_faces(photo, alignments, chain);
+  if (chain.push_landmarks)
+    for (const Face& face : faces)
+      push_landmarks(result.image, photo, face, detector.landmark_predictor(), cap_levels(chain.tau));
   result.protect_seconds = seconds_since(start);
   return result;
 }

@@ -51,11 +51,18 @@ struct Protection {
 struct PerturberChain {
   std::vector<Protection> stages;
   double tau = 0.05;
+  // After the stages, each face's landmarks are pushed within the same cap, round(τ·127.5)
+  // levels (defence/landmark_push.h): where faces are found with their detector boxes, that
+  // is photos and streams, not aligned crops.
+  bool push_landmarks = false;
   // One stage: the same protection as the perturber alone.
   static PerturberChain single(CropPerturber perturber, const ProtectOptions& options) {
     return {{{std::move(perturber), options}}, options.tau};
   }
 };
+
+// The cap of |x' − x| in 8-bit levels for τ on the [-1, 1] scale: round(τ·127.5).
+int cap_levels(double tau);
 
 // The chain with the time of each of its network calls added to `seconds` (a profile's
 // "networks"); otherwise the same protection.

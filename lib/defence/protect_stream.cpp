@@ -1,5 +1,7 @@
 #include "defence/protect_stream.h"
 
+#include "defence/landmark_push.h"
+
 #include "core/error.h"
 
 #include <algorithm>
@@ -94,7 +96,8 @@ StreamProtector::StreamProtector(FaceDetector* detector, CropPerturber perturber
     : StreamProtector(detector, PerturberChain::single(std::move(perturber), options), detect_every) {}
 
 StreamProtector::StreamProtector(FaceDetector* detector, PerturberChain chain, int detect_every)
-    : tracker_(detector ? std::make_unique<FaceTracker>(*detector, detect_every) : nullptr),
+    : detector_(detector),
+      tracker_(detector ? std::make_unique<FaceTracker>(*detector, detect_every) : nullptr),
       chain_(timed_chain(std::move(chain), *network_seconds_)) {}
 
 StreamStats StreamProtector::stats() const {
@@ -108,8 +111,9 @@ StreamStats StreamProtector::stats() const {
 }
 
 void StreamProtector::find_faces(PreparedFrame& prepared) {
-  if (tracker_)
-    for (const Face& face : tracker_->next(prepared.rgb)) prepared.faces.push_back(align_face(face.landmarks));
+  if (!tracker_) return;
+  prepared.found = tracker_->next(prepared.rgb);
+  for (const Face& face : prepared.found) prepared.faces.push_back(align_face(face.landmarks));
 }
 
 PreparedFrame StreamProtector::prepare(Rgb8 frame) {
@@ -138,11 +142,12 @@ PreparedFrame StreamProtector::prepare(const VideoFrame& frame, const ColourSpec
 
 void StreamProtector::recycle(PreparedFrame& prepared) {
   prepared.faces.clear();
+  prepared.found.clear();
   std::lock_guard<std::mutex> lock(buffers_->mutex);
   if (buffers_->spare.size() < std::size_t(lookahead_) + 2) buffers_->spare.push_back(std::move(prepared));
 }
 
-void StreamProtector::protect_prepared(PreparedFrame& prepared, int& faces, Change* change) {
+void StreamProtector::protect_prepared(PreparedFrame& prepared, int& faces, Change* change, bool push) {
   Rgb8& rgb = prepared.rgb;
   const std::int64_t index = stats_.frames++;
   Change changed;
@@ -154,7 +159,14 @@ void StreamProtector::protect_prepared(PreparedFrame& prepared, int& faces, Chan
     rgb = std::move(out);
   } else {
     faces = static_cast<int>(prepared.faces.size());
+    const bool pushing = push && chain_.push_landmarks && faces > 0;
+    const Rgb8 original = pushing ? rgb : Rgb8();
     protect_faces_in_place(rgb, prepared.faces, chain_, &changed);
+    if (pushing) {
+      for (const Face& face : prepared.found)
+        push_landmarks(rgb, original, face, detector_->landmark_predictor(), cap_levels(chain_.tau));
+      changed = {0, 0, rgb.width, rgb.height, max_change(original, rgb)};
+    }
   }
   stats_.paste_seconds += seconds_since(start);
   if (faces > 0) {
@@ -168,7 +180,7 @@ void StreamProtector::protect_prepared(PreparedFrame& prepared, int& faces, Chan
 
 int StreamProtector::finish(PreparedFrame& prepared) {
   int faces = 0;
-  protect_prepared(prepared, faces);
+  protect_prepared(prepared, faces, nullptr, true);
   return faces;
 }
 
@@ -187,18 +199,25 @@ int StreamProtector::protect(VideoFrame& frame, const ColourSpec& colour) {
 int StreamProtector::finish(VideoFrame& frame, const ColourSpec& colour, PreparedFrame& prepared) {
   int faces = 0;
   Change touched;
-  protect_prepared(prepared, faces, &touched);
+  protect_prepared(prepared, faces, &touched, false);
   struct Recycle {
     StreamProtector& protector;
     PreparedFrame& prepared;
     ~Recycle() { protector.recycle(prepared); }
   } recycle{*this, prepared};
-  if (touched.empty()) return faces;
+  const bool pushing = chain_.push_landmarks && faces > 0 && detector_;
+  if (touched.empty() && !pushing) return faces;
+  const auto start = Clock::now();
+  const VideoFrame original = pushing ? frame : VideoFrame();
   // x' = x + (protected view − view): the 8-bit perturbation, capped and clamped, added to
   // the frame's YUV samples in the box of changed pixels; every sample outside keeps its bytes.
-  const auto start = Clock::now();
-  add_rgb8_change(frame, colour, prepared.view, prepared.rgb, touched.left, touched.top, touched.left + touched.width - 1,
-                  touched.top + touched.height - 1);
+  if (!touched.empty())
+    add_rgb8_change(frame, colour, prepared.view, prepared.rgb, touched.left, touched.top,
+                    touched.left + touched.width - 1, touched.top + touched.height - 1);
+  // The push goes into the luma as stored, chosen on the frame as a forger decodes it.
+  if (pushing)
+    for (const Face& face : prepared.found)
+      push_landmarks(frame, original, colour, face, detector_->landmark_predictor(), cap_levels(chain_.tau));
   stats_.write_back_seconds += seconds_since(start);
   return faces;
 }

@@ -80,6 +80,7 @@ struct PreparedFrame {
   Rgb8 view;  // YUV frames: their 8-bit view, as it was (empty for rgb24 frames)
   Rgb8 rgb;   // what the detector and the perturber see; protected by finish
   std::vector<FaceAlignment> faces;
+  std::vector<Face> found;  // the same faces as the tracker found them (box, landmarks)
 };
 
 class StreamProtector {
@@ -119,8 +120,9 @@ class StreamProtector {
   StreamStats stats() const;
 
  private:
-  // Protects prepared.rgb in place; `change` (optional) gets what changed.
-  void protect_prepared(PreparedFrame& prepared, int& faces, Change* change = nullptr);
+  // Protects prepared.rgb in place; `change` (optional) gets what changed. `push`: the
+  // chain's landmark push too (rgb24 frames; YUV frames get theirs in their samples).
+  void protect_prepared(PreparedFrame& prepared, int& faces, Change* change, bool push);
   void find_faces(PreparedFrame& prepared);
   // Keeps a finished frame's buffers for the next prepare (the two may run on two threads),
   // as many as may be in flight: a 720p frame's view is 2.8 MB, which the allocator would
@@ -132,6 +134,7 @@ class StreamProtector {
   };
   std::unique_ptr<Buffers> buffers_ = std::make_unique<Buffers>();
 
+  FaceDetector* detector_ = nullptr;
   std::unique_ptr<FaceTracker> tracker_;
   int lookahead_ = 0;
   std::uint64_t max_pixels_ = 0;

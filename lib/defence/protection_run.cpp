@@ -151,6 +151,7 @@ Worker make_worker(const ProtectionRunSettings& s, const torch::Device& device) 
     w.targets.push_back(std::move(target));
   }
   w.chain.tau = s.max_tau.value_or(taus);
+  w.chain.push_landmarks = s.push_landmarks;
   if (!s.aligned) {
     FaceDetectorOptions d;
     if (!s.landmark_model.empty()) d.landmark_model = s.landmark_model;
@@ -367,6 +368,8 @@ void check_run_settings(const ProtectionRunSettings& s) {
   if (s.stages.empty()) throw UsageError("no protection to run");
   for (const ProtectionStage& stage : s.stages)
     check_protection_settings(stage.protection, !stage.model.empty(), !stage.target.empty());
+  if (s.push_landmarks && s.aligned)
+    throw UsageError("--push-landmarks needs the faces' landmarks in the whole picture, not --aligned crops");
   if (s.max_tau && !(*s.max_tau > 0 && *s.max_tau <= 1))
     throw UsageError("--max-epsilon must be in (0, 1], not " + std::to_string(*s.max_tau));
 }

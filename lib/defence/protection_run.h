@@ -42,6 +42,9 @@ struct ProtectionRunSettings {
   std::vector<ProtectionStage> stages{1};
   // Cap of the whole |x' − x| on the [-1, 1] scale (unset: the sum of the stages' τ).
   std::optional<double> max_tau;
+  // After the stages, push each face's landmarks within the same cap (against reenactment
+  // forgers that align by dlib's landmarks; defence/landmark_push.h).
+  bool push_landmarks = false;
   std::string report;  // a CSV file: ‖x' − x‖∞ of every photo and video frame ("": none)
   double feather = 0.1;
   // Where outputs go (photo_batch's plan).

@@ -110,6 +110,8 @@ std::vector<Face> FaceDetector::detect(const Rgb8& image, double scale) {
   return faces;
 }
 
+const LandmarkPredictor& FaceDetector::landmark_predictor() const { return *impl_->predictor; }
+
 Face FaceDetector::locate_landmarks(const Rgb8& image, const FaceBox& box) {
   dlib::rectangle rect(std::lround(box.left), std::lround(box.top), std::lround(box.right), std::lround(box.bottom));
   return face_from((*impl_->predictor)(image, rect), 0.0);

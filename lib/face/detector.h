@@ -12,6 +12,8 @@
 
 namespace idef {
 
+class LandmarkPredictor;
+
 // Debian's libdlib-data path.
 std::string default_landmark_model();
 
@@ -45,6 +47,8 @@ class FaceDetector {
   double smallest_face(double scale) const;
   // Landmarks for a known box (e.g. one tracked from the previous video frame).
   Face locate_landmarks(const Rgb8& image, const FaceBox& box);
+  // The 68-point predictor behind locate_landmarks (read-only, shared between detectors).
+  const LandmarkPredictor& landmark_predictor() const;
 
  private:
   struct Impl;
