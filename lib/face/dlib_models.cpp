@@ -452,11 +452,13 @@ std::vector<std::uint8_t> LandmarkPredictor::push(const std::vector<const Rgb8*>
       at[i] = p.y() * image.width + p.x();
       values[i] = grey(at[i], choice[std::size_t(at[i])]);
     }
-    auto gain = [&](const float* leaf) {
-      double g = 0;
-      for (long k = 0; k < dims; ++k) g += double(leaf[k]) * direction[std::size_t(k)];
-      return g;
-    };
+    // Each leaf's shift along the direction, once per cascade: the search below looks
+    // leaves up thousands of times.
+    std::vector<double> leaf_gain(cascade.leaf_count / std::size_t(dims));
+    for (std::size_t l = 0; l < leaf_gain.size(); ++l)
+      for (long k = 0; k < dims; ++k)
+        leaf_gain[l] += double(cascade.leaves[l * std::size_t(dims) + std::size_t(k)]) * direction[std::size_t(k)];
+    auto gain = [&](const float* leaf) { return leaf_gain[std::size_t(leaf - cascade.leaves) / std::size_t(dims)]; };
     // The trees each image pixel of this cascade reaches, and the features at that pixel.
     std::map<long, std::vector<std::size_t>> features_at;
     for (std::size_t i = 0; i < features; ++i)
