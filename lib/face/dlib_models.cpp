@@ -469,13 +469,18 @@ std::vector<std::uint8_t> LandmarkPredictor::push(const std::vector<const Rgb8*>
         trees_of[cascade.left[s]].push_back(t);
         trees_of[cascade.right[s]].push_back(t);
       }
+    // Per free pixel, the trees it reaches, once for both sweeps.
+    std::map<long, std::vector<std::size_t>> reached_at;
+    for (const auto& [pixel, on_it] : features_at) {
+      if (frozen[std::size_t(pixel)]) continue;
+      std::vector<std::size_t>& reached = reached_at[pixel];
+      for (std::size_t i : on_it) reached.insert(reached.end(), trees_of[i].begin(), trees_of[i].end());
+      std::sort(reached.begin(), reached.end());
+      reached.erase(std::unique(reached.begin(), reached.end()), reached.end());
+    }
     for (int sweep = 0; sweep < 2; ++sweep)
-      for (auto& [pixel, on_it] : features_at) {
-        if (frozen[std::size_t(pixel)]) continue;
-        std::vector<std::size_t> reached;
-        for (std::size_t i : on_it) reached.insert(reached.end(), trees_of[i].begin(), trees_of[i].end());
-        std::sort(reached.begin(), reached.end());
-        reached.erase(std::unique(reached.begin(), reached.end()), reached.end());
+      for (const auto& [pixel, reached] : reached_at) {
+        const std::vector<std::size_t>& on_it = features_at.at(pixel);
         // Unchanged first, so that a change is kept only where it gains.
         std::size_t best_version = 0;
         double best = -1e30;
