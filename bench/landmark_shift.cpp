@@ -76,10 +76,6 @@ double crop_motion(const FaceAlignment& clean, const Landmarks& moved) {
   return sum / (kCrop * kCrop);
 }
 
-dlib::rectangle dlib_rect(const FaceBox& b) {
-  return dlib::rectangle(std::lround(b.left), std::lround(b.top), std::lround(b.right), std::lround(b.bottom));
-}
-
 // Every frame with a face pushed as id-poison --push-landmarks pushes it (the turn of
 // defence/landmark_push.h, through the luma, chosen on the frame as the forger decodes it),
 // within CAP 8-bit RGB levels, without any other perturbation.

@@ -11,10 +11,6 @@ namespace idef {
 
 namespace {
 
-dlib::rectangle dlib_rect(const FaceBox& b) {
-  return dlib::rectangle(std::lround(b.left), std::lround(b.top), std::lround(b.right), std::lround(b.bottom));
-}
-
 // Calls set(pixel, version) for each pixel whose chosen version is not 0; returns how many.
 template <typename Set>
 int apply(const std::vector<std::uint8_t>& choice, Set&& set) {

@@ -113,8 +113,7 @@ std::vector<Face> FaceDetector::detect(const Rgb8& image, double scale) {
 const LandmarkPredictor& FaceDetector::landmark_predictor() const { return *impl_->predictor; }
 
 Face FaceDetector::locate_landmarks(const Rgb8& image, const FaceBox& box) {
-  dlib::rectangle rect(std::lround(box.left), std::lround(box.top), std::lround(box.right), std::lround(box.bottom));
-  return face_from((*impl_->predictor)(image, rect), 0.0);
+  return face_from((*impl_->predictor)(image, dlib_rect(box)), 0.0);
 }
 
 }  // namespace idef

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -379,6 +380,10 @@ LandmarkPredictor load_landmark_predictor(const std::string& path) {
     }
   }
   return predictor;
+}
+
+dlib::rectangle dlib_rect(const FaceBox& box) {
+  return dlib::rectangle(std::lround(box.left), std::lround(box.top), std::lround(box.right), std::lround(box.bottom));
 }
 
 const float* LandmarkPredictor::Cascade::leaf(std::size_t t, const std::vector<float>& values, long dims) const {

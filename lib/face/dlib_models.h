@@ -17,9 +17,13 @@
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
 
+#include "face/face.h"
 #include "io/rgb8.h"
 
 namespace idef {
+
+// A face box as dlib's predictor takes it: corners rounded to whole pixels.
+dlib::rectangle dlib_rect(const FaceBox& box);
 
 // An Rgb8 seen through dlib's generic image interface, without a copy: its interleaved bytes
 // are dlib::rgb_pixel's layout (red, green, blue).
