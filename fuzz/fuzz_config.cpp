@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       .positional("INPUT", &inputs, "inputs", false);
   const char* argv[] = {"id-fuzz", "--config", path.c_str()};
   try {
-    cmd.parse(3, argv);
+    cmd.read_arguments(3, argv);  // not parse: a fuzzed `threads = 200` would resize this process's pools
   } catch (const idef::Error&) {
   } catch (const idef::UsageError&) {
   }

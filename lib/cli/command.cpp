@@ -277,6 +277,13 @@ Command& Command::alias(const std::string& old_name) {
 bool Command::given(const std::string& name) const { return impl_->given.count(name) != 0; }
 
 bool Command::parse(int argc, const char* const* argv) {
+  if (!read_arguments(argc, argv)) return false;
+  set_thread_count(common_.threads);
+  route_library_messages(program_, common_.verbose);
+  return true;
+}
+
+bool Command::read_arguments(int argc, const char* const* argv) {
   po::options_description desc;
   for (const auto& s : specs_) {
     std::string key = s.name + (s.short_name ? std::string(",") + s.short_name : "");
@@ -432,8 +439,6 @@ bool Command::parse(int argc, const char* const* argv) {
   }
   if (common_.device == "cuda" && !torch::cuda::is_available())
     throw UsageError("--device cuda: no CUDA device is available to this LibTorch build");
-  set_thread_count(common_.threads);
-  route_library_messages(program_, common_.verbose);
   return true;
 }
 

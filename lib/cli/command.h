@@ -84,6 +84,10 @@ class Command {
   // (--help, --version, --generate-doc printed): the tool then exits 0. Throws
   // UsageError for anything wrong, before any input is read.
   bool parse(int argc, const char* const* argv);
+  // parse without applying the common options to the process (thread pools, library
+  // messages): for the config fuzzer, whose fuzzed `threads = 200` would otherwise grow
+  // its own pools.
+  bool read_arguments(int argc, const char* const* argv);
 
   const CommonOptions& common() const { return common_; }
   const std::string& program() const { return program_; }
