@@ -47,9 +47,10 @@ void define(cli::Command& cmd, Options& o) {
   ProtectionStage& stage = o.run.stages[0];
   cmd.option("model", &stage.model, "FILE", "perturbation generator (a model file of the attr or reenact task)",
              cli::ValueKind::File, 'm')
-      .choice("method", &stage.protection.method, {"pg", "noise", "pgd", "ifgsm", "fgsm"},
+      .choice("method", &stage.protection.method, {"pg", "noise", "pgd", "ifgsm", "fgsm", "push"},
               "pg: the trained generator; pgd/ifgsm/fgsm: Ruiz et al.'s attack against --target; noise: "
-              "uniform noise of --epsilon (a control)")
+              "uniform noise of --epsilon (a control); push: only the landmark push of --push-landmarks, "
+              "within --epsilon (against reenactment forgers)")
       .option("target", &stage.target, "FILE", "editor model the pgd/ifgsm/fgsm methods attack", cli::ValueKind::File)
       .option("refine", &stage.protection.refine, "K", "pg: refine the generator's perturbation of each face by K PGD steps "
                                         "against the surrogate editors the model file carries, never leaving the "
@@ -77,8 +78,17 @@ int run(const cli::Command& cmd, Options& o) {
   if (o.tau >= 0) p.tau = o.tau;
   p.seed = static_cast<std::uint64_t>(o.seed);
   if (p.method != "pg" && cmd.given("refine-step")) throw UsageError("--refine and --refine-step are for --method pg");
+  const bool push_only = p.method == "push";  // no perturbation stage: the push alone, within the method's cap
+  if (push_only) {
+    if (!stage.model.empty() || !stage.target.empty() || p.refine != 0)
+      throw UsageError("--method push takes no --model, --target or --refine");
+    if (p.tau && *p.tau == 0) throw UsageError("--tau must be in (0, 1], not 0");
+    o.run.push_landmarks = true;
+    o.run.max_tau = p.tau.value_or(p.epsilon.value_or(0.05));
+  }
   cli::finish_run_options(cmd, o.io, o.run);
-  if (p.method == "pg" && stage.model.empty()) {
+  if (push_only) o.run.stages.clear();
+  else if (p.method == "pg" && stage.model.empty()) {
     stage.model = cli::shipped_model("default.idm");
     if (stage.model.empty())
       throw UsageError("no --model given and no shipped default model is installed (models/default.idm)");

@@ -56,7 +56,8 @@ void add_run_options(Command& cmd, ProtectionRunSettings& run, RunOptions& o) {
                                       "(one network thread per job unless --threads says otherwise)")
       .range(1, 256)
       .option("detect-every", &run.detect_every, "N", "video: detect faces on every N-th frame and re-fit their "
-                                                      "landmarks in between (1: detect on every frame); on "
+                                                      "landmarks in between (1: detect on every frame, the "
+                                                      "default with --push-landmarks); on "
                                                       "frames of 480 rows or more, two detections in three "
                                                       "scan at half the detection scale and keep tracking the "
                                                       "faces too small for it")
@@ -95,6 +96,8 @@ void finish_run_options(const Command& cmd, const RunOptions& o, ProtectionRunSe
   s.no_face = no_face_policy(o.no_face);
   s.max_pixels = static_cast<std::uint64_t>(o.max_pixels);
   s.threads_given = cmd.given("threads");
+  // The push is chosen for the box the forger's detector finds in each frame, not a tracked one.
+  if (s.push_landmarks && !cmd.given("detect-every")) s.detect_every = 1;
   if (s.inputs == std::vector<std::string>{"-"} && cmd.common().progress == "-")
     throw UsageError("--progress -: standard output carries the image");
 }

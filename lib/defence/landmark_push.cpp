@@ -11,13 +11,9 @@ namespace idef {
 
 namespace {
 
-// Calls set(pixel, version) for each pixel whose chosen version is not 0; returns how many.
-template <typename Set>
-int apply(const std::vector<std::uint8_t>& choice, Set&& set) {
-  int changed = 0;
-  for (std::size_t at = 0; at < choice.size(); ++at)
-    if (choice[at]) set(at, choice[at]), ++changed;
-  return changed;
+// How many pixels the push changed: those whose chosen version is not the original.
+int count_changed(const std::vector<std::uint8_t>& choice) {
+  return int(std::count_if(choice.begin(), choice.end(), [](std::uint8_t v) { return v != 0; }));
 }
 
 }  // namespace
@@ -40,7 +36,7 @@ std::vector<float> turning_direction(const Landmarks& face) {
 int push_landmarks(Rgb8& image, const Rgb8& original, const Face& face, const LandmarkPredictor& predictor, int cap) {
   if (cap <= 0) return 0;
   std::vector<Rgb8> changed;
-  std::vector<const Rgb8*> versions{&image};
+  std::vector<const Rgb8*> versions{&original};
   for (int l = 1; l <= cap; ++l)
     for (int sign : {-1, 1}) {
       Rgb8 v = original;
@@ -48,10 +44,12 @@ int push_landmarks(Rgb8& image, const Rgb8& original, const Face& face, const La
       changed.push_back(std::move(v));
     }
   for (const Rgb8& v : changed) versions.push_back(&v);
-  const auto choice = predictor.push(versions, dlib_rect(face.box), turning_direction(face.landmarks));
-  return apply(choice, [&](std::size_t at, std::uint8_t v) {
-    std::copy_n(versions[v]->pixels.begin() + at * 3, 3, image.pixels.begin() + at * 3);
-  });
+  std::vector<bool> read;
+  const auto choice = predictor.push(versions, dlib_rect(face.box), turning_direction(face.landmarks), &read);
+  // The pixels the trees read are the push's alone: the original's value or its chosen change.
+  for (std::size_t at = 0; at < read.size(); ++at)
+    if (read[at]) std::copy_n(versions[choice[at]]->pixels.begin() + at * 3, 3, image.pixels.begin() + at * 3);
+  return count_changed(choice);
 }
 
 namespace {
@@ -86,42 +84,75 @@ int push_landmarks(VideoFrame& frame, const VideoFrame& original, const ColourSp
   // whole frame do (bench: up to 91 levels apart).
   const int w = (x1 - x0 + 1) & ~1, h = (y1 - y0 + 1) & ~1;
   if (w <= 0 || h <= 0) return 0;
-  const VideoFrame part = region_of(frame, x0, y0, w, h), part_original = region_of(original, x0, y0, w, h);
-  const Rgb8 before = to_rgb24(part_original, colour), now = to_rgb24(part, colour);
-  // One luma level is 255/219 RGB levels in limited range, one in full range.
+  const VideoFrame part_original = region_of(original, x0, y0, w, h);
+  const Rgb8 before = to_rgb24(part_original, colour);
+  // One luma level is 255/219 RGB levels in limited range, one in full range. The last
+  // level may reach past the cap as decoded in some pixels and not in others (rounding):
+  // it is offered, and the check below keeps it where it stays within.
   const double per_level = colour.range == ColourSpec::Range::Limited ? 255.0 / 219 : 1.0;
-  const int levels = std::max(1, int(cap / per_level));
+  const int levels = std::max(1, int(std::ceil(cap / per_level)));
   std::vector<std::vector<std::uint8_t>> lumas;
   std::vector<Rgb8> views;
   lumas.reserve(2 * levels), views.reserve(2 * levels);
   for (int l = 1; l <= levels; ++l)
     for (int sign : {-1, 1}) {
-      VideoFrame v = part;
+      VideoFrame v = part_original;
       for (std::size_t i = 0; i < v.plane_size(0); ++i)
         v.plane(0)[i] = std::uint8_t(std::clamp(int(part_original.plane(0)[i]) + sign * l, 0, 255));
       Rgb8 view = to_rgb24(v, colour);
-      // A pixel whose decoded colour would leave the cap (the frame's chroma may carry a
-      // protection's change) keeps the frame's own value in this version: never chosen.
+      // A pixel whose decoded colour would leave the cap keeps the original in this version:
+      // never chosen.
       for (std::size_t at = 0; at < v.plane_size(0); ++at)
         for (int c = 0; c < 3; ++c)
           if (std::abs(int(view.pixels[at * 3 + c]) - int(before.pixels[at * 3 + c])) > cap) {
-            std::copy_n(now.pixels.begin() + at * 3, 3, view.pixels.begin() + at * 3);
-            v.plane(0)[at] = part.plane(0)[at];
+            std::copy_n(before.pixels.begin() + at * 3, 3, view.pixels.begin() + at * 3);
+            v.plane(0)[at] = part_original.plane(0)[at];
             break;
           }
       lumas.emplace_back(v.plane(0), v.plane(0) + v.plane_size(0));
       views.push_back(std::move(view));
     }
-  std::vector<const Rgb8*> versions{&now};
+  std::vector<const Rgb8*> versions{&before};
   for (const Rgb8& v : views) versions.push_back(&v);
   Face local = face;
   local.box = {b.left - x0, b.top - y0, b.right - x0, b.bottom - y0};
   for (Point2& p : local.landmarks) p.x -= x0, p.y -= y0;
-  const auto choice = predictor.push(versions, dlib_rect(local.box), turning_direction(local.landmarks));
-  return apply(choice, [&](std::size_t at, std::uint8_t v) {
-    const std::size_t y = at / std::size_t(w), x = at % std::size_t(w);
-    frame.plane(0)[(y0 + y) * std::size_t(frame.stride(0)) + x0 + x] = lumas[v - 1][at];
-  });
+  std::vector<bool> read;
+  const auto choice = predictor.push(versions, dlib_rect(local.box), turning_direction(local.landmarks), &read);
+  // The pixels the trees read are the push's alone, as it chose them: the original's luma or
+  // the chosen one, and the original's chroma in their blocks (a protection's change of the
+  // chroma would move their decoded grey values and take part of the cap).
+  auto sample = [](auto& f, int p, int x, int y) -> decltype(auto) {
+    const int sx = f.plane_width(p) == f.width() ? 0 : 1, sy = f.plane_height(p) == f.height() ? 0 : 1;
+    return f.plane(p)[std::size_t(y >> sy) * f.stride(p) + (x >> sx)];
+  };
+  auto block = [&](int x, int y) {  // a pixel's chroma sample, as an index
+    const int sx = frame.plane_width(1) == frame.width() ? 0 : 1, sy = frame.plane_height(1) == frame.height() ? 0 : 1;
+    return std::size_t(y >> sy) * std::size_t(frame.plane_width(1)) + std::size_t(x >> sx);
+  };
+  const bool chroma = frame.plane_count() > 1;
+  std::vector<bool> reset(chroma ? std::size_t(frame.plane_width(1)) * frame.plane_height(1) : 0, false);
+  for (std::size_t at = 0; at < read.size(); ++at) {
+    if (!read[at]) continue;
+    const int x = x0 + int(at % std::size_t(w)), y = y0 + int(at / std::size_t(w));
+    sample(frame, 0, x, y) = choice[at] ? lumas[choice[at] - 1][at] : part_original.plane(0)[at];
+    for (int p = 1; p < frame.plane_count(); ++p) sample(frame, p, x, y) = sample(original, p, x, y);
+    if (chroma) reset[block(x, y)] = true;
+  }
+  if (!chroma) return count_changed(choice);
+  // The other pixels of those chroma blocks keep the protection's luma where their decoded
+  // colour stays within the cap, else get the original's back.
+  const Rgb8 now = to_rgb24(region_of(frame, x0, y0, w, h), colour);
+  for (std::size_t at = 0; at < read.size(); ++at) {
+    const int x = x0 + int(at % std::size_t(w)), y = y0 + int(at / std::size_t(w));
+    if (read[at] || !reset[block(x, y)]) continue;
+    for (int c = 0; c < 3; ++c)
+      if (std::abs(int(now.pixels[at * 3 + c]) - int(before.pixels[at * 3 + c])) > cap) {
+        sample(frame, 0, x, y) = part_original.plane(0)[at];
+        break;
+      }
+  }
+  return count_changed(choice);
 }
 
 }  // namespace idef

@@ -23,15 +23,18 @@ namespace idef {
 std::vector<float> turning_direction(const Landmarks& face);
 
 // Pushes the landmarks of `face` (its detector box and landmarks, found on `original`) in
-// `image`, which is `original` or a protected copy of it: each pixel the predictor reads
-// becomes original ± l for l ≤ cap (all three channels alike) where that turns the
-// landmarks further, else keeps its value in `image`. Returns the pixels changed.
+// `image`, which is `original` or a protected copy of it. The pixels the predictor reads are
+// the push's alone: each becomes original ± l for l ≤ cap (all three channels alike) where
+// that turns the landmarks further, else the original's value; every other pixel keeps its
+// value in `image`. Returns the pixels changed from the original.
 int push_landmarks(Rgb8& image, const Rgb8& original, const Face& face, const LandmarkPredictor& predictor, int cap);
 
 // The same for a video frame: `frame` is `original` or a protected copy of it; each pixel
-// the predictor reads may take the original's luma ± l (chroma as in `frame`), l from 1 up
-// to the most whose decoded RGB stays within `cap` levels of the original's, decoded as
-// to_rgb24 does (libswscale, as a forger reads the frame). Returns the pixels changed.
+// the predictor reads takes the original's luma or the original's luma ± l, l from 1 up to
+// the most whose decoded RGB stays within `cap` levels of the original's, decoded as to_rgb24
+// does (libswscale, as a forger reads the frame), and its chroma block the original's
+// chroma; the block's other pixels keep `frame`'s luma where they stay within the cap as
+// decoded. Returns the pixels changed from the original.
 int push_landmarks(VideoFrame& frame, const VideoFrame& original, const ColourSpec& colour, const Face& face,
                    const LandmarkPredictor& predictor, int cap);
 

@@ -42,7 +42,8 @@ std::string StreamStats::profile() const {
   return line;
 }
 
-FaceTracker::FaceTracker(FaceDetector& detector, int detect_every) : detector_(detector), detect_every_(detect_every) {
+FaceTracker::FaceTracker(FaceDetector& detector, int detect_every, bool exact)
+    : detector_(detector), detect_every_(detect_every), exact_(exact) {
   if (detect_every < 1) throw std::invalid_argument("FaceTracker: detect_every must be at least 1");
 }
 
@@ -58,7 +59,7 @@ void FaceTracker::refit(Face& face, const Rgb8& frame) {
 
 std::vector<Face> FaceTracker::detect(const Rgb8& frame) {
   const double scale = detector_.scale(), coarse = scale / 2;
-  const bool full = detections_++ % 3 == 0 || frame.height * coarse < 240;
+  const bool full = detections_++ % 3 == 0 || exact_ || frame.height * coarse < 240;
   if (full) return detector_.detect(frame);
   ++coarse_detections_;
   std::vector<Face> found = detector_.detect(frame, coarse);
@@ -97,7 +98,7 @@ StreamProtector::StreamProtector(FaceDetector* detector, CropPerturber perturber
 
 StreamProtector::StreamProtector(FaceDetector* detector, PerturberChain chain, int detect_every)
     : detector_(detector),
-      tracker_(detector ? std::make_unique<FaceTracker>(*detector, detect_every) : nullptr),
+      tracker_(detector ? std::make_unique<FaceTracker>(*detector, detect_every, chain.push_landmarks) : nullptr),
       chain_(timed_chain(std::move(chain), *network_seconds_)) {}
 
 StreamStats StreamProtector::stats() const {

@@ -36,10 +36,11 @@ namespace idef {
 // tracked boxes on the others. On large frames (at least 480 rows at the detector's scale)
 // two detections in three scan at half the detector's scale, a quarter of the work: they find
 // every face from twice the smallest size on, and keep tracking the smaller faces they cannot
-// see; the third finds the small ones that are new.
+// see; the third finds the small ones that are new. `exact`: every detection at the
+// detector's own scale (the landmark push needs the boxes a forger's detector finds).
 class FaceTracker {
  public:
-  FaceTracker(FaceDetector& detector, int detect_every);
+  FaceTracker(FaceDetector& detector, int detect_every, bool exact = false);
   // The faces of the next frame of the sequence.
   const std::vector<Face>& next(const Rgb8& frame);
   int detections() const { return detections_; }
@@ -51,6 +52,7 @@ class FaceTracker {
  private:
   FaceDetector& detector_;
   int detect_every_;
+  bool exact_;
   std::int64_t index_ = 0;
   int detections_ = 0, coarse_detections_ = 0;
   double detect_seconds_ = 0, landmark_seconds_ = 0;

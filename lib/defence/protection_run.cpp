@@ -365,7 +365,7 @@ void check_run_settings(const ProtectionRunSettings& s) {
   if (uses_stdin && (s.in_place || !s.output_dir.empty())) throw UsageError("- writes to standard output");
   if (s.raw_input && !uses_stdin) throw UsageError("--size is for raw rgb24 frames on standard input (-)");
   if (s.jobs < 1) throw UsageError("--jobs must be at least 1");
-  if (s.stages.empty()) throw UsageError("no protection to run");
+  if (s.stages.empty() && !s.push_landmarks) throw UsageError("no protection to run");
   for (const ProtectionStage& stage : s.stages)
     check_protection_settings(stage.protection, !stage.model.empty(), !stage.target.empty());
   if (s.push_landmarks && s.aligned)

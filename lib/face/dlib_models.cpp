@@ -425,7 +425,7 @@ dlib::full_object_detection LandmarkPredictor::operator()(const Rgb8& image, con
 }
 
 std::vector<std::uint8_t> LandmarkPredictor::push(const std::vector<const Rgb8*>& versions, const dlib::rectangle& rect,
-                                                  const std::vector<float>& direction) const {
+                                                  const std::vector<float>& direction, std::vector<bool>* read) const {
   const long dims = initial_shape_.size();
   if (long(direction.size()) != dims) throw std::invalid_argument("LandmarkPredictor::push: one weight per coordinate");
   if (versions.empty() || versions.size() > 255)
@@ -504,6 +504,7 @@ std::vector<std::uint8_t> LandmarkPredictor::push(const std::vector<const Rgb8*>
       for (long k = 0; k < dims; ++k) shape(k) += leaf[k];
     }
   }
+  if (read) *read = std::move(frozen);  // every pixel a cascade read is frozen by now
   return choice;
 }
 

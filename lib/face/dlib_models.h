@@ -87,10 +87,11 @@ class LandmarkPredictor {
   // two pixels' grey difference with a threshold: one cascade at a time, in the order the
   // predictor walks them, each pixel the cascade reads takes the version that gives its trees
   // the leaves furthest along `direction`; a pixel an earlier cascade read keeps its choice.
-  // Returns one version index per pixel (0 where no tree reads it). Measured by
-  // bench_landmark_shift (bench/results/reenact-notes.md).
+  // Returns one version index per pixel (0 where no tree reads it); `read` (optional) gets
+  // which pixels the trees read, whatever their choice. Measured by bench_landmark_shift
+  // (bench/results/reenact-notes.md).
   std::vector<std::uint8_t> push(const std::vector<const Rgb8*>& versions, const dlib::rectangle& rect,
-                                 const std::vector<float>& direction) const;
+                                 const std::vector<float>& direction, std::vector<bool>* read = nullptr) const;
   // The same on an RGB image whose pixels may change by ±`levels` (all three channels alike,
   // so their grey value moves by as much); returns the changed image.
   Rgb8 push(const Rgb8& image, const dlib::rectangle& rect, const std::vector<float>& direction, int levels) const;

@@ -139,6 +139,24 @@ TEST_F(StreamTest, HalfScaleDetectionsKeepTrackingSmallFaces) {
   EXPECT_EQ(small.coarse_detections(), 2);
 }
 
+// An exact tracker (the landmark push's) scans every detection at full scale: each frame's
+// boxes are those the detector finds in it, as a forger's would.
+TEST_F(StreamTest, ExactTrackerFindsTheDetectorsOwnBoxes) {
+  idef::FaceTracker exact(*detector_, 1, true);
+  for (int i = 0; i < 3; ++i) {
+    const idef::Rgb8 frame = large_frame(i, 320, 100 + 3 * i, 80);
+    const auto faces = exact.next(frame);
+    const auto found = detector_->detect(frame);
+    ASSERT_EQ(faces.size(), 1u);
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(faces[0].box.left, found[0].box.left) << "frame " << i;
+    EXPECT_EQ(faces[0].box.top, found[0].box.top) << "frame " << i;
+    EXPECT_EQ(faces[0].box.width(), found[0].box.width()) << "frame " << i;
+  }
+  EXPECT_EQ(exact.detections(), 3);
+  EXPECT_EQ(exact.coarse_detections(), 0);
+}
+
 // A 4:2:0 frame: only whole chroma blocks around the face are rewritten, every byte away
 // from it is kept; a frame without a face comes back identical.
 TEST_F(StreamTest, YuvFrameChangesOnlyAroundTheFace) {

@@ -373,3 +373,21 @@ TEST(IdPoison, AnInputWithoutAFaceFollowsOneRuleForPhotosAndVideos) {
   EXPECT_NE(piped.err.find("(nothing protected, its frames passed unchanged)"), std::string::npos) << piped.err;
   EXPECT_EQ(idef::read_all(dir / "piped.y4m"), y4m);
 }
+
+// --method push: the landmark push alone, within --epsilon's cap (0.02: 3 levels), near the
+// face only; it takes no model.
+TEST(IdPoison, MethodPushMovesOnlyThePixelsNearTheFaceWithinTheCap) {
+  ScratchDir dir;
+  fs::copy_file(idef::test::testdata("astronaut.png"), dir / "astronaut.png");
+  auto r = run_tool("id-poison", "--method push --epsilon 0.02 --threads 1 --quiet " + q(dir / "astronaut.png"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto in = idef::Image::load(dir / "astronaut.png").rgb();
+  auto out = idef::Image::load(dir / "astronaut.protected.png").rgb();
+  expect_faces_only(in, out, faces_in(in));
+  EXPECT_LE(max_abs_diff(in, out), 3);
+
+  auto refused = run_tool("id-poison", "--method push --model " + q(dir / "astronaut.png") + " " +
+                                           q(dir / "astronaut.png"));
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("--method push takes no --model"), std::string::npos) << refused.err;
+}
