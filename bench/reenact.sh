@@ -5,7 +5,8 @@
 # eyes and head): the person's video, and a second clip of other motion whose landmarks
 # drive the forger's models (held out from everything). The defender trains perturbation
 # generators on the person's video with id-train-reenact (ours, ours --no-alternate);
-# id-poison protects the whole video with each; the forger trains a pix2pix reenactor of
+# id-poison protects the whole video with each, with ours plus the landmark push, and with the
+# push alone (--method push); the forger trains a pix2pix reenactor of
 # every target architecture with one recipe on the clean video, on each protected one and
 # on the video plus uniform noise of ε (the control: what any change of the training data
 # does); id-score reenact drives both with the held-out landmarks and counts a frame as
@@ -30,6 +31,7 @@ score="$build/id-score"
 version="$("$train" --version | head -n 1)"
 epsilon=0.02
 targets="unet128 unet64 cnet res6 res9"   # unet128 is the surrogate's architecture: the gray-box cell
+methods="ours noalt ourspush push noise"  # the protected videos (table.py's columns)
 
 if [ "${SMOKE:-0}" = 1 ]; then
   work="$here/work/reenact-smoke" results="$work/results" frames=40 drive_frames=6
@@ -85,11 +87,10 @@ pg() {  # NAME [id-train-reenact options...]
 }
 model_ours() { pg ours; }
 model_noalt() { pg noalt --no-alternate; }
-model_div() { pg div --input-diversity 1; }  # TM learns from random views of x', as re-aligned crops move
 train_ours() { model_ours > /dev/null; }
 train_noalt() { model_noalt > /dev/null; }
 in_lanes train_ours train_noalt
-pg_ours=$(model_ours) pg_noalt=$(model_noalt) pg_div=$(model_div)
+pg_ours=$(model_ours) pg_noalt=$(model_noalt)
 
 # The protected videos, and the control: the same video plus uniform noise of ε.
 protected() {  # NAME id-poison options...
@@ -104,7 +105,8 @@ protected() {  # NAME id-poison options...
 }
 video_ours=$(protected ours --model "$pg_ours")
 video_noalt=$(protected noalt --model "$pg_noalt")
-video_div=$(protected div --model "$pg_div")
+video_ourspush=$(protected ourspush --model "$pg_ours" --push-landmarks)
+video_push=$(protected push --method push)
 video_noise=$(protected noise --method noise)
 
 # The forger's reenactors: one recipe for every architecture and every training video.
@@ -121,7 +123,7 @@ reenactor() {  # ARCH VIDEO
 forgers_lane() {  # LANE (0 or 1): every other (architecture, video) pair
   i=0
   for a in $targets; do
-    for v in "$video" "$video_ours" "$video_noalt" "$video_div" "$video_noise"; do
+    for v in "$video" "$video_ours" "$video_noalt" "$video_ourspush" "$video_push" "$video_noise"; do
       [ $(( i % lanes )) = "$1" ] && { reenactor "$a" "$v" > /dev/null || return 1; }
       i=$(( i + 1 ))
     done
@@ -134,20 +136,31 @@ if [ "$lanes" -gt 1 ]; then in_lanes lane0 lane1; else lane0; fi
 # Scores: each forger's model of a protected video against its model of the clean one.
 scores="$work/scores"
 mkdir -p "$scores"
-for a in $targets; do
-  clean=$(reenactor "$a" "$video")
-  for m in ours noalt div noise; do
-    eval "v=\$video_$m"
-    file="$scores/$a-$m-$(printf '%s %s' "$clean" "$(reenactor "$a" "$v")" | key "$drive" -).json"
-    [ -f "$file" ] || {
-      "$score" reenact --forger "$clean" --poisoned "$(reenactor "$a" "$v")" --threads "$threads" --json --quiet \
-        --report "$file.report" "$drive" > "$file.part" || exit 1
-      mv "$file.part" "$file"
-    }
-    ln -sf "$(basename "$file")" "$scores/$a-$m.json.link"
+score_one() {  # ARCH METHOD
+  clean=$(reenactor "$1" "$video")
+  eval "v=\$video_$2"
+  poisoned=$(reenactor "$1" "$v")
+  file="$scores/$1-$2-$(printf '%s %s' "$clean" "$poisoned" | key "$drive" -).json"
+  [ -f "$file" ] || {
+    "$score" reenact --forger "$clean" --poisoned "$poisoned" --threads "$threads" --json --quiet \
+      --report "$file.report" "$drive" > "$file.part" || return 1
+    mv "$file.part" "$file"
+  }
+  ln -sf "$(basename "$file")" "$scores/$1-$2.json.link"
+}
+scores_lane() {  # LANE: every other (architecture, video) pair
+  i=0
+  for a in $targets; do
+    for m in $methods; do
+      [ $(( i % lanes )) = "$1" ] && { score_one "$a" "$m" || return 1; }
+      i=$(( i + 1 ))
+    done
   done
-done
-for m in ours noalt div noise; do
+}
+scores0() { scores_lane 0; }
+scores1() { scores_lane 1; }
+if [ "$lanes" -gt 1 ]; then in_lanes scores0 scores1; else scores0; fi
+for m in $methods; do
   eval "v=\$video_$m"
   file="$scores/psnr-$m-$(printf '%s' "$v" | key -).json"
   [ -f "$file" ] || { "$score" video --json --quiet "$video" "$v" > "$file.part" && mv "$file.part" "$file"; }
@@ -156,10 +169,9 @@ done
 
 # Training times from the models' own metadata (summed over sittings).
 {
-  printf 'pg-ours %s\npg-noalt %s\npg-div %s\n' "$(meta "$pg_ours" training.seconds)" "$(meta "$pg_noalt" training.seconds)" \
-    "$(meta "$pg_div" training.seconds)"
+  printf 'pg-ours %s\npg-noalt %s\n' "$(meta "$pg_ours" training.seconds)" "$(meta "$pg_noalt" training.seconds)"
   for a in $targets; do
-    for m in clean ours noalt div noise; do
+    for m in clean $methods; do
       if [ $m = clean ]; then v=$video; else eval "v=\$video_$m"; fi
       printf 'forger-%s-%s %s\n' "$a" "$m" "$(meta "$(reenactor "$a" "$v")" training.seconds)"
     done

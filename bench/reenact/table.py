@@ -9,7 +9,9 @@ import sys
 
 scores_dir, seconds_file, targets, epsilon, results = (sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4],
                                                         sys.argv[5])
-METHODS = [("ours", "ours"), ("noalt", "ours †"), ("div", "ours, input diversity"), ("noise", "noise of ε")]
+METHODS = [("ours", "ours"), ("noalt", "ours †"), ("ourspush", "ours + push"), ("push", "push alone"),
+           ("noise", "noise of ε")]
+SHEETS = "push"  # the column whose contact sheets are kept: half a megabyte a sheet
 
 
 def load(name):
@@ -48,11 +50,11 @@ with open(seconds_file) as f:
 sheets = os.path.join(results, "reenact-sheets")
 shutil.rmtree(sheets, ignore_errors=True)
 os.makedirs(sheets)
-for target in targets:  # ours only: half a megabyte a sheet (the others stay under bench/work/)
-    sheet = os.path.realpath(os.path.join(scores_dir, f"{target}-ours.json.link"))
+for target in targets:  # one column's (the others stay under bench/work/)
+    sheet = os.path.realpath(os.path.join(scores_dir, f"{target}-{SHEETS}.json.link"))
     sheet = sheet.removesuffix(".json") + ".json.report/sheet.png"
     if os.path.exists(sheet):
-        shutil.copy(sheet, os.path.join(sheets, f"{target}-ours.png"))
+        shutil.copy(sheet, os.path.join(sheets, f"{target}-{SHEETS}.png"))
 
 
 def fmt(value, digits):
@@ -68,11 +70,11 @@ out = [f"# The reenactment defence at ε = {epsilon} (bench/reenact.sh)", "",
        "clean / protected L1: M's and M''s distance to the true frame. unet128 is the surrogate's",
        "architecture (gray-box, *); the others are black-box. † = --no-alternate. 'noise of ε' trains",
        "M' on the video plus uniform noise of the same ε: the DSR any change of the training data gives",
-       "(two trainings of one recipe differ by more than nothing). 'ours, input diversity' is ours with",
-       "TM learning from a random view of x' each step (--input-diversity 1: resize 0.9-1.1, shift,",
-       "blur), since the forger re-aligns every protected frame by its own landmarks and its crops move",
-       "against the defender's (bench/results/reenact-notes.md). PSNR: protected against clean video,",
-       "whole frames.", ""]
+       "(two trainings of one recipe differ by more than nothing). 'ours + push' is ours with",
+       "`--push-landmarks`: the faces' dlib landmarks turned within the same cap, so that the forger's",
+       "alignment turns every crop against its sketch; 'push alone' is `id-poison --method push`",
+       "(docs/reenactment.md#landmark-push, bench/results/reenact-notes.md). PSNR: protected against",
+       "clean video, whole frames.", ""]
 out.append("| target | " + " | ".join(f"{label} DSR | L1 | clean / protected L1" for _, label in METHODS) + " |")
 out.append("|---|" + "---|---|---|" * len(METHODS))
 for target in targets:
@@ -90,6 +92,7 @@ for method, label in METHODS:
 out += ["", "Training seconds (one core each, from the models' metadata):", "", "| model | seconds |", "|---|---|"]
 for name, value in seconds.items():
     out.append(f"| {name} | {value:.0f} |")
-out += ["", "Contact sheets of ours (driving sketch, true face, M(z), M'(z)): [reenact-sheets/](reenact-sheets/).", ""]
+out += ["", f"Contact sheets of {dict(METHODS)[SHEETS]} (driving sketch, true face, M(z), M'(z)): "
+        "[reenact-sheets/](reenact-sheets/).", ""]
 with open(os.path.join(results, "reenact.md"), "w") as f:
     f.write("\n".join(out))
