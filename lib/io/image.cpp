@@ -142,6 +142,34 @@ static bool has_unstated_float_scale(const VImage& image, bool vips_format) {
   }
 }
 
+// The decompression-bomb guard: refused before any pixel is decoded.
+static void check_pixel_limit(std::uint64_t width, std::uint64_t height, const std::string& name,
+                              const ImageLoadOptions& options) {
+  const std::uint64_t pixels = width * height;
+  if (pixels > options.max_pixels)
+    throw InputError(name, "image is " + std::to_string(width) + "×" + std::to_string(height) + " = " +
+                               std::to_string(pixels) + " pixels, over the limit of " +
+                               std::to_string(options.max_pixels) + " (--max-pixels)");
+}
+
+// libvips' WebP loader allocates the whole canvas a file declares while it reads the header
+// (a 140-byte file made it take 735 MB): the size is read from the first 30 bytes and
+// checked before libvips sees the file. Other formats' headers allocate nothing.
+static void check_declared_size(const std::string& head, const std::string& name, const ImageLoadOptions& options) {
+  if (head.size() < 30 || head.compare(0, 4, "RIFF") != 0 || head.compare(8, 4, "WEBP") != 0) return;
+  auto byte = [&](int at) { return std::uint64_t(std::uint8_t(head[std::size_t(at)])); };
+  const std::string chunk = head.substr(12, 4);
+  if (chunk == "VP8X")  // the canvas, 24 bits each, minus one
+    check_pixel_limit(1 + (byte(24) | byte(25) << 8 | byte(26) << 16), 1 + (byte(27) | byte(28) << 8 | byte(29) << 16),
+                      name, options);
+  else if (chunk == "VP8 ")  // lossy: 14-bit sizes after the frame tag and start code
+    check_pixel_limit((byte(26) | byte(27) << 8) & 0x3fff, (byte(28) | byte(29) << 8) & 0x3fff, name, options);
+  else if (chunk == "VP8L") {  // lossless: after the signature byte, 14 bits each, minus one
+    const std::uint64_t bits = byte(21) | byte(22) << 8 | byte(23) << 16 | byte(24) << 24;
+    check_pixel_limit(1 + (bits & 0x3fff), 1 + ((bits >> 14) & 0x3fff), name, options);
+  }
+}
+
 // `vips_format`: the file is libvips' own .v format (the metadata's loader name cannot
 // tell: a .v file keeps the one of the file it was made from).
 static std::shared_ptr<Image::State> decode(VImage header, const std::string& name, std::string bytes,
@@ -149,13 +177,7 @@ static std::shared_ptr<Image::State> decode(VImage header, const std::string& na
   auto state = std::make_shared<Image::State>();
   state->name = name;
   state->bytes = std::move(bytes);
-  std::uint64_t pixels = std::uint64_t(header.width()) * std::uint64_t(header.height());
-  if (pixels > options.max_pixels) {
-    throw InputError(name, "image is " + std::to_string(header.width()) + "×" +
-                               std::to_string(header.height()) + " = " + std::to_string(pixels) +
-                               " pixels, over the limit of " + std::to_string(options.max_pixels) +
-                               " (--max-pixels)");
-  }
+  check_pixel_limit(std::uint64_t(header.width()), std::uint64_t(header.height()), name, options);
   try {
     VImage image = header;
     // PFM's signature: from a buffer ImageMagick decodes it to 8 bits by a guess of its own.
@@ -244,12 +266,15 @@ Image Image::load(const std::string& path, const ImageLoadOptions& options) {
   auto status = fs::status(path, ec);
   if (!fs::exists(status)) throw InputError(path, "no such file");
   if (fs::is_directory(status)) throw InputError(path, "is a directory");
+  std::string head(30, '\0');
   {
     std::ifstream probe(path, std::ios::binary);
     if (!probe) throw InputError(path, std::strerror(errno));
+    if (fs::is_regular_file(status)) head.resize(std::size_t(probe.read(&head[0], 30).gcount()));
   }
   if (fs::is_regular_file(status) && fs::file_size(path, ec) == 0) throw InputError(path, "empty file");
   if (!fs::is_regular_file(status)) return load_buffer(read_all(path), path, options);
+  check_declared_size(head, path, options);
 
   const char* loader = vips_foreign_find_load(path.c_str());
   if (!loader) {
@@ -273,6 +298,7 @@ Image Image::load_buffer(std::string bytes, const std::string& name, const Image
     vips_error_clear();
     throw InputError(name, "not an image (no libvips loader recognises it)");
   }
+  check_declared_size(bytes.substr(0, 30), name, options);
   VImage header;
   try {
     header = VImage::new_from_buffer(bytes.data(), bytes.size(), "", load_options());

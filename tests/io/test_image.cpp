@@ -410,6 +410,38 @@ TEST_F(ImageTest, OverThePixelLimitIsAnInputErrorBeforeDecoding) {
   EXPECT_NO_THROW(Image::load(path, small));
 }
 
+// libvips' WebP loader allocates the canvas a file declares while it reads the header, before
+// the pixel limit could be checked: a 100-byte file claiming 11544×15917 made it take 735 MB
+// (found by fuzz_image). The declared size is read from the file's first bytes and refused
+// first, from a file and from a buffer.
+TEST_F(ImageTest, AWebpDeclaringAHugeCanvasIsRefusedBeforeLibvipsAllocatesIt) {
+  VipsBlob* blob = vips::VImage::black(16, 16, vips::VImage::option()->set("bands", 3))
+                       .webpsave_buffer(vips::VImage::option()->set("Q", 50));
+  std::size_t size = 0;
+  const void* data = vips_blob_get(blob, &size);
+  std::string bytes(static_cast<const char*>(data), size);  // a lossy WebP: RIFF, WEBP, "VP8 ", frame header
+  vips_area_unref(VIPS_AREA(blob));
+  // The frame header's 14-bit sizes, and an extended file's canvas (24 bits, minus one).
+  const std::size_t frame = bytes.find("VP8 ");
+  ASSERT_NE(frame, std::string::npos);
+  auto put = [&](std::size_t at, int v, int n) {
+    for (int k = 0; k < n; ++k) bytes[at + k] = char((v >> (8 * k)) & 0xff);
+  };
+  put(frame + 14, 11544, 2), put(frame + 16, 15917, 2);
+  if (bytes.substr(12, 4) == "VP8X") put(24, 11544 - 1, 3), put(27, 15917 - 1, 3);
+  const std::string path = dir / "bomb.webp";
+  idef::write_all(path, bytes);
+  const std::size_t before = vips_tracked_get_mem_highwater();
+  expect_input_error(path, "image is 11544×15917 = 183745848 pixels, over the limit of 100000000 (--max-pixels)");
+  try {
+    Image::load_buffer(bytes, "-");
+    ADD_FAILURE() << "loaded the buffer";
+  } catch (const InputError& e) {
+    EXPECT_NE(e.reason().find("over the limit"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(vips_tracked_get_mem_highwater(), before + (std::size_t(64) << 20));
+}
+
 TEST_F(ImageTest, FailedSaveLeavesNoFile) {
   Image image = Image::load(write(portrait(), "in.png"));
   fs::create_directory(dir / "taken.png");  // the rename onto a directory must fail
