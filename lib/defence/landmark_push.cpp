@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "face/align.h"
+#include "io/image.h"
 
 namespace idef {
 
@@ -14,6 +15,33 @@ namespace {
 // How many pixels the push changed: those whose chosen version is not the original.
 int count_changed(const std::vector<std::uint8_t>& choice) {
   return int(std::count_if(choice.begin(), choice.end(), [](std::uint8_t v) { return v != 0; }));
+}
+
+// Where the push works: the predictor reads pixels near the face box only, so the box and
+// half its size around it, from even coordinates and of even size, so that in video the
+// region holds whole chroma blocks (libswscale, with point sampling, decodes each pixel from
+// its own luma and its block's chroma, so the region decodes as it does inside the frame;
+// an odd-sized 4:2:0 region did not: up to 91 levels apart).
+struct Region {
+  int x0 = 0, y0 = 0, w = 0, h = 0;
+  bool empty() const { return w <= 0 || h <= 0; }
+  // The face in the region's coordinates.
+  Face local(const Face& face) const {
+    Face f = face;
+    f.box = {face.box.left - x0, face.box.top - y0, face.box.right - x0, face.box.bottom - y0};
+    for (Point2& p : f.landmarks) p.x -= x0, p.y -= y0;
+    return f;
+  }
+};
+
+Region push_region(const FaceBox& b, int width, int height) {
+  Region r;
+  r.x0 = std::max(0, int(std::floor(b.left - b.width() / 2))) & ~1;
+  r.y0 = std::max(0, int(std::floor(b.top - b.height() / 2))) & ~1;
+  const int x1 = std::min(width - 1, int(std::ceil(b.right + b.width() / 2)));
+  const int y1 = std::min(height - 1, int(std::ceil(b.bottom + b.height() / 2)));
+  r.w = (x1 - r.x0 + 1) & ~1, r.h = (y1 - r.y0 + 1) & ~1;
+  return r;
 }
 
 }  // namespace
@@ -35,20 +63,27 @@ std::vector<float> turning_direction(const Landmarks& face) {
 
 int push_landmarks(Rgb8& image, const Rgb8& original, const Face& face, const LandmarkPredictor& predictor, int cap) {
   if (cap <= 0) return 0;
+  const Region r = push_region(face.box, original.width, original.height);
+  if (r.empty()) return 0;
+  const Rgb8 part = crop_rgb8(original, r.x0, r.y0, r.w, r.h);
   std::vector<Rgb8> changed;
-  std::vector<const Rgb8*> versions{&original};
+  std::vector<const Rgb8*> versions{&part};
   for (int l = 1; l <= cap; ++l)
     for (int sign : {-1, 1}) {
-      Rgb8 v = original;
+      Rgb8 v = part;
       for (auto& p : v.pixels) p = std::uint8_t(std::clamp(int(p) + sign * l, 0, 255));
       changed.push_back(std::move(v));
     }
   for (const Rgb8& v : changed) versions.push_back(&v);
+  const Face local = r.local(face);
   std::vector<bool> read;
-  const auto choice = predictor.push(versions, dlib_rect(face.box), turning_direction(face.landmarks), &read);
+  const auto choice = predictor.push(versions, dlib_rect(local.box), turning_direction(local.landmarks), &read);
   // The pixels the trees read are the push's alone: the original's value or its chosen change.
   for (std::size_t at = 0; at < read.size(); ++at)
-    if (read[at]) std::copy_n(versions[choice[at]]->pixels.begin() + at * 3, 3, image.pixels.begin() + at * 3);
+    if (read[at]) {
+      const std::size_t y = std::size_t(r.y0) + at / std::size_t(r.w), x = std::size_t(r.x0) + at % std::size_t(r.w);
+      std::copy_n(versions[choice[at]]->pixels.begin() + at * 3, 3, image.pixels.begin() + (y * image.width + x) * 3);
+    }
   return count_changed(choice);
 }
 
@@ -71,19 +106,9 @@ VideoFrame region_of(const VideoFrame& frame, int x0, int y0, int w, int h) {
 int push_landmarks(VideoFrame& frame, const VideoFrame& original, const ColourSpec& colour, const Face& face,
                    const LandmarkPredictor& predictor, int cap) {
   if (cap <= 0) return 0;
-  // The predictor reads pixels near the face box only: the work is done on the box and half
-  // its size around it, from even coordinates so that the region holds whole chroma blocks
-  // (libswscale, with point sampling, decodes each pixel from its own luma and its block's
-  // chroma, so the region decodes as it does inside the frame).
-  const FaceBox& b = face.box;
-  const int x0 = std::max(0, int(std::floor(b.left - b.width() / 2))) & ~1;
-  const int y0 = std::max(0, int(std::floor(b.top - b.height() / 2))) & ~1;
-  const int x1 = std::min(frame.width() - 1, int(std::ceil(b.right + b.width() / 2)));
-  const int y1 = std::min(frame.height() - 1, int(std::ceil(b.bottom + b.height() / 2)));
-  // An even size too: an odd-sized 4:2:0 region did not decode as the same pixels of the
-  // whole frame do (bench: up to 91 levels apart).
-  const int w = (x1 - x0 + 1) & ~1, h = (y1 - y0 + 1) & ~1;
-  if (w <= 0 || h <= 0) return 0;
+  const Region r = push_region(face.box, frame.width(), frame.height());
+  if (r.empty()) return 0;
+  const int x0 = r.x0, y0 = r.y0, w = r.w, h = r.h;
   const VideoFrame part_original = region_of(original, x0, y0, w, h);
   const Rgb8 before = to_rgb24(part_original, colour);
   // One luma level is 255/219 RGB levels in limited range, one in full range. The last
@@ -114,9 +139,7 @@ int push_landmarks(VideoFrame& frame, const VideoFrame& original, const ColourSp
     }
   std::vector<const Rgb8*> versions{&before};
   for (const Rgb8& v : views) versions.push_back(&v);
-  Face local = face;
-  local.box = {b.left - x0, b.top - y0, b.right - x0, b.bottom - y0};
-  for (Point2& p : local.landmarks) p.x -= x0, p.y -= y0;
+  const Face local = r.local(face);
   std::vector<bool> read;
   const auto choice = predictor.push(versions, dlib_rect(local.box), turning_direction(local.landmarks), &read);
   // The pixels the trees read are the push's alone, as it chose them: the original's luma or
