@@ -41,6 +41,20 @@ class LandmarkPush : public ::testing::Test {
     delete detector_, delete photo_;
     detector_ = nullptr, photo_ = nullptr;
   }
+  // The photo as a limited-range 4:2:0 frame, as a forger decodes it, and its faces there.
+  struct VideoCase {
+    ColourSpec colour{ColourSpec::Matrix::Bt601, ColourSpec::Range::Limited};
+    VideoFrame original;
+    Rgb8 seen;
+    std::vector<Face> faces;
+  };
+  static VideoCase video_case() {
+    VideoCase v;
+    v.original = from_rgb24(*photo_, ChromaLayout::C420, v.colour);
+    v.seen = to_rgb24(v.original, v.colour);
+    v.faces = detector_->detect(v.seen);
+    return v;
+  }
   static FaceDetector* detector_;
   static Rgb8* photo_;
 };
@@ -89,10 +103,11 @@ TEST_F(LandmarkPush, PhotoTurnsWithinTheCap) {
 // luma level is 255/219 RGB levels: the third only where rounding keeps it within), its
 // decoded colour stays within the cap, and the face the forger decodes is turned.
 TEST_F(LandmarkPush, VideoFrameTurnsThroughItsLumaAsDecoded) {
-  const ColourSpec colour{ColourSpec::Matrix::Bt601, ColourSpec::Range::Limited};
-  const VideoFrame original = from_rgb24(*photo_, ChromaLayout::C420, colour);
-  const Rgb8 seen = to_rgb24(original, colour);
-  const auto faces = detector_->detect(seen);
+  const VideoCase v = video_case();
+  const ColourSpec& colour = v.colour;
+  const VideoFrame& original = v.original;
+  const Rgb8& seen = v.seen;
+  const auto& faces = v.faces;
   ASSERT_EQ(faces.size(), 1u);
   VideoFrame frame = original;
   EXPECT_GT(push_landmarks(frame, original, colour, faces[0], detector_->landmark_predictor(), 3), 0);
@@ -132,10 +147,10 @@ TEST_F(LandmarkPush, PhotoPixelsTheTreesReadAreThePushsAlone) {
 // The same for a 4:2:0 frame whose luma and chroma a protection changed: decoded, the
 // pushed frame's landmarks are those of the push alone, and they turn.
 TEST_F(LandmarkPush, VideoPixelsTheTreesReadAreThePushsAloneChromaToo) {
-  const ColourSpec colour{ColourSpec::Matrix::Bt601, ColourSpec::Range::Limited};
-  const VideoFrame original = from_rgb24(*photo_, ChromaLayout::C420, colour);
-  const Rgb8 seen = to_rgb24(original, colour);
-  const auto faces = detector_->detect(seen);
+  const VideoCase v = video_case();
+  const ColourSpec& colour = v.colour;
+  const VideoFrame& original = v.original;
+  const auto& faces = v.faces;
   ASSERT_EQ(faces.size(), 1u);
   VideoFrame alone = original, over = original;
   std::srand(6);
