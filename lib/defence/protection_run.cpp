@@ -369,7 +369,8 @@ void check_run_settings(const ProtectionRunSettings& s) {
   for (const ProtectionStage& stage : s.stages)
     check_protection_settings(stage.protection, !stage.model.empty(), !stage.target.empty());
   if (s.push_landmarks && s.aligned)
-    throw UsageError("--push-landmarks needs the faces' landmarks in the whole picture, not --aligned crops");
+    throw UsageError("the landmark push (--push-landmarks, --method push) needs the faces' landmarks in the whole "
+                     "picture, not --aligned crops");
   if (s.max_tau && !(*s.max_tau > 0 && *s.max_tau <= 1))
     throw UsageError("--max-epsilon must be in (0, 1], not " + std::to_string(*s.max_tau));
 }

@@ -390,4 +390,8 @@ TEST(IdPoison, MethodPushMovesOnlyThePixelsNearTheFaceWithinTheCap) {
                                            q(dir / "astronaut.png"));
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_NE(refused.err.find("--method push takes no --model"), std::string::npos) << refused.err;
+  auto aligned = run_tool("id-poison", "--method push --aligned " + q(dir / "astronaut.png"));
+  EXPECT_EQ(aligned.exit_code, 2);
+  EXPECT_NE(aligned.err.find("the landmark push (--push-landmarks, --method push) needs"), std::string::npos)
+      << aligned.err;
 }
