@@ -139,6 +139,29 @@ Rgb8 to_rgb24(const VideoFrame& frame, const ColourSpec& spec) {
   // libswscale treats GRAY8 as full range whatever range it is told, so mono goes
   // through our own matrix code.
   if (frame.layout() == ChromaLayout::Mono) return mono_to_rgb24(frame, spec);
+  // At an odd size libswscale maps chroma to pixels as a resize of the chroma plane, not by
+  // block (a third of a random frame's values off the block's colour): such a frame is
+  // decoded as the even frame one luma column or row larger, whose chroma planes are the
+  // same, and cropped.
+  const int sx = chroma_shift_x(frame.layout()), sy = chroma_shift_y(frame.layout());
+  const int even_w = ((frame.width() + (1 << sx) - 1) >> sx) << sx;
+  const int even_h = ((frame.height() + (1 << sy) - 1) >> sy) << sy;
+  if (even_w != frame.width() || even_h != frame.height()) {
+    VideoFrame even(even_w, even_h, frame.layout());
+    for (int y = 0; y < even_h; ++y) {
+      const std::uint8_t* row = frame.plane(0) + std::size_t(std::min(y, frame.height() - 1)) * frame.stride(0);
+      std::uint8_t* out = even.plane(0) + std::size_t(y) * even.stride(0);
+      std::copy_n(row, frame.width(), out);
+      std::fill(out + frame.width(), out + even_w, row[frame.width() - 1]);
+    }
+    for (int p = 1; p < frame.plane_count(); ++p) std::copy_n(frame.plane(p), frame.plane_size(p), even.plane(p));
+    const Rgb8 whole = to_rgb24(even, spec);
+    Rgb8 rgb(frame.width(), frame.height());
+    for (int y = 0; y < frame.height(); ++y)
+      std::copy_n(whole.data() + std::size_t(y) * even_w * 3, std::size_t(frame.width()) * 3,
+                  rgb.data() + std::size_t(y) * frame.width() * 3);
+    return rgb;
+  }
   Rgb8 rgb(frame.width(), frame.height());
   SwsContext* ctx = yuv_to_rgb_scaler.get(frame.width(), frame.height(),
                                           pixel_format_of(frame.layout()), AV_PIX_FMT_RGB24,

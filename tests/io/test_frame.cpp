@@ -193,3 +193,25 @@ TEST(FrameRgb, Rgb24RoundTripOf444FromRgbIsExact) {
     EXPECT_LE(max_diff, 1) << "range " << int(spec.range);
   }
 }
+
+// An odd-sized subsampled frame decodes by its chroma blocks: each pixel from its own luma
+// and its block's chroma sample, as the float view does (within a level of rounding).
+// libswscale alone mapped a third of a random frame's values to a neighbouring block's
+// chroma at such sizes. Samples within limited range: beyond it libswscale's fixed point
+// overflows at any size.
+TEST(FrameRgb, OddSizedSubsampledFramesDecodeByTheirChromaBlocks) {
+  const ColourSpec spec{ColourSpec::Matrix::Bt601, ColourSpec::Range::Limited};
+  for (ChromaLayout layout : {ChromaLayout::C420, ChromaLayout::C422}) {
+    VideoFrame odd = random_frame(33, 31, layout, 7);
+    for (int p = 0; p < odd.plane_count(); ++p)
+      for (std::size_t i = 0; i < odd.plane_size(p); ++i)
+        odd.plane(p)[i] = static_cast<std::uint8_t>(16 + odd.plane(p)[i] * (p == 0 ? 219 : 224) / 255);
+    const idef::Rgb8 decoded = to_rgb24(odd, spec);
+    idef::Rgb8 view;
+    to_rgb8_view(odd, spec, view);
+    int worst = 0;
+    for (std::size_t i = 0; i < decoded.pixels.size(); ++i)
+      worst = std::max(worst, std::abs(int(decoded.pixels[i]) - int(view.pixels[i])));
+    EXPECT_LE(worst, 1) << to_string(layout);
+  }
+}
