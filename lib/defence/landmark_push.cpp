@@ -89,11 +89,19 @@ int push_landmarks(Rgb8& image, const Rgb8& original, const Face& face, const La
 
 namespace {
 
+// How plane p of a frame is subsampled: a shift of x and of y (0 or 1).
+struct Subsampling {
+  int x, y;
+};
+Subsampling subsampling(const VideoFrame& f, int p) {
+  return {f.plane_width(p) == f.width() ? 0 : 1, f.plane_height(p) == f.height() ? 0 : 1};
+}
+
 // The part of `frame` from (x0, y0), even, w × h: every plane's samples of it.
 VideoFrame region_of(const VideoFrame& frame, int x0, int y0, int w, int h) {
   VideoFrame out(w, h, frame.layout());
   for (int p = 0; p < frame.plane_count(); ++p) {
-    const int sx = frame.plane_width(p) == frame.width() ? 0 : 1, sy = frame.plane_height(p) == frame.height() ? 0 : 1;
+    const auto [sx, sy] = subsampling(frame, p);
     for (int y = 0; y < out.plane_height(p); ++y)
       std::copy_n(frame.plane(p) + std::size_t((y0 >> sy) + y) * frame.stride(p) + (x0 >> sx), out.plane_width(p),
                   out.plane(p) + std::size_t(y) * out.stride(p));
@@ -146,12 +154,12 @@ int push_landmarks(VideoFrame& frame, const VideoFrame& original, const ColourSp
   // the chosen one, and the original's chroma in their blocks (a protection's change of the
   // chroma would move their decoded grey values and take part of the cap).
   auto sample = [](auto& f, int p, int x, int y) -> decltype(auto) {
-    const int sx = f.plane_width(p) == f.width() ? 0 : 1, sy = f.plane_height(p) == f.height() ? 0 : 1;
-    return f.plane(p)[std::size_t(y >> sy) * f.stride(p) + (x >> sx)];
+    const Subsampling s = subsampling(f, p);
+    return f.plane(p)[std::size_t(y >> s.y) * f.stride(p) + (x >> s.x)];
   };
   auto block = [&](int x, int y) {  // a pixel's chroma sample, as an index
-    const int sx = frame.plane_width(1) == frame.width() ? 0 : 1, sy = frame.plane_height(1) == frame.height() ? 0 : 1;
-    return std::size_t(y >> sy) * std::size_t(frame.plane_width(1)) + std::size_t(x >> sx);
+    const Subsampling s = subsampling(frame, 1);
+    return std::size_t(y >> s.y) * std::size_t(frame.plane_width(1)) + std::size_t(x >> s.x);
   };
   const bool chroma = frame.plane_count() > 1;
   std::vector<bool> reset(chroma ? std::size_t(frame.plane_width(1)) * frame.plane_height(1) : 0, false);

@@ -14,6 +14,7 @@ extern "C" {
 
 #include "core/error.h"
 #include "io/av_pixel_format.h"
+#include "io/image.h"
 
 namespace idef {
 
@@ -155,12 +156,7 @@ Rgb8 to_rgb24(const VideoFrame& frame, const ColourSpec& spec) {
       std::fill(out + frame.width(), out + even_w, row[frame.width() - 1]);
     }
     for (int p = 1; p < frame.plane_count(); ++p) std::copy_n(frame.plane(p), frame.plane_size(p), even.plane(p));
-    const Rgb8 whole = to_rgb24(even, spec);
-    Rgb8 rgb(frame.width(), frame.height());
-    for (int y = 0; y < frame.height(); ++y)
-      std::copy_n(whole.data() + std::size_t(y) * even_w * 3, std::size_t(frame.width()) * 3,
-                  rgb.data() + std::size_t(y) * frame.width() * 3);
-    return rgb;
+    return crop_rgb8(to_rgb24(even, spec), 0, 0, frame.width(), frame.height());
   }
   Rgb8 rgb(frame.width(), frame.height());
   SwsContext* ctx = yuv_to_rgb_scaler.get(frame.width(), frame.height(),
